@@ -1,0 +1,233 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"iter"
+	"time"
+)
+
+// FileInfo describes one stored file.
+type FileInfo struct {
+	Path    string    `json:"path"`
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"modTime"`
+}
+
+// FileStorage stores files by key: build logs, observability JSONL files.
+// Keys are relative slash-separated paths checked by CheckFilePath; an
+// adapter rejects any other key with ErrInvalidArgument before touching its
+// backend. Content is streamed both ways, never held whole in memory.
+// filestoretest.Run checks every rule.
+type FileStorage interface {
+	// Write stores everything read from r under path, replacing any file
+	// there. Readers see the old content or the new, never a part.
+	Write(ctx context.Context, path string, r io.Reader) error
+	// Read opens the file; ErrNotFound when it does not exist.
+	Read(ctx context.Context, path string) (io.ReadCloser, error)
+	// Exists reports whether a file is stored under path.
+	Exists(ctx context.Context, path string) (bool, error)
+	// List returns the files whose path starts with prefix ("" for all),
+	// at any depth, sorted by path.
+	List(ctx context.Context, prefix string) ([]FileInfo, error)
+	// Delete removes the file; ErrNotFound when it does not exist.
+	Delete(ctx context.Context, path string) error
+	// Move renames from to to, replacing to; ErrNotFound when from does not
+	// exist.
+	Move(ctx context.Context, from, to string) error
+	Close() error
+}
+
+// LogLine is one line of a build's log.
+type LogLine struct {
+	// Seq is the line's 0-based position in the build's log, assigned by the
+	// BuildLogCache on Append.
+	Seq  int64     `json:"seq"`
+	Time time.Time `json:"time"`
+	// Phase is the build step that wrote the line: copy, install, build,
+	// start, health, or admin for the platform's own messages.
+	Phase string `json:"phase,omitempty"`
+	// Stream is stdout or stderr for process output, empty otherwise.
+	Stream string `json:"stream,omitempty"`
+	Text   string `json:"text"`
+	// Dropped, when positive, marks a synthetic line standing for the
+	// Dropped lines before it that the cache's per-build cap discarded.
+	Dropped int64 `json:"dropped,omitempty"`
+}
+
+// BuildLogCache holds the log lines of builds in flight so that any number of
+// readers can follow them live, and writes each finished log to FileStorage.
+// logcachetest.Run checks every rule.
+type BuildLogCache interface {
+	// Append adds lines to the build's log in order, assigning each its Seq
+	// (the caller's Seq is ignored). Lines longer than the cache's line cap
+	// are truncated. When the build holds more lines than the per-build cap,
+	// the oldest are dropped.
+	Append(ctx context.Context, buildID string, lines ...LogLine) error
+	// Lines returns up to limit (0: all) retained lines from Seq from on.
+	// When lines from `from` on were dropped, the first line returned is a
+	// marker (Dropped > 0) whose Seq is the last dropped line's.
+	Lines(ctx context.Context, buildID string, from int64, limit int) ([]LogLine, error)
+	// Follow yields the lines from Seq from on, first those already held,
+	// then each new one as it is appended, in order and without gaps or
+	// duplicates (a marker stands for dropped lines, as with Lines). It ends
+	// after the last line once Finish was called for the build, when ctx is
+	// done, or after yielding a backend error. Followers in other processes
+	// see the same lines where the cache is shared (Redis).
+	Follow(ctx context.Context, buildID string, from int64) iter.Seq2[LogLine, error]
+	// Finish records that the build's log is complete: followers end after
+	// the last line.
+	Finish(ctx context.Context, buildID string) error
+	// Flush writes the retained lines to fs as BuildLogPath(buildID), in
+	// FormatLogLine form, and returns that path.
+	Flush(ctx context.Context, buildID string, fs FileStorage) (string, error)
+	// Clear forgets the build's lines.
+	Clear(ctx context.Context, buildID string) error
+	Close() error
+}
+
+// ProjectSource describes a project a Source can offer.
+type ProjectSource struct {
+	Name string     `json:"name"`
+	Type SourceType `json:"type"`
+	// Config is what to store as Project.SourceConfig to use this source.
+	Config map[string]string `json:"config"`
+	// PackageManager is npm, pnpm, yarn or bun (from the lockfile).
+	PackageManager string `json:"packageManager,omitempty"`
+	// CoreRange is the declared @mastra/core version range.
+	CoreRange string `json:"coreRange,omitempty"`
+}
+
+// Source finds projects and copies their code for a build.
+type Source interface {
+	Type() SourceType
+	// ListProjects lists the projects this source can offer.
+	ListProjects(ctx context.Context) ([]ProjectSource, error)
+	// Validate checks that config names a project the source can reach.
+	Validate(ctx context.Context, config map[string]string) error
+	// GetProjectPath copies the project at ref (a branch, tag or commit; ""
+	// for the default) into targetDir, which it creates, and returns the
+	// directory holding package.json. It never builds in place.
+	GetProjectPath(ctx context.Context, config map[string]string, ref, targetDir string) (string, error)
+}
+
+// BuildSpec is what a Runner needs to build one Build.
+type BuildSpec struct {
+	Build      *Build
+	Project    *Project
+	Deployment *Deployment
+	// Dir is the build's own directory ({tmp}/mastra/builds/{buildId}); the
+	// source has been copied to SourceDir inside it.
+	Dir       string
+	SourceDir string
+	// Env holds the decrypted env vars for build steps.
+	Env map[string]string
+}
+
+// Artifact is a Runner's build output, kept for starts and rollbacks.
+type Artifact struct {
+	Dir   string `json:"dir"`
+	Entry string `json:"entry"` // e.g. .mastra/output/index.mjs
+}
+
+// LogFunc receives each build output line as it is written.
+type LogFunc func(phase, stream, text string)
+
+// StartSpec is what a Runner needs to start a server.
+type StartSpec struct {
+	Build      *Build
+	Deployment *Deployment
+	Artifact   Artifact
+	// Env holds the decrypted env vars and overrides.
+	Env map[string]string
+}
+
+// Runner builds projects and runs their servers.
+type Runner interface {
+	// Build installs dependencies and builds spec into an Artifact, sending
+	// every output line to log.
+	Build(ctx context.Context, spec BuildSpec, log LogFunc) (*Artifact, error)
+	// Start starts a server and returns once it answers its health check.
+	Start(ctx context.Context, spec StartSpec, log LogFunc) (*RunningServer, error)
+	// Stop stops the server and everything it started.
+	Stop(ctx context.Context, s *RunningServer) error
+	// Health checks the server once.
+	Health(ctx context.Context, s *RunningServer) (HealthStatus, error)
+	// Reattach adopts a server recorded by an earlier process; it reports
+	// false when that server is no longer alive.
+	Reattach(ctx context.Context, s *RunningServer) (bool, error)
+	Close() error
+}
+
+// Route maps a deployment's public names to a server.
+type Route struct {
+	DeploymentID   string `json:"deploymentId"`
+	ProjectSlug    string `json:"projectSlug"`
+	DeploymentSlug string `json:"deploymentSlug"`
+	// Production routes {project}.{baseDomain}; others
+	// {deployment}--{project}.{baseDomain}.
+	Production bool `json:"production"`
+	// Target is the server's host:port; empty while no healthy server exists
+	// (requests get 503).
+	Target string `json:"target,omitempty"`
+}
+
+// Router exposes deployments through host and path routing.
+type Router interface {
+	// SetRoute adds or replaces the route of r.DeploymentID atomically.
+	SetRoute(ctx context.Context, r Route) error
+	// RemoveRoute removes a deployment's route; ErrNotFound when absent.
+	RemoveRoute(ctx context.Context, deploymentID string) error
+	Routes(ctx context.Context) ([]Route, error)
+	// PublicURL is the URL users reach the route at.
+	PublicURL(r Route) string
+	Close() error
+}
+
+// Span is one finished span of a deployed server, as ingested.
+type Span struct {
+	TraceID      string          `json:"traceId"`
+	SpanID       string          `json:"spanId"`
+	ParentSpanID string          `json:"parentSpanId,omitempty"`
+	Name         string          `json:"name"`
+	Type         string          `json:"type"`
+	ProjectID    string          `json:"projectId"`
+	DeploymentID string          `json:"deploymentId"`
+	BuildID      string          `json:"buildId"`
+	StartTime    time.Time       `json:"startTime"`
+	EndTime      time.Time       `json:"endTime"`
+	Attributes   json.RawMessage `json:"attributes,omitempty"`
+	Error        string          `json:"error,omitempty"`
+}
+
+// LogRecord is one log line of a deployed server, as ingested.
+type LogRecord struct {
+	Time         time.Time       `json:"time"`
+	Level        string          `json:"level"`
+	Message      string          `json:"message"`
+	ProjectID    string          `json:"projectId"`
+	DeploymentID string          `json:"deploymentId"`
+	BuildID      string          `json:"buildId"`
+	TraceID      string          `json:"traceId,omitempty"`
+	SpanID       string          `json:"spanId,omitempty"`
+	Data         json.RawMessage `json:"data,omitempty"`
+}
+
+// TelemetryQuery selects spans or logs of one project in a time range.
+type TelemetryQuery struct {
+	ProjectID    string
+	DeploymentID string
+	TraceID      string
+	From, To     time.Time
+	Limit        int
+}
+
+// ObservabilityStore keeps the spans and logs of deployed servers.
+type ObservabilityStore interface {
+	InsertSpans(ctx context.Context, spans []Span) error
+	InsertLogs(ctx context.Context, logs []LogRecord) error
+	QuerySpans(ctx context.Context, q TelemetryQuery) ([]Span, error)
+	QueryLogs(ctx context.Context, q TelemetryQuery) ([]LogRecord, error)
+	Close() error
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against real services.
+#
+# It makes sure PostgreSQL and Redis answer on loopback (starting them when
+# they are installed but stopped), exports where tests find them, turns every
+# "service not available" skip into a failure, and runs go vet and go test.
+# Already-set MASTRA_ADMIN_TEST_* variables win, so the same script runs
+# against any servers.
+#
+# Usage: scripts/test.sh [extra go test flags, e.g. -run TestX -v]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '== %s\n' "$*" >&2; }
+
+wait_for() { # name, command...
+  local name=$1; shift
+  for _ in $(seq 100); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  log "$name did not come up"; return 1
+}
+
+ensure_postgres() {
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return; fi
+  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    log "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+    wait_for PostgreSQL pg_isready -h 127.0.0.1 -p 5432
+  else
+    log "PostgreSQL is not installed: set MASTRA_ADMIN_TEST_POSTGRES_URL"; exit 1
+  fi
+}
+
+ensure_redis() {
+  if redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; then return; fi
+  if command -v redis-server >/dev/null; then
+    log "starting Redis"
+    mkdir -p /var/lib/redis /var/log/redis
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/ci.log
+    wait_for Redis redis-cli -h 127.0.0.1 -p 6379 ping
+  else
+    log "Redis is not installed: set MASTRA_ADMIN_TEST_REDIS_URL"; exit 1
+  fi
+}
+
+[ -n "${MASTRA_ADMIN_TEST_POSTGRES_URL:-}" ] || { ensure_postgres; export MASTRA_ADMIN_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/test?sslmode=disable"; }
+[ -n "${MASTRA_ADMIN_TEST_REDIS_URL:-}" ] || { ensure_redis; export MASTRA_ADMIN_TEST_REDIS_URL="redis://127.0.0.1:6379/0"; }
+export MASTRA_ADMIN_TEST_REQUIRE_SERVICES=1
+
+log "go vet"
+go vet ./...
+log "go test (race detector on)"
+go test -race -count=1 -timeout 30m "$@" ./...
