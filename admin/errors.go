@@ -32,6 +32,10 @@ var (
 	ErrLicense = errors.New("license")
 	// ErrNotSupported: the provider does not implement the operation.
 	ErrNotSupported = errors.New("not supported")
+	// ErrIntegrity: stored data failed authentication or cannot be
+	// decrypted (tampering, or a missing or wrong key): a server-side fault,
+	// not bad input.
+	ErrIntegrity = errors.New("integrity")
 	// ErrClosed: the Admin or adapter was closed.
 	ErrClosed = errors.New("closed")
 )
