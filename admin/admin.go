@@ -1,12 +1,13 @@
 package admin
 
 import (
-	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -15,21 +16,13 @@ import (
 // license gates, slugs, state transitions, encryption, audit) and drives the
 // providers, which only store and do I/O.
 type Admin struct {
-	store   Storage
-	files   FileStorage
-	logs    BuildLogCache
-	source  Source
-	runner  Runner
-	router  Router
-	telem   ObservabilityStore
-	logger  *slog.Logger
-	now     func() time.Time
+	config
 	license *License
 	keyring *Keyring
-	licErr  error // why the configured license was refused, if it was
 	mu      sync.Mutex
 	closed  bool
 	started bool
+	orch    orchestrator
 }
 
 // Option configures an Admin.
@@ -39,7 +32,7 @@ type config struct {
 	store      Storage
 	files      FileStorage
 	logs       BuildLogCache
-	source     Source
+	sources    map[SourceType]Source
 	runner     Runner
 	router     Router
 	telem      ObservabilityStore
@@ -49,6 +42,15 @@ type config struct {
 	licensePub ed25519.PublicKey
 	keyActive  string
 	keys       map[string][]byte
+
+	buildRoot      string
+	workers        int
+	buildTimeout   time.Duration
+	instanceID     string
+	pollInterval   time.Duration
+	healthInterval time.Duration
+	logRetention   time.Duration
+	restartBackoff time.Duration
 }
 
 // WithStorage sets the Storage (required).
@@ -66,9 +68,23 @@ func WithBuildLogCache(l BuildLogCache) Option {
 	return func(c *config) error { c.logs = l; return nil }
 }
 
-// WithSource sets where projects come from.
+// WithSource adds a Source of projects; use it once per source type. When
+// any Source is configured, projects may only use the configured types.
+// A Source that implements io.Closer is closed with the Admin.
 func WithSource(s Source) Option {
-	return func(c *config) error { c.source = s; return nil }
+	return func(c *config) error {
+		if s == nil {
+			return invalid("source", "must not be nil")
+		}
+		if _, dup := c.sources[s.Type()]; dup {
+			return invalid("source", "a Source of type %s is already configured", s.Type())
+		}
+		if c.sources == nil {
+			c.sources = map[SourceType]Source{}
+		}
+		c.sources[s.Type()] = s
+		return nil
+	}
 }
 
 // WithRunner sets what builds projects and runs their servers.
@@ -132,12 +148,83 @@ func WithEncryptionKeys(active string, keys map[string][]byte) Option {
 	}
 }
 
+// WithBuildDir sets the directory under which each build gets its own
+// folder ({dir}/{buildId}); default {os.TempDir()}/mastra/builds.
+func WithBuildDir(dir string) Option {
+	return func(c *config) error {
+		if dir == "" {
+			return invalid("build dir", "must not be empty")
+		}
+		c.buildRoot = dir
+		return nil
+	}
+}
+
+// WithBuildWorkers sets how many builds run at once in this process
+// (default 2).
+func WithBuildWorkers(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > 64 {
+			return invalid("build workers", "must be between 1 and 64, got %d", n)
+		}
+		c.workers = n
+		return nil
+	}
+}
+
+// WithBuildTimeout bounds one build from claim to healthy server (default
+// 30 minutes).
+func WithBuildTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d < time.Second {
+			return invalid("build timeout", "must be at least 1s")
+		}
+		c.buildTimeout = d
+		return nil
+	}
+}
+
+// WithInstanceID names this admin process among several sharing one
+// Storage (default: the host name). It must stay the same across restarts
+// of the same process: on Start, builds this instance had claimed are
+// recovered.
+func WithInstanceID(id string) Option {
+	return func(c *config) error {
+		if id == "" || len(id) > 128 {
+			return invalid("instance id", "must be 1-128 characters")
+		}
+		c.instanceID = id
+		return nil
+	}
+}
+
+// WithIntervals sets how often idle workers poll the build queue (other
+// admin servers may enqueue; default 2s) and how often running servers are
+// health-checked (default 10s).
+func WithIntervals(queuePoll, health time.Duration) Option {
+	return func(c *config) error {
+		if queuePoll <= 0 || health <= 0 {
+			return invalid("intervals", "must be positive")
+		}
+		c.pollInterval, c.healthInterval = queuePoll, health
+		return nil
+	}
+}
+
 // New returns an Admin. Storage is required; the other providers are needed
 // only by the features that use them (a call that needs a missing one
 // returns ErrNotSupported). A configured license that does not verify makes
 // New fail with ErrLicense.
 func New(opts ...Option) (*Admin, error) {
-	c := config{now: time.Now, logger: slog.New(slog.DiscardHandler)}
+	c := config{now: time.Now, logger: slog.New(slog.DiscardHandler),
+		buildRoot: filepath.Join(os.TempDir(), "mastra", "builds"), workers: 2, buildTimeout: 30 * time.Minute,
+		pollInterval: 2 * time.Second, healthInterval: 10 * time.Second, logRetention: 10 * time.Minute,
+		restartBackoff: time.Second}
+	if host, err := os.Hostname(); err == nil {
+		c.instanceID = host
+	} else {
+		c.instanceID = "admin"
+	}
 	for _, opt := range opts {
 		if err := opt(&c); err != nil {
 			return nil, fmt.Errorf("admin: %w", err)
@@ -146,11 +233,7 @@ func New(opts ...Option) (*Admin, error) {
 	if c.store == nil {
 		return nil, fmt.Errorf("admin: %w", invalid("storage", "is required (admin.WithStorage)"))
 	}
-	a := &Admin{
-		store: c.store, files: c.files, logs: c.logs, source: c.source, runner: c.runner,
-		router: c.router, telem: c.telem, logger: c.logger, now: c.now,
-		license: DevelopmentLicense(),
-	}
+	a := &Admin{config: c, license: DevelopmentLicense()}
 	if c.licenseKey != "" {
 		lic, err := ParseLicense(c.licenseKey, c.licensePub)
 		if err != nil {
@@ -168,6 +251,7 @@ func New(opts ...Option) (*Admin, error) {
 		}
 		a.keyring = k
 	}
+	a.keys = nil // the keyring holds its own copy
 	return a, nil
 }
 
@@ -177,24 +261,6 @@ func (a *Admin) clock() time.Time { return a.now().UTC().Truncate(time.Microseco
 
 // License returns the license in force.
 func (a *Admin) License() License { return *a.license }
-
-// Start recovers state and starts the background workers. It returns once
-// recovery is done; the workers run until Close.
-func (a *Admin) Start(ctx context.Context) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed {
-		return ErrClosed
-	}
-	if a.started {
-		return fmt.Errorf("admin: already started: %w", ErrConflict)
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	a.started = true
-	return nil
-}
 
 // Close stops the workers and closes every provider. It is safe to call more
 // than once.
@@ -206,8 +272,15 @@ func (a *Admin) Close() error {
 	}
 	a.closed = true
 	a.mu.Unlock()
+	a.stopWorkers()
 	var errs []error
-	for _, c := range []io.Closer{a.router, a.runner, a.logs, a.files, a.telem, a.store} {
+	closers := []io.Closer{a.router, a.runner, a.logs, a.files, a.telem}
+	for _, s := range a.sources {
+		if c, ok := s.(io.Closer); ok {
+			closers = append(closers, c)
+		}
+	}
+	for _, c := range append(closers, a.store) {
 		if c != nil {
 			errs = append(errs, c.Close())
 		}

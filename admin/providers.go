@@ -58,16 +58,22 @@ type LogLine struct {
 
 // BuildLogCache holds the log lines of builds in flight so that any number of
 // readers can follow them live, and writes each finished log to FileStorage.
-// logcachetest.Run checks every rule.
+// Build ids are checked with CheckBuildID; phases are at most 32 bytes of
+// letters, digits, '.', '_' and '-'; Stream is "", "stdout" or "stderr".
+// Bad input gives ErrInvalidArgument and stores nothing; calls after Close
+// give ErrClosed. logcachetest.Run checks every rule.
 type BuildLogCache interface {
 	// Append adds lines to the build's log in order, assigning each its Seq
 	// (the caller's Seq is ignored). Lines longer than the cache's line cap
 	// are truncated. When the build holds more lines than the per-build cap,
-	// the oldest are dropped.
+	// the oldest are dropped. A zero Time is set to the time of the Append.
+	// Append after Finish fails with ErrConflict.
 	Append(ctx context.Context, buildID string, lines ...LogLine) error
 	// Lines returns up to limit (0: all) retained lines from Seq from on.
 	// When lines from `from` on were dropped, the first line returned is a
-	// marker (Dropped > 0) whose Seq is the last dropped line's.
+	// marker (Dropped > 0: how many lines from `from` on were dropped) whose
+	// Seq is the last dropped line's; it counts toward limit. The lines of an
+	// unknown build are none.
 	Lines(ctx context.Context, buildID string, from int64, limit int) ([]LogLine, error)
 	// Follow yields the lines from Seq from on, first those already held,
 	// then each new one as it is appended, in order and without gaps or
@@ -80,9 +86,12 @@ type BuildLogCache interface {
 	// the last line.
 	Finish(ctx context.Context, buildID string) error
 	// Flush writes the retained lines to fs as BuildLogPath(buildID), in
-	// FormatLogLine form, and returns that path.
+	// FormatLogLine form (WriteBuildLog with AllLines), and returns that
+	// path. It fails with ErrNotFound when the cache holds nothing for the
+	// build, so a cleared build never overwrites its flushed log.
 	Flush(ctx context.Context, buildID string, fs FileStorage) (string, error)
-	// Clear forgets the build's lines.
+	// Clear forgets the build's lines and ends its followers; a later Append
+	// starts again at Seq 0.
 	Clear(ctx context.Context, buildID string) error
 	Close() error
 }
@@ -99,7 +108,9 @@ type ProjectSource struct {
 	CoreRange string `json:"coreRange,omitempty"`
 }
 
-// Source finds projects and copies their code for a build.
+// Source finds projects and copies their code for a build. A Source that
+// holds resources (clone caches) may implement io.Closer; the Admin closes
+// it.
 type Source interface {
 	Type() SourceType
 	// ListProjects lists the projects this source can offer.
@@ -107,8 +118,10 @@ type Source interface {
 	// Validate checks that config names a project the source can reach.
 	Validate(ctx context.Context, config map[string]string) error
 	// GetProjectPath copies the project at ref (a branch, tag or commit; ""
-	// for the default) into targetDir, which it creates, and returns the
-	// directory holding package.json. It never builds in place.
+	// for the source's current content) into targetDir, which it creates,
+	// and returns the directory holding package.json. It never builds in
+	// place. A source without versions (SourceLocal) returns ErrNotSupported
+	// for any ref but ""; the Admin passes "" for local projects.
 	GetProjectPath(ctx context.Context, config map[string]string, ref, targetDir string) (string, error)
 }
 

@@ -50,7 +50,8 @@ type AuditFilter struct {
 // Rules every method follows (storagetest checks them all):
 //   - Create stores the object as given (the Admin sets ids, timestamps and
 //     Version 1) and returns ErrAlreadyExists when its id or a unique key is
-//     taken. Unique keys: User.Email; Team.Slug; Project.Slug (platform-wide:
+//     taken, and ErrConflict when a parent it references (team, user,
+//     project, deployment, build) does not exist. Unique keys: User.Email; Team.Slug; Project.Slug (platform-wide:
 //     it is a host name); Deployment (ProjectID, Slug); TeamMember (TeamID,
 //     UserID); APIToken.Hash.
 //   - Get returns ErrNotFound when nothing matches.
@@ -59,6 +60,9 @@ type AuditFilter struct {
 //     returns ErrConflict (or ErrNotFound when the row is gone). Lost updates
 //     are therefore impossible. Ids, parents and CreatedAt never change.
 //   - Delete returns ErrNotFound when nothing matched.
+//   - An empty parent id in a listing (ListDeployments, ListTokens) lists
+//     every parent's rows, as empty filter fields do; ListMembers("") lists
+//     none.
 //   - Timestamps round-trip in UTC at microsecond precision; nil time
 //     pointers stay nil. Maps and slices read back are never nil.
 //   - Returned objects are the caller's to modify.
@@ -73,6 +77,7 @@ type Storage interface {
 	TokenStore
 	AuditStore
 	// Close releases what the adapter opened itself (not a pool passed in).
+	// It is idempotent; calls after Close return ErrClosed.
 	Close() error
 }
 
@@ -103,6 +108,8 @@ type TeamStore interface {
 	DeleteTeam(ctx context.Context, id string) error
 
 	// CreateTeamWithOwner creates the team and its first owner atomically.
+	// owner.TeamID must be t.ID and owner.Role RoleOwner; otherwise
+	// ErrInvalidArgument.
 	CreateTeamWithOwner(ctx context.Context, t *Team, owner *TeamMember) error
 	AddMember(ctx context.Context, m *TeamMember) error
 	GetMember(ctx context.Context, teamID, userID string) (*TeamMember, error)
@@ -151,9 +158,11 @@ type BuildStore interface {
 	UpdateBuild(ctx context.Context, b *Build) error
 	// ClaimBuild atomically takes the oldest queued build (by QueuedAt, then
 	// id) whose deployment has no active (building or deploying) build, sets
-	// it to building with StartedAt = now and ClaimedBy = workerID, and
-	// returns it. Concurrent claimers, in one process or several, never get
-	// the same build. It returns ErrNotFound when nothing can be claimed.
+	// it to building with StartedAt = UpdatedAt = now and ClaimedBy =
+	// workerID, increments its Version, and returns it. Concurrent claimers,
+	// in one process or several, never get the same build, and builds of one
+	// deployment are claimed in queue order. A claimer may pass over builds another claimer is taking, so
+	// ErrNotFound means nothing was claimable by this caller at that moment.
 	ClaimBuild(ctx context.Context, workerID string, now time.Time) (*Build, error)
 }
 

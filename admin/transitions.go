@@ -26,9 +26,9 @@ var serverTransitions = map[ServerStatus][]ServerStatus{
 	ServerCrashed:  {ServerStarting, ServerRunning, ServerStopped},
 }
 
-func allowed[S comparable](table map[S][]S, from, to S) bool {
-	for _, s := range table[from] {
-		if s == to {
+func allowed[K, V comparable](table map[K][]V, from K, to V) bool {
+	for _, v := range table[from] {
+		if v == to {
 			return true
 		}
 	}

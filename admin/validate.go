@@ -194,3 +194,28 @@ func CheckFilePrefix(prefix string) error {
 	}
 	return CheckFilePath(strings.TrimSuffix(prefix, "/"))
 }
+
+// MaxIDLength bounds ids accepted from callers.
+const MaxIDLength = 128
+
+// CheckBuildID reports whether id can name a build in keys and paths: 1 to
+// MaxIDLength bytes of ASCII letters, digits, '.', '_' and '-', other than
+// "." and ".." (every id NewID makes qualifies). Anything else could escape
+// the build's folder in BuildLogPath or collide with another key.
+func CheckBuildID(id string) error {
+	switch {
+	case id == "":
+		return invalid("buildId", "must not be empty")
+	case len(id) > MaxIDLength:
+		return invalid("buildId", "must be at most %d bytes, got %d", MaxIDLength, len(id))
+	case id == "." || id == "..":
+		return invalid("buildId", "%q is not a build id", id)
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return invalid("buildId", "%q may hold only letters, digits, '.', '_' and '-'", id)
+		}
+	}
+	return nil
+}

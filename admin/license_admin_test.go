@@ -1,0 +1,129 @@
+package admin_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/storage/sqlite"
+)
+
+// signedLicense signs an enterprise license with the given limits and
+// expiry (zero: a year after the test clock) with a fresh key pair.
+func signedLicense(t *testing.T, limits admin.Limits, expires time.Time) (string, ed25519.PublicKey) {
+	t.Helper()
+	pub, priv, err := admin.GenerateLicenseKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if expires.IsZero() {
+		expires = issued.AddDate(2, 0, 0)
+	}
+	key, err := admin.SignLicense(priv, admin.License{ID: "lic_test", Customer: "Test Corp",
+		Tier: admin.TierEnterprise, Limits: limits, IssuedAt: issued, ExpiresAt: expires})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, pub
+}
+
+func TestDevelopmentModeLimits(t *testing.T) {
+	e := newEnv(t)
+	dev := admin.DevelopmentLicense()
+	if lic := e.a.License(); lic.Tier != admin.TierDevelopment {
+		t.Fatalf("tier without a license = %s", lic.Tier)
+	}
+	ctx := as(e.root.ID)
+	for i := range dev.Limits.Teams {
+		if _, err := e.a.CreateTeam(ctx, admin.NewTeam{Name: "T"}); err != nil {
+			t.Fatalf("team %d: %v", i, err)
+		}
+	}
+	_, err := e.a.CreateTeam(ctx, admin.NewTeam{Name: "One too many"})
+	var le *admin.LicenseError
+	if !errors.Is(err, admin.ErrLicense) || !errors.As(err, &le) || !strings.Contains(err.Error(), "teams") {
+		t.Fatalf("team over the limit = %v, want a LicenseError about teams", err)
+	}
+	n, _ := e.store.CountTeams(context.Background())
+	if n != dev.Limits.Teams {
+		t.Fatalf("%d teams stored, want %d", n, dev.Limits.Teams)
+	}
+}
+
+func TestProjectLimit(t *testing.T) {
+	key, pub := signedLicense(t, admin.Limits{Projects: 2}, time.Time{})
+	e := newEnv(t, admin.WithLicense(key, pub))
+	ctx := as(e.root.ID)
+	team := must[*admin.Team](t)(e.a.CreateTeam(ctx, admin.NewTeam{Name: "T"}))
+	for range 2 {
+		must[*admin.Project](t)(e.a.CreateProject(ctx, team.ID, admin.NewProject{Name: "P", SourceType: admin.SourceLocal}))
+	}
+	if _, err := e.a.CreateProject(ctx, team.ID, admin.NewProject{Name: "P", SourceType: admin.SourceLocal}); !errors.Is(err, admin.ErrLicense) {
+		t.Fatalf("third project = %v, want ErrLicense", err)
+	}
+}
+
+func TestLicenseRefusedAtNew(t *testing.T) {
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "a.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	now := func() time.Time { return time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC) }
+	good, pub := signedLicense(t, admin.Limits{}, time.Time{})
+	expired, pub2 := signedLicense(t, admin.Limits{}, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	otherPub, _, _ := admin.GenerateLicenseKeyPair()
+	parts := strings.Split(good, ".")
+	tampered := parts[0] + "." + parts[1][:len(parts[1])-2] + "AA." + parts[2]
+	for name, c := range map[string]struct {
+		key  string
+		pub  ed25519.PublicKey
+		want string
+	}{
+		"expired":   {expired, pub2, "expired"},
+		"wrong key": {good, otherPub, "signature"},
+		"tampered":  {tampered, pub, ""},
+		"garbage":   {"not a license", pub, ""},
+	} {
+		_, err := admin.New(admin.WithStorage(store), admin.WithClock(now), admin.WithLicense(c.key, c.pub))
+		if !errors.Is(err, admin.ErrLicense) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: New = %v, want ErrLicense mentioning %q", name, err, c.want)
+		}
+	}
+	a, err := admin.New(admin.WithStorage(store), admin.WithClock(now), admin.WithLicense(good, pub))
+	if err != nil {
+		t.Fatalf("valid license: %v", err)
+	}
+	if lic := a.License(); lic.Customer != "Test Corp" || lic.Tier != admin.TierEnterprise {
+		t.Fatalf("license in force: %+v", lic)
+	}
+}
+
+func TestPreviewsNeedTheFeature(t *testing.T) {
+	pub, priv, _ := admin.GenerateLicenseKeyPair()
+	issued := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	// The development tier includes previews; check that a tier without the
+	// feature refuses them by signing a license whose tier lacks it, if any.
+	for _, tier := range []admin.Tier{admin.TierDevelopment, admin.TierBase, admin.TierEnterprise, admin.TierEnterprisePlus} {
+		lic := admin.License{ID: "l", Customer: "C", Tier: tier, IssuedAt: issued, ExpiresAt: issued.AddDate(2, 0, 0)}
+		wantAllowed := lic.Allows(admin.FeaturePreviewDeployments) == nil
+		key, err := admin.SignLicense(priv, lic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := newEnv(t, admin.WithLicense(key, pub))
+		ctx := as(e.root.ID)
+		team := must[*admin.Team](t)(e.a.CreateTeam(ctx, admin.NewTeam{Name: "T"}))
+		proj := must[*admin.Project](t)(e.a.CreateProject(ctx, team.ID, admin.NewProject{Name: "P", SourceType: admin.SourceLocal}))
+		_, err = e.a.CreateDeployment(ctx, proj.ID, admin.NewDeployment{Type: admin.DeploymentPreview, Branch: "pr-1"})
+		if wantAllowed != (err == nil) || (err != nil && !errors.Is(err, admin.ErrLicense)) {
+			t.Errorf("tier %s: preview = %v, want allowed=%v", tier, err, wantAllowed)
+		}
+	}
+}

@@ -1,0 +1,450 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// The build orchestrator. Builds are queued in Storage (Deploy) and claimed
+// by workers (Storage.ClaimBuild is atomic across processes), so the queue
+// survives restarts and several admin servers can share it. A claimed build
+// runs: copy the source → Runner.Build → Runner.Start (healthy) → switch
+// the route → stop the previous server. A failure at any step leaves the
+// previous server serving.
+//
+// Recovery (Start): queued builds simply wait for the workers. Builds this
+// instance had claimed when it died are marked failed ("the admin restarted
+// during the build"), not retried: their half-run steps (a partial install,
+// a server that may have started) are not safe to resume, and a retry would
+// surprise the user who asked for one build; they redeploy when they want.
+// Servers recorded as running are re-attached when their process is still
+// the same one; the routes of live servers are restored; dead ones are
+// restarted from their build's artifact by the restart policy.
+
+// orchestrator is the Admin's background machinery.
+type orchestrator struct {
+	wake     chan struct{}
+	stop     context.CancelFunc
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	inflight map[string]context.CancelCauseFunc // build id → cancel
+	failures map[string]int                     // server id → consecutive failed health checks
+	restarts map[string]time.Time               // deployment id → earliest next restart
+	backoff  map[string]time.Duration           // deployment id → current restart backoff
+}
+
+var errCancelled = errors.New("build cancelled")
+
+// Start recovers state and starts the build workers and the health worker.
+// It returns once recovery is done; the workers run until Close.
+func (a *Admin) Start(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return ErrClosed
+	}
+	if a.started {
+		return fmt.Errorf("admin: already started: %w", ErrConflict)
+	}
+	if err := a.requireDeployProviders(); err != nil {
+		return fmt.Errorf("admin: start: %w", err)
+	}
+	if err := os.MkdirAll(a.buildRoot, 0o755); err != nil {
+		return fmt.Errorf("admin: build dir: %w", err)
+	}
+	a.orch = orchestrator{wake: make(chan struct{}, a.workers), inflight: map[string]context.CancelCauseFunc{},
+		failures: map[string]int{}, restarts: map[string]time.Time{}, backoff: map[string]time.Duration{}}
+	sys := WithPrincipal(ctx, SystemPrincipal())
+	if err := a.recoverBuilds(sys); err != nil {
+		return fmt.Errorf("admin: recover builds: %w", err)
+	}
+	if err := a.recoverServers(sys); err != nil {
+		return fmt.Errorf("admin: recover servers: %w", err)
+	}
+	wctx, cancel := context.WithCancel(WithPrincipal(context.WithoutCancel(ctx), SystemPrincipal()))
+	a.orch.stop = cancel
+	for i := range a.workers {
+		a.orch.wg.Go(func() { a.buildWorker(wctx, a.instanceID+"/"+strconv.Itoa(i)) })
+	}
+	a.orch.wg.Go(func() { a.healthWorker(wctx) })
+	a.started = true
+	return nil
+}
+
+// stopWorkers ends the workers and waits for them; builds in flight are
+// cancelled and marked failed. Servers keep running.
+func (a *Admin) stopWorkers() {
+	if a.orch.stop == nil {
+		return
+	}
+	a.orch.mu.Lock()
+	for _, cancel := range a.orch.inflight {
+		cancel(errors.New("the admin is shutting down"))
+	}
+	a.orch.mu.Unlock()
+	a.orch.stop()
+	a.orch.wg.Wait()
+}
+
+func (a *Admin) wakeWorkers() {
+	select {
+	case a.orch.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (a *Admin) cancelInflight(buildID string) {
+	a.orch.mu.Lock()
+	defer a.orch.mu.Unlock()
+	if cancel, ok := a.orch.inflight[buildID]; ok {
+		cancel(errCancelled)
+	}
+}
+
+func (a *Admin) buildWorker(ctx context.Context, workerID string) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		b, err := a.store.ClaimBuild(ctx, workerID, a.clock())
+		switch {
+		case err == nil:
+			a.runBuild(ctx, b)
+			continue
+		case ctx.Err() != nil:
+			return
+		case !errors.Is(err, ErrNotFound):
+			a.logger.ErrorContext(ctx, "claim build", "worker", workerID, "err", err)
+		}
+		timer.Reset(a.pollInterval)
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.orch.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+// logTo returns the LogFunc that appends a build's lines to the log cache.
+func (a *Admin) logTo(ctx context.Context, buildID string) LogFunc {
+	return func(phase, stream, text string) {
+		if err := a.logs.Append(ctx, buildID, LogLine{Time: a.clock(), Phase: phase, Stream: stream, Text: text}); err != nil {
+			a.logger.WarnContext(ctx, "append build log", "build", buildID, "err", err)
+		}
+	}
+}
+
+// runBuild runs one claimed build to its end and records the outcome.
+func (a *Admin) runBuild(ctx context.Context, b *Build) {
+	bctx, cancel := context.WithCancelCause(ctx)
+	bctx, cancelTimeout := context.WithTimeoutCause(bctx, a.buildTimeout,
+		fmt.Errorf("the build timed out after %v", a.buildTimeout))
+	defer cancelTimeout()
+	a.orch.mu.Lock()
+	a.orch.inflight[b.ID] = cancel
+	a.orch.mu.Unlock()
+	defer func() {
+		a.orch.mu.Lock()
+		delete(a.orch.inflight, b.ID)
+		a.orch.mu.Unlock()
+		cancel(nil)
+	}()
+	// Another admin server may cancel the build through Storage.
+	go a.watchCancel(bctx, b.ID, cancel)
+
+	logf := a.logTo(context.WithoutCancel(ctx), b.ID)
+	logf("admin", "", fmt.Sprintf("build %s claimed by %s", b.ID, b.ClaimedBy))
+	err := a.execute(bctx, b, logf)
+	if err != nil && bctx.Err() != nil {
+		err = context.Cause(bctx)
+	}
+	a.finishBuild(context.WithoutCancel(ctx), b, err, logf)
+}
+
+// watchCancel cancels a running build when Storage says it was cancelled.
+func (a *Admin) watchCancel(ctx context.Context, buildID string, cancel context.CancelCauseFunc) {
+	t := time.NewTicker(a.pollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if b, err := a.store.GetBuild(ctx, buildID); err == nil && b.Status == BuildCancelled {
+				cancel(errCancelled)
+				return
+			}
+		}
+	}
+}
+
+// execute does the work of a build; it returns nil once the new server
+// serves the deployment's route.
+func (a *Admin) execute(ctx context.Context, b *Build, logf LogFunc) error {
+	d, err := a.store.GetDeployment(ctx, b.DeploymentID)
+	if err != nil {
+		return err
+	}
+	p, err := a.store.GetProject(ctx, d.ProjectID)
+	if err != nil {
+		return err
+	}
+	if err := a.setDeploymentStatus(ctx, d.ID, DeploymentBuilding, nil); err != nil {
+		return err
+	}
+	env, err := a.runtimeEnv(p, d)
+	if err != nil {
+		return err
+	}
+	dir := a.buildDir(b.ID)
+	var art *Artifact
+	if b.SourceBuildID != "" {
+		art = &Artifact{Dir: filepath.Join(a.buildDir(b.SourceBuildID), "src"), Entry: DefaultArtifactEntry}
+		logf("admin", "", "rolling back to the artifact of build "+b.SourceBuildID)
+	} else {
+		src, err := a.sourceOf(p.SourceType)
+		if err != nil {
+			return err
+		}
+		logf("copy", "", "copying the project source")
+		srcDir, err := src.GetProjectPath(ctx, p.SourceConfig, b.Ref, filepath.Join(dir, "src"))
+		if err != nil {
+			return fmt.Errorf("copy source: %w", err)
+		}
+		spec := BuildSpec{Build: b, Project: p, Deployment: d, Dir: dir, SourceDir: srcDir, Env: env}
+		if art, err = a.runner.Build(ctx, spec, logf); err != nil {
+			return err
+		}
+	}
+	if err := a.updateBuild(ctx, b, func(b *Build) { b.Status = BuildDeploying }); err != nil {
+		return err
+	}
+	logf("start", "", "starting the server")
+	srv, err := a.runner.Start(ctx, StartSpec{Build: b, Deployment: d, Artifact: *art, Env: env}, logf)
+	if err != nil {
+		return err
+	}
+	return a.promote(ctx, p, d, b, srv, logf)
+}
+
+// promote records a healthy new server, switches the route to it, and stops
+// the deployment's previous servers.
+func (a *Admin) promote(ctx context.Context, p *Project, d *Deployment, b *Build, srv *RunningServer, logf LogFunc) error {
+	now := a.clock()
+	srv.ID, srv.DeploymentID, srv.BuildID = NewID(prefixServer, now), d.ID, b.ID
+	srv.Status, srv.Health, srv.StartedAt, srv.UpdatedAt, srv.Version = ServerRunning, HealthHealthy, now, now, 1
+	ctx = context.WithoutCancel(ctx) // a healthy server is switched to, whatever happens now
+	if err := a.store.CreateServer(ctx, srv); err != nil {
+		a.stopQuietly(ctx, srv)
+		return err
+	}
+	target := net.JoinHostPort(srv.Host, strconv.Itoa(srv.Port))
+	if err := a.router.SetRoute(ctx, a.route(p, d, target)); err != nil {
+		a.stopQuietly(ctx, srv)
+		return fmt.Errorf("switch route: %w", err)
+	}
+	logf("admin", "", "serving at "+a.router.PublicURL(a.route(p, d, target)))
+	if err := a.stopServers(ctx, d.ID, srv.ID); err != nil {
+		logf("admin", "", "stopping the previous server: "+err.Error())
+	}
+	return a.setDeploymentStatus(ctx, d.ID, DeploymentRunning, func(d *Deployment) { d.CurrentBuildID = b.ID })
+}
+
+// finishBuild records a build's outcome, flushes its log and settles the
+// deployment's status.
+func (a *Admin) finishBuild(ctx context.Context, b *Build, runErr error, logf LogFunc) {
+	status, msg := BuildSucceeded, ""
+	switch {
+	case errors.Is(runErr, errCancelled):
+		status, msg = BuildCancelled, runErr.Error()
+	case runErr != nil:
+		status, msg = BuildFailed, runErr.Error()
+	}
+	if runErr != nil {
+		logf("admin", "", "build "+string(status)+": "+msg)
+	} else {
+		logf("admin", "", "build succeeded")
+	}
+	if err := a.logs.Finish(ctx, b.ID); err != nil {
+		a.logger.WarnContext(ctx, "finish build log", "build", b.ID, "err", err)
+	}
+	logPath, err := a.logs.Flush(ctx, b.ID, a.files)
+	if err != nil {
+		a.logger.ErrorContext(ctx, "flush build log", "build", b.ID, "err", err)
+	}
+	err = a.updateBuild(ctx, b, func(b *Build) {
+		now := a.clock()
+		if !b.Status.Terminal() { // CancelBuild may have ended it already
+			b.Status, b.Error = status, msg
+		}
+		b.CompletedAt, b.LogPath = &now, logPath
+	})
+	if err != nil {
+		a.logger.ErrorContext(ctx, "record build outcome", "build", b.ID, "err", err)
+	}
+	if runErr != nil {
+		a.settleAfterFailure(ctx, b.DeploymentID)
+		if b.SourceBuildID == "" {
+			a.removeBuildDir(ctx, b.ID)
+		}
+	}
+	time.AfterFunc(a.logRetention, func() {
+		if err := a.logs.Clear(context.Background(), b.ID); err != nil {
+			a.logger.Warn("clear build log", "build", b.ID, "err", err)
+		}
+	})
+}
+
+// settleAfterFailure leaves a deployment running when its server still
+// serves, failed otherwise.
+func (a *Admin) settleAfterFailure(ctx context.Context, deploymentID string) {
+	live, err := a.store.ListServers(ctx, ServerFilter{DeploymentID: deploymentID, Statuses: []ServerStatus{ServerRunning}}, Page{Limit: 1})
+	if err != nil {
+		a.logger.ErrorContext(ctx, "list servers", "deployment", deploymentID, "err", err)
+		return
+	}
+	status := DeploymentFailed
+	if len(live) > 0 {
+		status = DeploymentRunning
+	}
+	if err := a.setDeploymentStatus(ctx, deploymentID, status, nil); err != nil {
+		a.logger.ErrorContext(ctx, "settle deployment", "deployment", deploymentID, "err", err)
+	}
+}
+
+func (a *Admin) removeBuildDir(ctx context.Context, buildID string) {
+	if err := os.RemoveAll(a.buildDir(buildID)); err != nil {
+		a.logger.WarnContext(ctx, "remove build dir", "build", buildID, "err", err)
+	}
+}
+
+// updateBuild applies change to the stored build (re-reading on version
+// conflicts) and copies the result into b. A build that was cancelled
+// meanwhile stops the build with errCancelled, unless change only settles
+// its end.
+func (a *Admin) updateBuild(ctx context.Context, b *Build, change func(*Build)) error {
+	return retryConflict(ctx, func() error {
+		cur, err := a.store.GetBuild(ctx, b.ID)
+		if err != nil {
+			return err
+		}
+		before := cur.Status
+		change(cur)
+		if before == BuildCancelled && cur.CompletedAt == nil {
+			return errCancelled
+		}
+		if cur.Status != before && !before.CanTransition(cur.Status) {
+			return transitionError("build", cur.ID, before, cur.Status)
+		}
+		cur.UpdatedAt = a.clock()
+		if err := a.store.UpdateBuild(ctx, cur); err != nil {
+			return err
+		}
+		*b = *cur
+		return nil
+	})
+}
+
+// setDeploymentStatus moves a deployment to status (when allowed) and
+// applies extra changes.
+func (a *Admin) setDeploymentStatus(ctx context.Context, id string, status DeploymentStatus, extra func(*Deployment)) error {
+	return retryConflict(ctx, func() error {
+		d, err := a.store.GetDeployment(ctx, id)
+		if err != nil {
+			return err
+		}
+		if d.Status != status && !d.Status.CanTransition(status) {
+			return transitionError("deployment", d.ID, d.Status, status)
+		}
+		d.Status, d.UpdatedAt = status, a.clock()
+		if extra != nil {
+			extra(d)
+		}
+		return a.store.UpdateDeployment(ctx, d)
+	})
+}
+
+// route is the Route of a deployment to target ("" for no server).
+func (a *Admin) route(p *Project, d *Deployment, target string) Route {
+	return Route{DeploymentID: d.ID, ProjectSlug: p.Slug, DeploymentSlug: d.Slug,
+		Production: d.Type == DeploymentProduction, Target: target}
+}
+
+// stopServers stops every live server of a deployment except keep.
+func (a *Admin) stopServers(ctx context.Context, deploymentID, keep string) error {
+	live, err := a.store.ListServers(ctx, ServerFilter{DeploymentID: deploymentID,
+		Statuses: []ServerStatus{ServerStarting, ServerRunning, ServerCrashed}}, Page{})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, s := range live {
+		if s.ID == keep {
+			continue
+		}
+		if err := a.runner.Stop(ctx, s); err != nil {
+			errs = append(errs, fmt.Errorf("stop server %s: %w", s.ID, err))
+			continue
+		}
+		errs = append(errs, a.setServerStatus(ctx, s, ServerStopped))
+	}
+	return errors.Join(errs...)
+}
+
+// stopQuietly stops a server that never went into service.
+func (a *Admin) stopQuietly(ctx context.Context, s *RunningServer) {
+	if err := a.runner.Stop(ctx, s); err != nil {
+		a.logger.ErrorContext(ctx, "stop server", "pid", s.PID, "err", err)
+	}
+}
+
+func (a *Admin) setServerStatus(ctx context.Context, s *RunningServer, status ServerStatus) error {
+	return retryConflict(ctx, func() error {
+		cur, err := a.store.GetServer(ctx, s.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status == status {
+			return nil
+		}
+		if !cur.Status.CanTransition(status) {
+			return transitionError("server", cur.ID, cur.Status, status)
+		}
+		now := a.clock()
+		cur.Status, cur.UpdatedAt = status, now
+		if status == ServerStopped || status == ServerCrashed {
+			cur.StoppedAt = &now
+		}
+		if err := a.store.UpdateServer(ctx, cur); err != nil {
+			return err
+		}
+		*s = *cur
+		return nil
+	})
+}
+
+// runtimeEnv opens a deployment's env: the project's vars with the
+// deployment's overrides on top. Only the Runner receives it.
+func (a *Admin) runtimeEnv(p *Project, d *Deployment) (map[string]string, error) {
+	env := make(map[string]string, len(p.EnvVars)+len(d.EnvVarOverrides))
+	for _, set := range []struct {
+		scope string
+		vars  []EnvVar
+	}{{p.ID, p.EnvVars}, {d.ID, d.EnvVarOverrides}} {
+		for _, v := range set.vars {
+			plain, err := a.keyring.Open(set.scope, v)
+			if err != nil {
+				return nil, err
+			}
+			env[v.Name] = plain
+		}
+	}
+	return env, nil
+}

@@ -1,0 +1,226 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// recoverBuilds fails the builds this instance had in flight when it died.
+func (a *Admin) recoverBuilds(ctx context.Context) error {
+	active, err := a.store.ListBuilds(ctx, BuildFilter{Statuses: []BuildStatus{BuildBuilding, BuildDeploying}}, Page{})
+	if err != nil {
+		return err
+	}
+	for _, b := range active {
+		if !strings.HasPrefix(b.ClaimedBy, a.instanceID+"/") {
+			continue // another admin server's build
+		}
+		logf := a.logTo(ctx, b.ID)
+		logf("admin", "", "the admin restarted during this build; it is marked failed (redeploy to build again)")
+		a.finishBuild(ctx, b, errors.New("the admin restarted during the build"), logf)
+		a.logger.InfoContext(ctx, "failed interrupted build", "build", b.ID)
+	}
+	return nil
+}
+
+// recoverServers re-attaches live servers and restores their routes; a
+// server found dead is marked crashed, and the health worker restarts it.
+func (a *Admin) recoverServers(ctx context.Context) error {
+	servers, err := a.store.ListServers(ctx, ServerFilter{Statuses: []ServerStatus{ServerStarting, ServerRunning, ServerStopping}}, Page{})
+	if err != nil {
+		return err
+	}
+	for _, s := range servers {
+		d, err := a.store.GetDeployment(ctx, s.DeploymentID)
+		if err != nil {
+			return err
+		}
+		alive, err := a.runner.Reattach(ctx, s)
+		if err != nil {
+			return fmt.Errorf("reattach server %s: %w", s.ID, err)
+		}
+		current := s.BuildID == d.CurrentBuildID && s.Status != ServerStopping
+		switch {
+		case alive && current:
+			if err := a.restoreRoute(ctx, d, s); err != nil {
+				return err
+			}
+			a.logger.InfoContext(ctx, "re-attached server", "server", s.ID, "pid", s.PID)
+		case alive:
+			// The admin died between starting a replacement and stopping
+			// this one: finish the switch.
+			if err := a.runner.Stop(ctx, s); err != nil {
+				return fmt.Errorf("stop superseded server %s: %w", s.ID, err)
+			}
+			if err := a.setServerStatus(ctx, s, ServerStopped); err != nil {
+				return err
+			}
+		default:
+			if err := a.setServerStatus(ctx, s, ServerCrashed); err != nil {
+				return err
+			}
+			a.audit(ctx, "server.crash", s, "found dead when the admin started")
+		}
+	}
+	return nil
+}
+
+func (a *Admin) restoreRoute(ctx context.Context, d *Deployment, s *RunningServer) error {
+	p, err := a.store.GetProject(ctx, d.ProjectID)
+	if err != nil {
+		return err
+	}
+	return a.router.SetRoute(ctx, a.route(p, d, net.JoinHostPort(s.Host, strconv.Itoa(s.Port))))
+}
+
+// audit records a system event about a server.
+func (a *Admin) audit(ctx context.Context, action string, s *RunningServer, detail string) {
+	o := a.begin(action, "server", s.ID, "")
+	o.ev.Metadata["deployment"], o.ev.Metadata["build"], o.ev.Metadata["detail"] = s.DeploymentID, s.BuildID, detail
+	o.end(ctx, nil)
+}
+
+// healthWorker checks running servers and restarts crashed ones.
+func (a *Admin) healthWorker(ctx context.Context) {
+	t := time.NewTicker(a.healthInterval)
+	defer t.Stop()
+	for {
+		a.checkServers(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// unhealthyAfter is how many failed checks in a row make a server crashed.
+const unhealthyAfter = 3
+
+// maxRestartBackoff caps the wait between restarts of a crashing server.
+const maxRestartBackoff = 5 * time.Minute
+
+func (a *Admin) checkServers(ctx context.Context) {
+	servers, err := a.store.ListServers(ctx, ServerFilter{Statuses: []ServerStatus{ServerRunning, ServerCrashed}}, Page{})
+	if err != nil {
+		a.logger.ErrorContext(ctx, "list servers", "err", err)
+		return
+	}
+	for _, s := range servers {
+		if ctx.Err() != nil {
+			return
+		}
+		if s.Status == ServerCrashed {
+			a.maybeRestart(ctx, s)
+			continue
+		}
+		h, err := a.runner.Health(ctx, s)
+		a.orch.mu.Lock()
+		if h == HealthHealthy && err == nil {
+			delete(a.orch.failures, s.ID)
+		} else {
+			a.orch.failures[s.ID]++
+		}
+		failed := a.orch.failures[s.ID]
+		a.orch.mu.Unlock()
+		if failed == 0 {
+			a.recordHealth(ctx, s)
+			continue
+		}
+		if failed < unhealthyAfter {
+			continue
+		}
+		a.orch.mu.Lock()
+		delete(a.orch.failures, s.ID)
+		a.orch.mu.Unlock()
+		// Make sure nothing of it lingers, then mark it crashed.
+		if err := a.runner.Stop(ctx, s); err != nil {
+			a.logger.ErrorContext(ctx, "stop unhealthy server", "server", s.ID, "err", err)
+		}
+		if err := a.setServerStatus(ctx, s, ServerCrashed); err != nil {
+			a.logger.ErrorContext(ctx, "mark server crashed", "server", s.ID, "err", err)
+			continue
+		}
+		a.audit(ctx, "server.crash", s, fmt.Sprintf("%d failed health checks in a row", unhealthyAfter))
+		a.maybeRestart(ctx, s)
+	}
+}
+
+func (a *Admin) recordHealth(ctx context.Context, s *RunningServer) {
+	now := a.clock()
+	s.Health, s.LastHealthAt, s.UpdatedAt = HealthHealthy, &now, now
+	if err := a.store.UpdateServer(ctx, s); err != nil && !errors.Is(err, ErrConflict) {
+		a.logger.WarnContext(ctx, "record health", "server", s.ID, "err", err)
+	}
+}
+
+// maybeRestart restarts a crashed server that is still its deployment's
+// current one, from its build's artifact, with exponential backoff.
+func (a *Admin) maybeRestart(ctx context.Context, s *RunningServer) {
+	d, err := a.store.GetDeployment(ctx, s.DeploymentID)
+	if err != nil || d.CurrentBuildID != s.BuildID || d.Status == DeploymentStopped {
+		return
+	}
+	a.orch.mu.Lock()
+	next := a.orch.restarts[d.ID]
+	a.orch.mu.Unlock()
+	if a.clock().Before(next) {
+		return
+	}
+	b, err := a.store.GetBuild(ctx, s.BuildID)
+	if err != nil {
+		return
+	}
+	srcBuild := b.ID
+	if b.SourceBuildID != "" {
+		srcBuild = b.SourceBuildID
+	}
+	art := Artifact{Dir: filepath.Join(a.buildDir(srcBuild), "src"), Entry: DefaultArtifactEntry}
+	if _, err := os.Stat(filepath.Join(art.Dir, art.Entry)); err != nil {
+		a.logger.ErrorContext(ctx, "cannot restart: artifact gone", "server", s.ID, "build", srcBuild)
+		return
+	}
+	p, err := a.store.GetProject(ctx, d.ProjectID)
+	if err != nil {
+		return
+	}
+	env, err := a.runtimeEnv(p, d)
+	if err != nil {
+		a.logger.ErrorContext(ctx, "cannot restart: env", "server", s.ID, "err", err)
+		return
+	}
+	logf := func(phase, stream, text string) {
+		a.logger.DebugContext(ctx, text, "server", s.ID, "phase", phase, "stream", stream)
+	}
+	srv, err := a.runner.Start(ctx, StartSpec{Build: b, Deployment: d, Artifact: art, Env: env}, logf)
+	a.orch.mu.Lock()
+	backoff := a.orch.backoff[d.ID]
+	if err != nil {
+		backoff = min(max(2*backoff, a.restartBackoff), maxRestartBackoff)
+		a.orch.backoff[d.ID] = backoff
+		a.orch.restarts[d.ID] = a.clock().Add(backoff)
+	} else {
+		delete(a.orch.backoff, d.ID)
+		delete(a.orch.restarts, d.ID)
+	}
+	a.orch.mu.Unlock()
+	if err != nil {
+		a.audit(ctx, "server.restart", s, "failed: "+err.Error()+"; next try in "+backoff.String())
+		return
+	}
+	if err := a.setServerStatus(ctx, s, ServerStopped); err != nil {
+		a.logger.WarnContext(ctx, "retire crashed server", "server", s.ID, "err", err)
+	}
+	if err := a.promote(ctx, p, d, b, srv, logf); err != nil {
+		a.logger.ErrorContext(ctx, "switch to restarted server", "deployment", d.ID, "err", err)
+		return
+	}
+	a.audit(ctx, "server.restart", srv, "replaces crashed server "+s.ID)
+}
