@@ -69,6 +69,9 @@ func (a *Admin) CreateDeployment(ctx context.Context, projectID string, in NewDe
 	d = a.newDeployment(p, in.Type, in.Branch, "", a.clock())
 	o.ev.TargetID = d.ID
 	err = createWithSlug(in.Slug, fallback, fallback, func(slug string) error {
+		if err := ValidateHostLabel(slug, p.Slug); err != nil {
+			return err
+		}
 		d.Slug = slug
 		if a.router != nil {
 			d.PublicURL = a.router.PublicURL(Route{DeploymentID: d.ID, ProjectSlug: p.Slug, DeploymentSlug: slug})

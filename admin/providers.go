@@ -186,15 +186,23 @@ type Route struct {
 	Target string `json:"target,omitempty"`
 }
 
-// Router exposes deployments through host and path routing.
+// Router exposes deployments through host and path routing. Requests whose
+// Host is not a subdomain of the base domain are routed by path,
+// /{project}/{deployment}/…. routertest.Run checks every rule.
 type Router interface {
-	// SetRoute adds or replaces the route of r.DeploymentID atomically.
+	// SetRoute adds or replaces the route of r.DeploymentID atomically. It
+	// fails with ErrInvalidArgument for an invalid route and ErrAlreadyExists
+	// when r's host name or path belongs to another deployment; neither
+	// changes the routes.
 	SetRoute(ctx context.Context, r Route) error
 	// RemoveRoute removes a deployment's route; ErrNotFound when absent.
 	RemoveRoute(ctx context.Context, deploymentID string) error
+	// Routes returns every route, sorted by DeploymentID.
 	Routes(ctx context.Context) ([]Route, error)
 	// PublicURL is the URL users reach the route at.
 	PublicURL(r Route) string
+	// Close stops routing; SetRoute, RemoveRoute and Routes then fail with
+	// ErrClosed.
 	Close() error
 }
 

@@ -47,6 +47,15 @@ func ValidateSlug(field, s string) error {
 	return nil
 }
 
+// ValidateHostLabel reports whether a deployment's host label,
+// "{deployment}--{project}", fits one DNS label (63 characters).
+func ValidateHostLabel(deploymentSlug, projectSlug string) error {
+	if n := len(deploymentSlug) + 2 + len(projectSlug); n > MaxSlugLength {
+		return invalid("slug", "%q--%q makes a %d-character host label; at most %d fit in DNS", deploymentSlug, projectSlug, n, MaxSlugLength)
+	}
+	return nil
+}
+
 // Slugify derives a slug from a display name: lower case, runs of anything
 // that is not a-z or 0-9 folded to one '-', trimmed to a short DNS label.
 // Letters with diacritics lose them where they decompose simply; a name with

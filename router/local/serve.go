@@ -1,0 +1,93 @@
+package local
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+)
+
+// Server timeouts. Reads and writes as a whole are not bounded, since
+// streams and uploads may last as long as they need.
+const (
+	// readHeaderTimeout bounds how long a client may take to send its
+	// request headers, so that slow clients cannot hold connections for free.
+	readHeaderTimeout = 10 * time.Second
+	// idleTimeout closes keep-alive connections that carry no request.
+	idleTimeout = 2 * time.Minute
+)
+
+// ListenAndServe listens on addr (DefaultAddr, ":3100", when empty) and
+// serves the router there until ctx is done or the router is closed; see
+// Serve.
+func (rt *Router) ListenAndServe(ctx context.Context, addr string) error {
+	addr = cmp.Or(addr, DefaultAddr)
+	var lc net.ListenConfig
+	l, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("router/local: listen on %s: %w", addr, err)
+	}
+	return rt.Serve(ctx, l)
+}
+
+// Serve serves the router on l, which it closes, until ctx is done or the
+// router is closed.
+//
+// When ctx is done Serve stops accepting connections, lets requests in
+// flight finish for up to Options.ShutdownTimeout, then cuts what is left
+// (long streams, WebSocket connections) and returns nil. When the router is
+// closed it stops at once and returns an error wrapping admin.ErrClosed.
+func (rt *Router) Serve(ctx context.Context, l net.Listener) error {
+	// Requests, and so hijacked WebSocket connections, live in connCtx:
+	// cancelling it after the graceful period ends what Shutdown cannot.
+	connCtx, cancelConns := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelConns()
+	srv := &http.Server{
+		Handler:           rt,
+		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          rt.errorLog,
+		BaseContext:       func(net.Listener) context.Context { return connCtx },
+	}
+	rt.mu.Lock()
+	if rt.closed.Load() {
+		rt.mu.Unlock()
+		_ = l.Close()
+		return fmt.Errorf("router/local: serve: %w", admin.ErrClosed)
+	}
+	rt.servers[srv] = struct{}{}
+	rt.mu.Unlock()
+	defer func() {
+		rt.mu.Lock()
+		delete(rt.servers, srv)
+		rt.mu.Unlock()
+	}()
+
+	rt.log.Info("serving", "addr", l.Addr().String())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	select {
+	case err := <-served:
+		if errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("router/local: serve: %w", admin.ErrClosed)
+		}
+		return fmt.Errorf("router/local: serve: %w", err)
+	case <-ctx.Done():
+	}
+
+	grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), rt.shutdown)
+	defer cancel()
+	if err := srv.Shutdown(grace); err != nil {
+		rt.log.Warn("graceful shutdown cut short", "error", err)
+	}
+	cancelConns()
+	_ = srv.Close()
+	<-served
+	rt.log.Info("stopped serving", "addr", l.Addr().String())
+	return nil
+}
