@@ -18,24 +18,31 @@ type FileInfo struct {
 // FileStorage stores files by key: build logs, observability JSONL files.
 // Keys are relative slash-separated paths checked by CheckFilePath; an
 // adapter rejects any other key with ErrInvalidArgument before touching its
-// backend. Content is streamed both ways, never held whole in memory.
+// backend. Content is streamed both ways, never held whole in memory. A
+// store may refuse to hold both "a" and "a/b" (ErrConflict).
 // filestoretest.Run checks every rule.
 type FileStorage interface {
 	// Write stores everything read from r under path, replacing any file
 	// there. Readers see the old content or the new, never a part.
 	Write(ctx context.Context, path string, r io.Reader) error
-	// Read opens the file; ErrNotFound when it does not exist.
+	// Read opens the file; ErrNotFound when it does not exist. The returned
+	// reader reads under ctx.
 	Read(ctx context.Context, path string) (io.ReadCloser, error)
 	// Exists reports whether a file is stored under path.
 	Exists(ctx context.Context, path string) (bool, error)
 	// List returns the files whose path starts with prefix ("" for all),
-	// at any depth, sorted by path.
+	// at any depth, sorted by path in byte order. The prefix is a plain
+	// string prefix: "builds/b1" also matches "builds/b10/x"; end it with
+	// "/" for a folder.
 	List(ctx context.Context, prefix string) ([]FileInfo, error)
 	// Delete removes the file; ErrNotFound when it does not exist.
 	Delete(ctx context.Context, path string) error
 	// Move renames from to to, replacing to; ErrNotFound when from does not
-	// exist.
+	// exist. Moving a file onto itself keeps it. Not atomic on object stores
+	// (copy, then delete).
 	Move(ctx context.Context, from, to string) error
+	// Close is idempotent; later calls return ErrClosed. It does not close a
+	// client passed to the adapter.
 	Close() error
 }
 
