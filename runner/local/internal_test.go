@@ -1,0 +1,384 @@
+//go:build linux
+
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Masterminds/semver/v3"
+)
+
+func TestParseStat(t *testing.T) {
+	// Fields after the command name: state ppid pgrp session tty_nr tpgid
+	// flags minflt cminflt majflt cmajflt utime stime cutime cstime priority
+	// nice num_threads itrealvalue starttime …
+	rest := " S 10 20 20 0 -1 4194304 1 0 0 0 0 0 0 0 20 0 1 0 987654 3133440 415"
+	for _, tc := range []struct {
+		name, text string
+		want       procStat
+		wantErr    bool
+	}{
+		{"plain", "42 (node)" + rest, procStat{pid: 42, ppid: 10, pgid: 20, state: 'S', start: 987654}, false},
+		{"name with spaces and parens", "42 (a) (b c)" + rest, procStat{pid: 42, ppid: 10, pgid: 20, state: 'S', start: 987654}, false},
+		{"zombie", "42 (node) Z 10 20 20 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0", procStat{pid: 42, ppid: 10, pgid: 20, state: 'Z', start: 5}, false},
+		{"no name", "42 node S 1 2", procStat{}, true},
+		{"truncated", "42 (node) S 10 20", procStat{}, true},
+		{"garbage numbers", "42 (node) S x 20 20 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0", procStat{}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseStat(42, tc.text)
+			if (err != nil) != tc.wantErr || got != tc.want {
+				t.Errorf("parseStat = %+v, %v; want %+v, error %v", got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+	self, err := readStat(os.Getpid())
+	if err != nil || self.pid != os.Getpid() || self.ppid != os.Getppid() || !self.alive() || self.start == 0 {
+		t.Errorf("readStat(self) = %+v, %v", self, err)
+	}
+	if _, err := readStat(1 << 30); !errors.Is(err, errNoProcess) {
+		t.Errorf("readStat(no such pid): got %v, want errNoProcess", err)
+	}
+}
+
+func writeJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestProjectNode(t *testing.T) {
+	lock := func(core string, engines any) map[string]any {
+		return map[string]any{"lockfileVersion": 3, "packages": map[string]any{
+			"":                          map[string]any{},
+			"node_modules/@mastra/core": map[string]any{"version": core, "engines": engines, "integrity": "sha512-x"},
+		}}
+	}
+	for _, tc := range []struct {
+		name    string
+		pkg     map[string]any
+		lock    map[string]any
+		allow   []string // versions that must be allowed
+		deny    []string // versions that must be refused
+		wantErr string
+	}{
+		{name: "not a Mastra project", pkg: map[string]any{}, allow: []string{"18.0.0", "20.20.2"}},
+		{name: "engines only", pkg: map[string]any{"engines": map[string]any{"node": ">=20 <23"}},
+			allow: []string{"20.0.0", "22.9.0"}, deny: []string{"18.19.0", "24.0.0"}},
+		{name: "engines with ||", pkg: map[string]any{"engines": map[string]any{"node": "^20.19 || >=22.12"}},
+			allow: []string{"20.19.1", "22.12.0"}, deny: []string{"21.0.0", "20.1.0"}},
+		{name: "declared core 1.x", pkg: map[string]any{"dependencies": map[string]any{"@mastra/core": "^1.71.0"}},
+			allow: []string{"22.13.0", "24.1.0"}, deny: []string{"20.20.2", "22.12.0"}},
+		{name: "declared core 0.x", pkg: map[string]any{"dependencies": map[string]any{"@mastra/core": "^0.24.0"}},
+			allow: []string{"20.20.2"}},
+		{name: "declared core open range", pkg: map[string]any{"dependencies": map[string]any{"@mastra/core": ">=0.20"}},
+			deny: []string{"20.20.2"}},
+		{name: "declared core tag", pkg: map[string]any{"devDependencies": map[string]any{"@mastra/core": "latest"}},
+			deny: []string{"20.20.2"}, allow: []string{"22.13.0"}},
+		{name: "lockfile engines win over the declared range",
+			pkg:  map[string]any{"dependencies": map[string]any{"@mastra/core": "*"}},
+			lock: lock("0.24.9", map[string]any{"node": ">=20"}), allow: []string{"20.0.0"}},
+		{name: "lockfile 1.x", pkg: map[string]any{"dependencies": map[string]any{"@mastra/core": "^1.0.0"}},
+			lock: lock("1.71.0", map[string]any{"node": ">=22.13.0"}), deny: []string{"22.12.0"}, allow: []string{"22.13.0"}},
+		{name: "lockfile engines as an array (old packages) are ignored", pkg: map[string]any{},
+			lock: lock("1.0.0", []any{"node >= 0.8"}), allow: []string{"10.0.0"}},
+		{name: "bad engines", pkg: map[string]any{"engines": map[string]any{"node": "lts/iron"}}, wantErr: `engines.node "lts/iron"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeJSON(t, filepath.Join(dir, "package.json"), tc.pkg)
+			if tc.lock != nil {
+				writeJSON(t, filepath.Join(dir, "package-lock.json"), tc.lock)
+			}
+			var m manifest
+			if _, err := readJSON(filepath.Join(dir, "package.json"), &m); err != nil {
+				t.Fatal(err)
+			}
+			need, err := projectNode(dir, &m)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got %v, want an error mentioning %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range tc.allow {
+				if !need.allows(mustVersion(t, v)) {
+					t.Errorf("%s refuses v%s", need, v)
+				}
+			}
+			for _, v := range tc.deny {
+				if need.allows(mustVersion(t, v)) {
+					t.Errorf("%s allows v%s", need, v)
+				}
+			}
+		})
+	}
+}
+
+func mustVersion(t *testing.T, s string) *semver.Version {
+	t.Helper()
+	v, err := parseVersion(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestDepsKey(t *testing.T) {
+	base := func() (map[string]any, map[string]any) {
+		return map[string]any{"name": "p", "dependencies": map[string]any{"a": "^1.0.0"}},
+			map[string]any{"lockfileVersion": 3, "packages": map[string]any{
+				"":                 map[string]any{"name": "p"},
+				"node_modules/a":   map[string]any{"version": "1.0.0", "integrity": "sha512-a"},
+				"node_modules/a/b": map[string]any{"version": "1.0.0", "inBundle": true},
+			}}
+	}
+	key := func(t *testing.T, pkg, lock map[string]any, node string) (string, string) {
+		t.Helper()
+		dir := t.TempDir()
+		writeJSON(t, filepath.Join(dir, "package.json"), pkg)
+		writeJSON(t, filepath.Join(dir, "package-lock.json"), lock)
+		var m manifest
+		b, err := readJSON(filepath.Join(dir, "package.json"), &m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return depsKey(dir, b, &m, node, "11.0.0")
+	}
+	pkg, lock := base()
+	k1, why := key(t, pkg, lock, "22.23.3")
+	if k1 == "" {
+		t.Fatalf("a fully pinned lockfile is not cacheable: %s", why)
+	}
+	if k2, _ := key(t, pkg, lock, "22.23.3"); k2 != k1 {
+		t.Errorf("same inputs gave keys %s and %s", k1, k2)
+	}
+	if k2, _ := key(t, pkg, lock, "22.23.4"); k2 == k1 || k2 == "" {
+		t.Errorf("another Node version gave key %q, want a new key", k2)
+	}
+	pkg2, lock2 := base()
+	lock2["packages"].(map[string]any)["node_modules/a"].(map[string]any)["integrity"] = "sha512-other"
+	if k2, _ := key(t, pkg2, lock2, "22.23.3"); k2 == k1 || k2 == "" {
+		t.Errorf("another lockfile gave key %q, want a new key", k2)
+	}
+
+	for _, tc := range []struct {
+		name string
+		edit func(pkg, lock map[string]any)
+		why  string
+	}{
+		{"postinstall script", func(pkg, _ map[string]any) { pkg["scripts"] = map[string]any{"postinstall": "node gen.js"} }, `"postinstall" script`},
+		{"prepare script", func(pkg, _ map[string]any) { pkg["scripts"] = map[string]any{"prepare": "husky"} }, `"prepare" script`},
+		{"linked workspace", func(_, lock map[string]any) {
+			lock["packages"].(map[string]any)["node_modules/w"] = map[string]any{"resolved": "packages/w", "link": true}
+		}, "node_modules/w is not pinned"},
+		{"git dependency", func(_, lock map[string]any) {
+			lock["packages"].(map[string]any)["node_modules/g"] = map[string]any{"resolved": "git+ssh://git@example.com/g.git#abc"}
+		}, "node_modules/g is not pinned"},
+		{"lockfile v1", func(_, lock map[string]any) { lock["lockfileVersion"] = 1; delete(lock, "packages") }, "lockfileVersion 1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pkg, lock := base()
+			tc.edit(pkg, lock)
+			k, why := key(t, pkg, lock, "22.23.3")
+			if k != "" || !strings.Contains(why, tc.why) {
+				t.Errorf("key %q, reason %q; want no key and a reason mentioning %s", k, why, tc.why)
+			}
+		})
+	}
+}
+
+func TestDepsCacheRestoreAndCorruption(t *testing.T) {
+	r, err := New(&Options{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	src := filepath.Join(t.TempDir(), "node_modules")
+	for path, body := range map[string]string{"a/index.js": "a", "a/package.json": "{}", ".bin/.keep": ""} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(src, path)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(src, path), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("../a/index.js", filepath.Join(src, ".bin", "a")); err != nil {
+		t.Fatal(err)
+	}
+	const key = "0123456789abcdef0123456789abcdef"
+	if err := r.saveDeps(key, src); err != nil {
+		t.Fatal(err)
+	}
+
+	dst := filepath.Join(t.TempDir(), "node_modules")
+	if err := os.MkdirAll(filepath.Join(dst, "stale"), 0o755); err != nil { // replaced, not merged
+		t.Fatal(err)
+	}
+	ok, err := r.restoreDeps(key, dst)
+	if !ok || err != nil {
+		t.Fatalf("restoreDeps = %v, %v", ok, err)
+	}
+	if _, err := os.Stat(filepath.Join(dst, "stale")); !os.IsNotExist(err) {
+		t.Errorf("restore kept a stale folder: %v", err)
+	}
+	cached := filepath.Join(r.depsRoot(), key, "node_modules", "a", "index.js")
+	fc, _ := os.Stat(cached)
+	fr, err := os.Stat(filepath.Join(dst, "a", "index.js"))
+	if err != nil || !os.SameFile(fc, fr) {
+		t.Errorf("restored file is not a hard link of the cached one: %v", err)
+	}
+	if link, err := os.Readlink(filepath.Join(dst, ".bin", "a")); err != nil || link != "../a/index.js" {
+		t.Errorf("restored symlink = %q, %v", link, err)
+	}
+
+	// A build that writes into a restored file in place changes the cached
+	// copy too: the next restore notices and drops the entry.
+	future := time.Now().Add(time.Minute)
+	if err := os.WriteFile(filepath.Join(dst, "a", "index.js"), []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(cached, future, future); err != nil {
+		t.Fatal(err)
+	}
+	dst2 := filepath.Join(t.TempDir(), "node_modules")
+	ok, err = r.restoreDeps(key, dst2)
+	if ok || !errors.Is(err, errCorrupt) {
+		t.Fatalf("restore of a modified entry = %v, %v; want errCorrupt", ok, err)
+	}
+	if _, err := os.Stat(filepath.Join(r.depsRoot(), key)); !os.IsNotExist(err) {
+		t.Errorf("corrupt entry kept: %v", err)
+	}
+	if _, err := os.Stat(dst2); !os.IsNotExist(err) {
+		t.Errorf("half-restored tree left behind: %v", err)
+	}
+}
+
+func TestDepsCachePrunes(t *testing.T) {
+	r, err := New(&Options{CacheDir: t.TempDir(), DepsCacheSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	src := filepath.Join(t.TempDir(), "node_modules")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	for i, key := range []string{"k1", "k2", "k3"} {
+		if err := r.saveDeps(key, src); err != nil {
+			t.Fatal(err)
+		}
+		// Distinct use times, oldest first.
+		at := old.Add(time.Duration(i) * time.Minute)
+		if err := os.Chtimes(filepath.Join(r.depsRoot(), key), at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.pruneDeps()
+	entries, _ := os.ReadDir(r.depsRoot())
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{"k2", "k3"}) {
+		t.Errorf("after pruning to 2: %v, want [k2 k3]", names)
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	var e excerpt
+	for i := range 5 {
+		e.add(string(rune('a' + i)))
+	}
+	if got := e.lines(); !slices.Equal(got, []string{"a", "b", "c", "d", "e"}) {
+		t.Errorf("short output: %q", got)
+	}
+	var long excerpt
+	for i := range 100 {
+		long.add(strings.Repeat("x", i%3) + string(rune('0'+i%10)))
+	}
+	got := long.lines()
+	if len(got) != headLines+1+tailLines || got[headLines] != "[… 70 lines …]" {
+		t.Errorf("long output: %d lines, marker %q", len(got), got[min(headLines, len(got)-1)])
+	}
+}
+
+// TestProvisionNodeOnce provisions Node from the npm registry into a fresh
+// cache from several goroutines at once: one install, one result.
+func TestProvisionNodeOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("downloads Node from the npm registry")
+	}
+	cache := t.TempDir()
+	// Reuse the downloaded tarballs of the default cache when there are some.
+	if shared, err := New(nil); err == nil {
+		if err := os.Symlink(filepath.Join(shared.CacheDir(), "npm"), filepath.Join(cache, "npm")); err != nil {
+			t.Fatal(err)
+		}
+		shared.Close()
+	}
+	r, err := New(&Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	const n = 3
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		paths []string
+		lines []string
+	)
+	for range n {
+		wg.Go(func() {
+			log := &syncLog{fn: func(_, _, text string) { mu.Lock(); lines = append(lines, text); mu.Unlock() }}
+			p, err := r.provisionNode(context.Background(), log, "install")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			paths = append(paths, p)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(paths) != n || slices.Compact(slices.Clone(paths))[0] != paths[n-1] {
+		t.Fatalf("paths %q: want %d equal paths", paths, n)
+	}
+	installs := 0
+	for _, l := range lines {
+		if strings.HasPrefix(l, "provisioning Node") {
+			installs++
+		}
+	}
+	if installs != 1 {
+		t.Errorf("%d installs for %d concurrent callers; want 1", installs, n)
+	}
+	v, err := r.nodes.version(context.Background(), paths[0])
+	if err != nil || v.String() != DefaultNodeVersion {
+		t.Errorf("provisioned node is v%v (%v), want v%s", v, err, DefaultNodeVersion)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(cache, "node", ".provision-*"))
+	if len(leftovers) != 0 {
+		t.Errorf("temporary folders left: %v", leftovers)
+	}
+}
