@@ -180,6 +180,14 @@ type Runner interface {
 	Close() error
 }
 
+// BuildReaper is an optional Runner capability: a Runner whose build steps
+// are processes implements it so that, after an admin restart, the
+// processes of a build interrupted by the restart are ended (they would
+// otherwise run on as orphans). dir is the build's BuildSpec.Dir.
+type BuildReaper interface {
+	ReapBuild(ctx context.Context, dir string) error
+}
+
 // Route maps a deployment's public names to a server.
 type Route struct {
 	DeploymentID   string `json:"deploymentId"`

@@ -23,6 +23,11 @@ func (a *Admin) recoverBuilds(ctx context.Context) error {
 			continue // another admin server's build
 		}
 		logf := a.logTo(ctx, b.ID)
+		if r, ok := a.runner.(BuildReaper); ok {
+			if err := r.ReapBuild(ctx, a.buildDir(b.ID)); err != nil {
+				a.logger.ErrorContext(ctx, "reap interrupted build", "build", b.ID, "err", err)
+			}
+		}
 		logf("admin", "", "the admin restarted during this build; it is marked failed (redeploy to build again)")
 		a.finishBuild(ctx, b, errors.New("the admin restarted during the build"), logf)
 		a.logger.InfoContext(ctx, "failed interrupted build", "build", b.ID)

@@ -1,0 +1,575 @@
+package admin_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+	filelocal "github.com/mastra-admin/mastra-admin-go/filestore/local"
+	"github.com/mastra-admin/mastra-admin-go/logcache/memory"
+	routerlocal "github.com/mastra-admin/mastra-admin-go/router/local"
+	runnerlocal "github.com/mastra-admin/mastra-admin-go/runner/local"
+	"github.com/mastra-admin/mastra-admin-go/runner/runnertest"
+	sourcelocal "github.com/mastra-admin/mastra-admin-go/source/local"
+	"github.com/mastra-admin/mastra-admin-go/storage/sqlite"
+)
+
+// These tests drive the orchestrator through real adapters: SQLite, local
+// files, the memory log cache, the local source, the local runner (npm and
+// node processes) and the local router. The project is runnertest's fake
+// Mastra project, which npm installs and builds offline in about a second;
+// the real Mastra build is covered by runner/local's tests and the
+// quickstart's end-to-end test.
+
+// stack is the set of providers of one admin process, on state kept in dir.
+type stack struct {
+	dir    string // the admin's state: database, files, builds
+	router *routerlocal.Router
+	runner *runnerlocal.Runner
+	logs   *memory.Cache
+	files  *filelocal.Store
+	store  admin.Storage
+}
+
+// ports hands each test its own port range so that parallel packages do
+// not collide.
+var nextPort atomic.Int32
+
+func portRange() (int, int) {
+	base := 4400 + int(nextPort.Add(1)%40)*10
+	return base, base + 9
+}
+
+func newStack(t *testing.T, dir, projects string, health time.Duration) *stack {
+	t.Helper()
+	store, err := sqlite.Open(filepath.Join(dir, "admin.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filelocal.New(filepath.Join(dir, "files"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs, err := memory.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo, hi := portRange()
+	runner, err := runnerlocal.New(&runnerlocal.Options{CacheDir: testCache(),
+		PortMin: lo, PortMax: hi, HealthTimeout: health, StopGrace: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	router, err := routerlocal.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &stack{dir: dir, router: router, runner: runner, logs: logs, files: files, store: store}
+}
+
+func (s *stack) options(t *testing.T, projects string) []admin.Option {
+	src, err := sourcelocal.New(projects, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []admin.Option{admin.WithStorage(s.store), admin.WithFileStorage(s.files), admin.WithBuildLogCache(s.logs),
+		admin.WithSource(src), admin.WithRunner(s.runner), admin.WithRouter(s.router),
+		admin.WithBuildDir(filepath.Join(s.dir, "builds")), admin.WithInstanceID("test"),
+		admin.WithIntervals(50*time.Millisecond, 200*time.Millisecond), admin.WithClock(time.Now),
+		admin.WithEncryptionKeys("k1", map[string][]byte{"k1": testKey})}
+}
+
+// deployEnv is a started Admin with one team and the fake project.
+type deployEnv struct {
+	*stack
+	a        *admin.Admin
+	ctx      context.Context
+	project  *admin.Project
+	prod     *admin.Deployment
+	projects string
+}
+
+func newDeployEnv(t *testing.T) *deployEnv {
+	return newDeployEnvHealth(t, 20*time.Second)
+}
+
+func newDeployEnvHealth(t *testing.T, health time.Duration) *deployEnv {
+	t.Helper()
+	projects := t.TempDir()
+	if err := runnertest.WriteFakeProject(filepath.Join(projects, "app")); err != nil {
+		t.Fatal(err)
+	}
+	s := newStack(t, t.TempDir(), projects, health)
+	a, err := admin.New(s.options(t, projects)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stopAllServers(t, s.dir) })
+	t.Cleanup(func() { a.Close() })
+	ctx := context.Background()
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	root := must[*admin.User](t)(a.Bootstrap(ctx, admin.NewUser{Email: "root@example.com", Name: "Root"}))
+	ctx = as(root.ID)
+	team := must[*admin.Team](t)(a.CreateTeam(ctx, admin.NewTeam{Name: "T"}))
+	found := must[[]admin.ProjectSource](t)(a.DiscoverProjects(ctx, admin.SourceLocal))
+	if len(found) != 1 {
+		t.Fatalf("discovered %d projects, want the fake one", len(found))
+	}
+	p := must[*admin.Project](t)(a.CreateProject(ctx, team.ID, admin.NewProject{Name: "App", SourceType: admin.SourceLocal, SourceConfig: found[0].Config}))
+	deps := must[admin.List[*admin.Deployment]](t)(a.ListDeployments(ctx, p.ID, admin.Page{}))
+	return &deployEnv{stack: s, a: a, ctx: ctx, project: p, prod: deps.Items[0], projects: projects}
+}
+
+// stopAllServers stops every server a test left running in the admin state
+// at dir, so that no node process outlives the test. It opens its own store
+// handle: the admins' are closed by then.
+func stopAllServers(t *testing.T, dir string) {
+	store, err := sqlite.Open(filepath.Join(dir, "admin.db"), nil)
+	if err != nil {
+		t.Errorf("open store: %v", err)
+		return
+	}
+	defer store.Close()
+	r, err := runnerlocal.New(&runnerlocal.Options{CacheDir: testCache()})
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer r.Close()
+	servers, err := store.ListServers(context.Background(), admin.ServerFilter{}, admin.Page{})
+	if err != nil {
+		t.Errorf("list servers: %v", err)
+		return
+	}
+	for _, srv := range servers {
+		if ok, err := r.Reattach(context.Background(), srv); err == nil && ok {
+			if err := r.Stop(context.Background(), srv); err != nil {
+				t.Errorf("stop server %d: %v", srv.PID, err)
+			}
+		}
+	}
+}
+
+func testCache() string { return filepath.Join(os.TempDir(), "mastra-admin-test-cache") }
+
+func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
+
+// waitBuild polls until the build has ended (CompletedAt is set once the
+// worker has settled it) and returns it.
+func (e *deployEnv) waitBuild(t *testing.T, id string) *admin.Build {
+	t.Helper()
+	return waitFor(t, 2*time.Minute, "build "+id+" to end", func() (*admin.Build, bool) {
+		b, err := e.a.GetBuild(e.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, b.Status.Terminal() && b.CompletedAt != nil
+	})
+}
+
+func waitFor[T any](t *testing.T, limit time.Duration, what string, check func() (T, bool)) T {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		v, ok := check()
+		if ok {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// get sends a request through the router as a client of host would.
+func (e *deployEnv) get(host, path string) (int, string) {
+	req := httptest.NewRequest(http.MethodGet, "http://"+host+path, nil)
+	rec := httptest.NewRecorder()
+	e.router.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.String()
+}
+
+func (e *deployEnv) logText(t *testing.T, buildID string) string {
+	t.Helper()
+	lines, err := e.a.FollowBuildLogs(e.ctx, buildID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for l, err := range lines {
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString("[" + l.Phase + "] " + l.Text + "\n")
+	}
+	return b.String()
+}
+
+// heldText is what the log cache holds of a build now, without waiting.
+func (e *deployEnv) heldText(t *testing.T, buildID string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, l := range must[[]admin.LogLine](t)(e.logs.Lines(context.Background(), buildID, 0, 0)) {
+		b.WriteString(l.Text + "\n")
+	}
+	return b.String()
+}
+
+func (e *deployEnv) liveServers(t *testing.T) []*admin.RunningServer {
+	t.Helper()
+	return must[[]*admin.RunningServer](t)(e.store.ListServers(context.Background(),
+		admin.ServerFilter{DeploymentID: e.prod.ID, Statuses: []admin.ServerStatus{admin.ServerRunning}}, admin.Page{}))
+}
+
+func TestDeployServesThroughTheRouter(t *testing.T) {
+	e := newDeployEnv(t)
+	b := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	if b.Status != admin.BuildQueued {
+		t.Fatalf("Deploy returned a %s build, want queued", b.Status)
+	}
+	b = e.waitBuild(t, b.ID)
+	log := e.logText(t, b.ID)
+	if b.Status != admin.BuildSucceeded {
+		t.Fatalf("build %s: %s\n%s", b.Status, b.Error, log)
+	}
+	for _, phase := range []string{"[copy]", "[install]", "[build]", "[start]", "[admin] build succeeded"} {
+		if !strings.Contains(log, phase) {
+			t.Errorf("build log has no %s line:\n%s", phase, log)
+		}
+	}
+	// By host and by path, through the router.
+	for _, c := range []struct{ host, path string }{{"app.localhost", "/health"}, {"localhost", "/app/production/health"}} {
+		if code, body := e.get(c.host, c.path); code != http.StatusOK {
+			t.Errorf("GET %s%s through the router = %d %s", c.host, c.path, code, body)
+		}
+	}
+	d := must[*admin.Deployment](t)(e.a.GetDeployment(e.ctx, e.prod.ID))
+	if d.Status != admin.DeploymentRunning || d.CurrentBuildID != b.ID || d.PublicURL == "" {
+		t.Fatalf("deployment after deploy: %+v", d)
+	}
+	if servers := e.liveServers(t); len(servers) != 1 || servers[0].BuildID != b.ID || !alive(servers[0].PID) {
+		t.Fatalf("running servers: %+v", servers)
+	}
+	// The log was flushed to file storage; once the cache lets go, it is
+	// read from there.
+	if b.LogPath != admin.BuildLogPath(b.ID) {
+		t.Fatalf("log path %q", b.LogPath)
+	}
+	if err := e.logs.Clear(context.Background(), b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if stored := e.logText(t, b.ID); stored != log {
+		t.Fatalf("stored log differs from the live one:\n%s\n---\n%s", stored, log)
+	}
+	// A build directory of its own; the project itself untouched.
+	if _, err := os.Stat(filepath.Join(e.dir, "builds", b.ID, "src", admin.DefaultArtifactEntry)); err != nil {
+		t.Fatalf("artifact: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(e.projects, "app", "node_modules")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the project was built in place: %v", err)
+	}
+}
+
+func TestRedeployHasNoDowntime(t *testing.T) {
+	e := newDeployEnv(t)
+	first := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if first.Status != admin.BuildSucceeded {
+		t.Fatalf("first build %s: %s", first.Status, first.Error)
+	}
+	old := e.liveServers(t)[0]
+
+	// A steady stream of requests through the router during the redeploy.
+	var ok, bad atomic.Int64
+	var failures sync.Map
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if code, body := e.get("app.localhost", "/health"); code == http.StatusOK {
+					ok.Add(1)
+				} else {
+					bad.Add(1)
+					failures.Store(code, body)
+				}
+			}
+		})
+	}
+	second := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	// Keep going a little after the switch.
+	waitFor(t, 10*time.Second, "requests after the switch", func() (int64, bool) { n := ok.Load(); return n, n > 200 })
+	close(stop)
+	wg.Wait()
+	if second.Status != admin.BuildSucceeded {
+		t.Fatalf("second build %s: %s", second.Status, second.Error)
+	}
+	if bad.Load() > 0 {
+		failures.Range(func(k, v any) bool { t.Errorf("status %v: %v", k, v); return true })
+		t.Fatalf("%d of %d requests failed during the redeploy", bad.Load(), bad.Load()+ok.Load())
+	}
+	live := e.liveServers(t)
+	if len(live) != 1 || live[0].BuildID != second.ID || live[0].PID == old.PID {
+		t.Fatalf("after redeploy, running servers %+v (old pid %d)", live, old.PID)
+	}
+	waitFor(t, 10*time.Second, "the old server to exit", func() (bool, bool) { return true, !alive(old.PID) })
+	t.Logf("%d requests, none failed, during the switch", ok.Load())
+}
+
+func TestFailedBuildKeepsTheOldServer(t *testing.T) {
+	e := newDeployEnv(t)
+	first := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if first.Status != admin.BuildSucceeded {
+		t.Fatalf("first build %s: %s", first.Status, first.Error)
+	}
+	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{runnertest.FakeBuildFail: "1"}))
+	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	log := e.logText(t, b.ID)
+	if b.Status != admin.BuildFailed || b.Error == "" || !strings.Contains(log, "build failed") {
+		t.Fatalf("build %s (%q); log:\n%s", b.Status, b.Error, log)
+	}
+	if code, _ := e.get("app.localhost", "/health"); code != http.StatusOK {
+		t.Fatalf("the old server stopped serving: %d", code)
+	}
+	d := must[*admin.Deployment](t)(e.a.GetDeployment(e.ctx, e.prod.ID))
+	if d.Status != admin.DeploymentRunning || d.CurrentBuildID != first.ID {
+		t.Fatalf("deployment after a failed build: %s, current %s", d.Status, d.CurrentBuildID)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "builds", b.ID)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the failed build's directory was kept: %v", err)
+	}
+}
+
+func TestUnhealthyServerKeepsTheOldServer(t *testing.T) {
+	e := newDeployEnvHealth(t, 3*time.Second)
+	first := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if first.Status != admin.BuildSucceeded {
+		t.Fatalf("first build %s: %s", first.Status, first.Error)
+	}
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	must[[]admin.EnvVarInfo](t)(e.a.SetDeploymentEnvVars(e.ctx, e.prod.ID, map[string]string{
+		runnertest.FakeNeverHealthy: "1", runnertest.FakePIDFile: pidFile}))
+	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if b.Status != admin.BuildFailed || !strings.Contains(b.Error, "healthy") {
+		t.Fatalf("build %s: %q", b.Status, b.Error)
+	}
+	if code, _ := e.get("app.localhost", "/health"); code != http.StatusOK {
+		t.Fatalf("the old server stopped serving: %d", code)
+	}
+	if live := e.liveServers(t); len(live) != 1 || live[0].BuildID != first.ID {
+		t.Fatalf("running servers %+v", live)
+	}
+	raw, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatalf("the unhealthy server never started: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if err != nil || alive(pid) {
+		t.Fatalf("the unhealthy server (pid %d) was not stopped", pid)
+	}
+}
+
+func TestCancelAndSupersede(t *testing.T) {
+	e := newDeployEnv(t)
+	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{runnertest.FakeBuildHang: "1"}))
+	first := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	waitFor(t, time.Minute, "the first build to start", func() (*admin.Build, bool) {
+		b := must[*admin.Build](t)(e.a.GetBuild(e.ctx, first.ID))
+		return b, b.Status == admin.BuildBuilding && strings.Contains(e.heldText(t, first.ID), "pid=")
+	})
+	second := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	third := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	if b := must[*admin.Build](t)(e.a.GetBuild(e.ctx, second.ID)); b.Status != admin.BuildCancelled || !strings.Contains(b.Error, third.ID) {
+		t.Fatalf("the older queued build is %s (%q), want cancelled as superseded by %s", b.Status, b.Error, third.ID)
+	}
+	if err := e.a.CancelBuild(e.ctx, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	if b := e.waitBuild(t, first.ID); b.Status != admin.BuildCancelled {
+		t.Fatalf("cancelled build ended %s: %s", b.Status, b.Error)
+	}
+	if err := e.a.CancelBuild(e.ctx, first.ID); !errors.Is(err, admin.ErrConflict) {
+		t.Fatalf("cancelling an ended build = %v, want ErrConflict", err)
+	}
+	// The third now runs (and hangs); cancel it too.
+	waitFor(t, time.Minute, "the third build to start", func() (*admin.Build, bool) {
+		b := must[*admin.Build](t)(e.a.GetBuild(e.ctx, third.ID))
+		return b, b.Status == admin.BuildBuilding
+	})
+	if err := e.a.CancelBuild(e.ctx, third.ID); err != nil {
+		t.Fatal(err)
+	}
+	if b := e.waitBuild(t, third.ID); b.Status != admin.BuildCancelled {
+		t.Fatalf("third build ended %s", b.Status)
+	}
+	d := must[*admin.Deployment](t)(e.a.GetDeployment(e.ctx, e.prod.ID))
+	if d.Status != admin.DeploymentFailed {
+		t.Fatalf("a deployment that never served is %s after cancels, want failed", d.Status)
+	}
+}
+
+func TestRollbackRestartsAnEarlierArtifact(t *testing.T) {
+	e := newDeployEnv(t)
+	first := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	second := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if first.Status != admin.BuildSucceeded || second.Status != admin.BuildSucceeded {
+		t.Fatalf("builds: %s %s", first.Status, second.Status)
+	}
+	rb := e.waitBuild(t, must[*admin.Build](t)(e.a.Rollback(e.ctx, e.prod.ID, first.ID)).ID)
+	log := e.logText(t, rb.ID)
+	if rb.Status != admin.BuildSucceeded || rb.SourceBuildID != first.ID || strings.Contains(log, "[install]") {
+		t.Fatalf("rollback %s from %s:\n%s", rb.Status, rb.SourceBuildID, log)
+	}
+	if code, _ := e.get("app.localhost", "/health"); code != http.StatusOK {
+		t.Fatalf("after rollback: %d", code)
+	}
+	if live := e.liveServers(t); len(live) != 1 || live[0].BuildID != rb.ID {
+		t.Fatalf("running servers after rollback: %+v", live)
+	}
+	// A failed build leaves nothing to roll back to.
+	if _, err := e.a.Rollback(e.ctx, e.prod.ID, "bld_nope"); !errors.Is(err, admin.ErrNotFound) {
+		t.Fatalf("rollback to an unknown build = %v", err)
+	}
+}
+
+func TestCrashedServerIsRestarted(t *testing.T) {
+	e := newDeployEnv(t)
+	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if b.Status != admin.BuildSucceeded {
+		t.Fatalf("build %s: %s", b.Status, b.Error)
+	}
+	old := e.liveServers(t)[0]
+	if err := syscall.Kill(old.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	fresh := waitFor(t, time.Minute, "a restarted server", func() (*admin.RunningServer, bool) {
+		live := e.liveServers(t)
+		return firstOr(live), len(live) == 1 && live[0].ID != old.ID
+	})
+	if fresh.BuildID != b.ID || !alive(fresh.PID) {
+		t.Fatalf("restarted server %+v", fresh)
+	}
+	if code, _ := e.get("app.localhost", "/health"); code != http.StatusOK {
+		t.Fatalf("after restart: %d", code)
+	}
+	events := must[admin.List[*admin.AuditEvent]](t)(e.a.ListAudit(e.ctx, admin.AuditFilter{}, admin.Page{}))
+	var actions []string
+	for _, ev := range events.Items {
+		if strings.HasPrefix(ev.Action, "server.") {
+			actions = append(actions, ev.Action)
+		}
+	}
+	if strings.Join(actions, ",") != "server.crash,server.restart" {
+		t.Fatalf("server audit events %v", actions)
+	}
+}
+
+func firstOr[T any](s []*T) *T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s[0]
+}
+
+func TestRestartReattachesServers(t *testing.T) {
+	e := newDeployEnv(t)
+	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if b.Status != admin.BuildSucceeded {
+		t.Fatalf("build %s: %s", b.Status, b.Error)
+	}
+	srv := e.liveServers(t)[0]
+	if err := e.a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !alive(srv.PID) {
+		t.Fatal("closing the admin stopped its server")
+	}
+	// A new admin process on the same state: same server, same route.
+	s2 := newStack(t, e.dir, e.projects, 20*time.Second)
+	a2, err := admin.New(s2.options(t, e.projects)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a2.Close()
+	if err := a2.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.stack, e.a = s2, a2
+	if code, body := e.get("app.localhost", "/health"); code != http.StatusOK {
+		t.Fatalf("after the admin restarted: %d %s", code, body)
+	}
+	if live := e.liveServers(t); len(live) != 1 || live[0].PID != srv.PID {
+		t.Fatalf("servers after restart %+v, want the same pid %d", live, srv.PID)
+	}
+}
+
+func TestPortRangeExhausted(t *testing.T) {
+	e := newDeployEnv(t)
+	if err := e.a.Close(); err != nil { // a second admin, whose runner has no free port, takes over
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	s := newStack(t, e.dir, e.projects, 20*time.Second)
+	if s.runner, err = runnerlocal.New(&runnerlocal.Options{CacheDir: testCache(), PortMin: port, PortMax: port}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := admin.New(s.options(t, e.projects)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.stack, e.a = s, a
+	b := e.waitBuild(t, must[*admin.Build](t)(a.Deploy(e.ctx, e.prod.ID)).ID)
+	if b.Status != admin.BuildFailed || !strings.Contains(b.Error, "no free port") {
+		t.Fatalf("build %s: %q, want failed for no free port", b.Status, b.Error)
+	}
+}
+
+func TestNotAMastraProjectIsRefused(t *testing.T) {
+	e := newDeployEnv(t)
+	dir := filepath.Join(e.projects, "plain")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"plain","dependencies":{"express":"^4"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	team := must[admin.List[*admin.Team]](t)(e.a.ListTeams(e.ctx, admin.Page{})).Items[0]
+	for _, path := range []string{"plain", "../../etc", "/etc", "missing"} {
+		_, err := e.a.CreateProject(e.ctx, team.ID, admin.NewProject{Name: "X", SourceType: admin.SourceLocal,
+			SourceConfig: map[string]string{"path": path}})
+		if !errors.Is(err, admin.ErrInvalidArgument) {
+			t.Errorf("project at %q = %v, want ErrInvalidArgument", path, err)
+		}
+	}
+	if _, err := e.a.CreateProject(e.ctx, team.ID, admin.NewProject{Name: "X", SourceType: admin.SourceGitHub}); !errors.Is(err, admin.ErrNotSupported) {
+		t.Errorf("a github project with only a local source = %v, want ErrNotSupported", err)
+	}
+}

@@ -1,0 +1,133 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+)
+
+// Access says who may call a route. The Admin enforces every rule; Access
+// documents them (OpenAPI, tests) and lets the Handler refuse anonymous
+// requests before any work.
+type Access int
+
+// Access levels.
+const (
+	// AccessUser: any authenticated principal (the zero value, so a route
+	// that forgets to say is never public).
+	AccessUser Access = iota
+	// AccessPublic: no authentication.
+	AccessPublic
+	// AccessPlatformAdmin: platform admins only.
+	AccessPlatformAdmin
+	// AccessSelf: the user the path names, or a platform admin.
+	AccessSelf
+	// AccessTeam: members whose role grants Route.Permission in the team
+	// the path leads to, and platform admins.
+	AccessTeam
+)
+
+// String names the access level as the OpenAPI document's x-access does.
+func (a Access) String() string {
+	switch a {
+	case AccessPublic:
+		return "public"
+	case AccessUser:
+		return "user"
+	case AccessPlatformAdmin:
+		return "platform-admin"
+	case AccessSelf:
+		return "self"
+	case AccessTeam:
+		return "team"
+	}
+	return "unknown"
+}
+
+// HandlerFunc serves one route. It writes its own success response and
+// returns an error instead of writing one: the Handler maps errors to
+// statuses in one place.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Route is one operation of the API: a Go 1.22 http.ServeMux pattern
+// (method and path with {wildcards}) and what serves it.
+type Route struct {
+	Method  string
+	Pattern string // path, e.g. /v1/teams/{id}
+	Summary string
+	Access  Access
+	// Permission is the team permission an AccessTeam route needs.
+	Permission admin.Permission
+	Handle     HandlerFunc
+}
+
+// routes is the route table: the one list the mux, the OpenAPI test and the
+// RBAC test are driven from.
+func (h *Handler) routes() []Route {
+	r := func(method, pattern, summary string, access Access, perm admin.Permission, fn HandlerFunc) Route {
+		return Route{Method: method, Pattern: pattern, Summary: summary, Access: access, Permission: perm, Handle: fn}
+	}
+	user, public, padmin, self := AccessUser, AccessPublic, AccessPlatformAdmin, AccessSelf
+	read := admin.PermProjectRead
+	return []Route{
+		r("GET", "/v1/openapi.json", "The OpenAPI 3 document of this API, as JSON", public, "", h.openAPIJSON),
+		r("GET", "/v1/openapi.yaml", "The OpenAPI 3 document of this API, as YAML", public, "", h.openAPIYAML),
+		r("POST", "/v1/bootstrap", "Create the first user of an empty platform, with an API token", public, "", h.bootstrap),
+
+		r("GET", "/v1/me", "The acting user", user, "", h.me),
+		r("GET", "/v1/license", "The license in force", user, "", h.license),
+		r("POST", "/v1/users", "Create a user", padmin, "", h.createUser),
+		r("GET", "/v1/users", "List users", padmin, "", h.listUsers),
+		r("GET", "/v1/users/{id}", "Get a user", self, "", h.getUser),
+		r("PATCH", "/v1/users/{id}", "Update a user", self, "", h.updateUser),
+		r("DELETE", "/v1/users/{id}", "Delete a user", padmin, "", h.deleteUser),
+
+		r("POST", "/v1/tokens", "Create an API token for the acting user (the secret is shown once)", user, "", h.createToken),
+		r("GET", "/v1/tokens", "List the acting user's API tokens", user, "", h.listTokens),
+		r("DELETE", "/v1/tokens/{id}", "Revoke an API token", self, "", h.revokeToken),
+
+		r("POST", "/v1/teams", "Create a team", user, "", h.createTeam),
+		r("GET", "/v1/teams", "List the teams of the acting user (platform admins, all)", user, "", h.listTeams),
+		r("GET", "/v1/teams/{id}", "Get a team", AccessTeam, admin.PermTeamRead, h.getTeam),
+		r("PATCH", "/v1/teams/{id}", "Rename a team", AccessTeam, admin.PermTeamUpdate, h.updateTeam),
+		r("DELETE", "/v1/teams/{id}", "Delete a team without projects", AccessTeam, admin.PermTeamDelete, h.deleteTeam),
+		r("POST", "/v1/teams/{id}/members", "Add a member", AccessTeam, admin.PermMembersManage, h.addMember),
+		r("GET", "/v1/teams/{id}/members", "List members", AccessTeam, admin.PermTeamRead, h.listMembers),
+		r("PATCH", "/v1/teams/{id}/members/{userId}", "Change a member's role", AccessTeam, admin.PermMembersManage, h.setMemberRole),
+		r("DELETE", "/v1/teams/{id}/members/{userId}", "Remove a member (members may always leave)", AccessTeam, admin.PermMembersManage, h.removeMember),
+		r("GET", "/v1/teams/{id}/audit", "List a team's audit events", AccessTeam, admin.PermAuditRead, h.listTeamAudit),
+		r("POST", "/v1/teams/{id}/projects", "Create a project", AccessTeam, admin.PermProjectCreate, h.createProject),
+		r("GET", "/v1/teams/{id}/projects", "List a team's projects", AccessTeam, read, h.listProjects),
+
+		r("GET", "/v1/sources/{type}/projects", "List the projects a source offers (source picker)", user, "", h.discoverProjects),
+
+		r("GET", "/v1/projects/{id}", "Get a project", AccessTeam, read, h.getProject),
+		r("PATCH", "/v1/projects/{id}", "Update a project", AccessTeam, admin.PermProjectUpdate, h.updateProject),
+		r("DELETE", "/v1/projects/{id}", "Delete a project with its deployments", AccessTeam, admin.PermProjectDelete, h.deleteProject),
+		r("PUT", "/v1/projects/{id}/env", "Set project env vars (values are write-only)", AccessTeam, admin.PermEnvWrite, h.setEnvVars),
+		r("GET", "/v1/projects/{id}/env", "List project env var names", AccessTeam, read, h.listEnvVars),
+		r("DELETE", "/v1/projects/{id}/env/{name}", "Delete a project env var", AccessTeam, admin.PermEnvWrite, h.deleteEnvVar),
+		r("POST", "/v1/projects/{id}/deployments", "Create a staging or preview deployment", AccessTeam, admin.PermDeploymentManage, h.createDeployment),
+		r("GET", "/v1/projects/{id}/deployments", "List a project's deployments", AccessTeam, read, h.listDeployments),
+
+		r("GET", "/v1/deployments/{id}", "Get a deployment", AccessTeam, read, h.getDeployment),
+		r("PATCH", "/v1/deployments/{id}", "Change a deployment's branch", AccessTeam, admin.PermDeploymentManage, h.updateDeployment),
+		r("DELETE", "/v1/deployments/{id}", "Delete a staging or preview deployment", AccessTeam, admin.PermDeploymentManage, h.deleteDeployment),
+		r("PUT", "/v1/deployments/{id}/env", "Set deployment env var overrides (write-only)", AccessTeam, admin.PermEnvWrite, h.setDeploymentEnvVars),
+		r("GET", "/v1/deployments/{id}/env", "List deployment env var override names", AccessTeam, read, h.listDeploymentEnvVars),
+		r("DELETE", "/v1/deployments/{id}/env/{name}", "Delete a deployment env var override", AccessTeam, admin.PermEnvWrite, h.deleteDeploymentEnvVar),
+		r("POST", "/v1/deployments/{id}/deploy", "Queue a build and deploy", AccessTeam, admin.PermDeploy, h.deploy),
+		r("POST", "/v1/deployments/{id}/rollback", "Redeploy an earlier successful build", AccessTeam, admin.PermDeploy, h.rollback),
+		r("POST", "/v1/deployments/{id}/stop", "Stop a deployment's servers", AccessTeam, admin.PermDeploy, h.stopDeployment),
+		r("GET", "/v1/deployments/{id}/builds", "List a deployment's builds, newest first", AccessTeam, read, h.listBuilds),
+		r("GET", "/v1/deployments/{id}/servers", "List a deployment's server records", AccessTeam, read, h.listServers),
+
+		r("GET", "/v1/builds/{id}", "Get a build", AccessTeam, read, h.getBuild),
+		r("POST", "/v1/builds/{id}/cancel", "Cancel a queued or running build", AccessTeam, admin.PermDeploy, h.cancelBuild),
+		r("GET", "/v1/builds/{id}/logs", "A build's log as text or JSON lines, followed until the build ends", AccessTeam, read, h.buildLogs),
+		r("GET", "/v1/builds/{id}/logs/ws", "A build's log and status over a WebSocket", AccessTeam, read, h.buildLogsWS),
+
+		r("GET", "/v1/audit", "List audit events of the whole platform", padmin, "", h.listAudit),
+		r("POST", "/v1/encryption/reseal", "Re-seal every env var under the active key", padmin, "", h.reseal),
+	}
+}

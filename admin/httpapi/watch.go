@@ -1,0 +1,122 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+)
+
+// The Admin offers no build-status events, so the status of a followed
+// build is polled: one poll loop per build, shared by all its followers,
+// running while at least one follows.
+
+// watchers are the poll loops by build id.
+type watchers struct {
+	mu sync.Mutex
+	m  map[string]*watch
+}
+
+// watch is one build's poll loop and its subscribers. Each subscriber has
+// a channel of capacity 1 that always holds the latest change not yet
+// read; nil means the build was deleted.
+type watch struct {
+	subs map[chan *admin.Build]struct{}
+	last *admin.Build
+	gone bool
+	stop context.CancelFunc
+}
+
+// subscribe follows b's status changes. The returned function ends the
+// subscription.
+func (h *Handler) subscribe(b *admin.Build) (<-chan *admin.Build, func()) {
+	ch := make(chan *admin.Build, 1)
+	ws := &h.watches
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	w := ws.m[b.ID]
+	if w == nil {
+		ctx, stop := context.WithCancel(h.closing)
+		w = &watch{subs: map[chan *admin.Build]struct{}{}, last: b, stop: stop}
+		ws.m[b.ID] = w
+		go h.poll(ctx, b.ID, w)
+	}
+	w.subs[ch] = struct{}{}
+	switch {
+	case w.gone:
+		ch <- nil
+	case w.last.Version > b.Version:
+		ch <- w.last
+	}
+	return ch, func() {
+		ws.mu.Lock()
+		defer ws.mu.Unlock()
+		delete(w.subs, ch)
+		if len(w.subs) == 0 {
+			w.stop()
+			delete(ws.m, b.ID)
+		}
+	}
+}
+
+// poll reads the build every pollEvery and tells the subscribers of each
+// change, until the build has ended for good or nobody listens.
+func (h *Handler) poll(ctx context.Context, id string, w *watch) {
+	sys := admin.WithPrincipal(ctx, admin.SystemPrincipal())
+	t := time.NewTicker(h.pollEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		b, err := h.a.GetBuild(sys, id)
+		if err != nil && !errors.Is(err, admin.ErrNotFound) {
+			h.log.DebugContext(ctx, "poll build status", "build", id, "err", err)
+			continue
+		}
+		h.watches.mu.Lock()
+		if b == nil {
+			w.gone = true
+		} else if b.Version == w.last.Version {
+			h.watches.mu.Unlock()
+			continue
+		} else {
+			w.last = b
+		}
+		for ch := range w.subs {
+			select {
+			case ch <- b:
+			default: // replace the unread change with this newer one
+				select {
+				case <-ch:
+				default:
+				}
+				ch <- b
+			}
+		}
+		h.watches.mu.Unlock()
+		if b == nil || b.Status.Terminal() && b.CompletedAt != nil {
+			return // nothing changes any more
+		}
+	}
+}
+
+// logEnds decides, for a build whose status is cur, whether to stop
+// waiting for its log to end: at once when the build ended without ever
+// starting (no worker will finish its log) or was deleted (cur nil);
+// after the grace period when it ended after starting (the worker
+// finishes the log right after; the grace covers a worker that died).
+// grace holds the timer between calls.
+func (h *Handler) logEnds(cur *admin.Build, grace *<-chan time.Time) bool {
+	if cur == nil || cur.Status.Terminal() && cur.StartedAt == nil {
+		return true
+	}
+	if cur.Status.Terminal() && *grace == nil {
+		*grace = time.After(h.endGrace)
+	}
+	return false
+}

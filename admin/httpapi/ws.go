@@ -1,0 +1,288 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"iter"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+)
+
+// Message types sent over the build-log WebSocket, one JSON object per text
+// message.
+const (
+	// MessageStatus carries the build ("build") when its status changes,
+	// and once first.
+	MessageStatus = "status"
+	// MessageLog carries one log line, flattened: seq, time, phase, stream,
+	// text, dropped. A client that reconnects with ?from=lastSeq+1 resumes
+	// without gaps or duplicates.
+	MessageLog = "log"
+	// MessageEnd is the last message: the build ("build") has ended and its
+	// whole log was sent. A normal closure (1000) follows.
+	MessageEnd = "end"
+	// MessageError is the last message when the stream fails ("error",
+	// shaped as error responses are); closure 1011 follows.
+	MessageError = "error"
+)
+
+// WebSocket close reasons.
+const (
+	closeTooSlow  = "too slow"
+	closeEnded    = "build ended"
+	closeShutdown = "server shutting down"
+	pingInterval  = 30 * time.Second
+)
+
+// StreamMessage is one message of the build-log WebSocket.
+type StreamMessage struct {
+	Type string `json:"type"`
+	*admin.LogLine
+	Build *admin.Build `json:"build,omitempty"`
+	Error *ErrorBody   `json:"error,omitempty"`
+}
+
+// outMsg is a message waiting to be written; last ones close the stream.
+type outMsg struct {
+	data   []byte
+	last   bool
+	code   websocket.StatusCode
+	reason string
+}
+
+// buildLogsWS streams a build's log lines from ?from= on, live, with its
+// status changes and a final message, over a WebSocket. Errors found before
+// the upgrade (authentication, permission, unknown build) are ordinary JSON
+// error responses.
+func (h *Handler) buildLogsWS(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	q, err := params(r, "from", "access_token")
+	if err != nil {
+		return err
+	}
+	from, err := fromParam(q)
+	if err != nil {
+		return err
+	}
+	b, err := h.a.GetBuild(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !isWebSocketUpgrade(r) {
+		w.Header().Set("Upgrade", "websocket")
+		return &Error{Status: http.StatusUpgradeRequired, Code: CodeInvalidArgument,
+			Message: "this operation is a WebSocket: send a WebSocket upgrade request (GET /v1/builds/{id}/logs serves plain HTTP)"}
+	}
+	if !h.cors.websocketOrigin(r) {
+		return &Error{Status: http.StatusForbidden, Code: CodeForbidden,
+			Message: "origin " + clip(r.Header.Get("Origin")) + " may not open WebSockets on this API (see Options.AllowedOrigins)"}
+	}
+	// The stream outlives nothing of the request but its values (the
+	// principal): the hijacked request's context must not be relied on.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	defer cancel()
+	defer context.AfterFunc(h.closing, cancel)()
+	lines, err := h.a.FollowBuildLogs(ctx, id, from)
+	if err != nil {
+		return err
+	}
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		Subprotocols:       []string{Subprotocol},
+		InsecureSkipVerify: true, // the origin was checked above
+	})
+	if err != nil {
+		h.log.DebugContext(r.Context(), "websocket upgrade failed", "requestId", info(r).id, "err", err)
+		return nil // Accept has answered
+	}
+	if rec, ok := w.(*recorder); ok {
+		rec.hijacked = true
+	}
+	h.streams.Add(1)
+	defer h.streams.Done()
+	s := &stream{h: h, c: c, build: b, requestID: info(r).id,
+		sendq: make(chan outMsg, h.wsBuffer), overflow: make(chan struct{})}
+	s.run(ctx, cancel, lines)
+	return nil
+}
+
+// stream is one WebSocket client following a build.
+type stream struct {
+	h         *Handler
+	c         *websocket.Conn
+	build     *admin.Build
+	requestID string
+	ctx       context.Context // ends with the stream
+	sendq     chan outMsg
+	overflow  chan struct{}
+	slowOnce  sync.Once
+}
+
+// enqueue queues a message. When the queue is full it waits, but no
+// longer than half the write timeout: a client whose queue stays full that
+// long is too slow and is disconnected. Nothing but this client's own
+// stream ever waits for it (each follower reads the log cache at its own
+// pace).
+func (s *stream) enqueue(m StreamMessage, last bool, code websocket.StatusCode, reason string) bool {
+	data, err := json.Marshal(m)
+	if err != nil {
+		data, _ = json.Marshal(StreamMessage{Type: MessageError, Error: &ErrorBody{Code: CodeInternal, Message: "internal error"}})
+		last, code, reason = true, websocket.StatusInternalError, "internal error"
+	}
+	msg := outMsg{data: data, last: last, code: code, reason: reason}
+	select {
+	case s.sendq <- msg:
+		return true
+	default:
+	}
+	t := time.NewTimer(s.h.writeTimeout / 2)
+	defer t.Stop()
+	select {
+	case s.sendq <- msg:
+		return true
+	case <-s.ctx.Done():
+		return false
+	case <-t.C:
+		s.slowOnce.Do(func() {
+			s.h.log.Warn("websocket client too slow: disconnecting", "build", s.build.ID, "requestId", s.requestID,
+				"buffer", cap(s.sendq))
+			close(s.overflow)
+		})
+		return false
+	}
+}
+
+func (s *stream) run(ctx context.Context, cancel context.CancelFunc, lines iter.Seq2[admin.LogLine, error]) {
+	s.ctx = ctx
+	clientGone := s.c.CloseRead(context.Background())
+	updates, unsubscribe := s.h.subscribe(s.build)
+	defer unsubscribe()
+	s.enqueue(StreamMessage{Type: MessageStatus, Build: s.build}, false, 0, "")
+
+	logsDone := make(chan struct{})
+	go func() {
+		defer close(logsDone)
+		for l, err := range lines {
+			if err != nil {
+				if ctx.Err() == nil {
+					s.h.log.WarnContext(ctx, "build log stream failed", "build", s.build.ID, "requestId", s.requestID, "err", err)
+					_, body, _ := classify(err)
+					body.Message = "reading the build log failed"
+					s.enqueue(StreamMessage{Type: MessageError, Error: &body}, true, websocket.StatusInternalError, "log stream failed")
+				}
+				return
+			}
+			if !s.enqueue(StreamMessage{Type: MessageLog, LogLine: &l}, false, 0, "") {
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); s.track(ctx, updates, logsDone) }()
+	go func() { defer wg.Done(); s.ping(ctx) }()
+	s.write(clientGone)
+	cancel()
+	wg.Wait()
+	<-logsDone
+}
+
+// track sends status changes and, once the build has ended and its log
+// with it, the final message.
+func (s *stream) track(ctx context.Context, updates <-chan *admin.Build, logsDone <-chan struct{}) {
+	cur := s.build
+	var grace <-chan time.Time
+	for {
+		logsEnded := logsDone == nil
+		if s.h.logEnds(cur, &grace) || logsEnded && cur.Status.Terminal() {
+			if cur == nil {
+				s.enqueue(StreamMessage{Type: MessageError, Error: &ErrorBody{Code: CodeNotFound,
+					Message: "the build was deleted"}}, true, websocket.StatusNormalClosure, "build deleted")
+				return
+			}
+			s.enqueue(StreamMessage{Type: MessageEnd, Build: cur}, true, websocket.StatusNormalClosure, closeEnded)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case b := <-updates:
+			if b != nil && cur != nil && b.Status != cur.Status {
+				s.enqueue(StreamMessage{Type: MessageStatus, Build: b}, false, 0, "")
+			}
+			cur = b
+		case <-logsDone:
+			logsDone = nil
+		case <-grace:
+			s.enqueue(StreamMessage{Type: MessageEnd, Build: cur}, true, websocket.StatusNormalClosure, closeEnded)
+			return
+		}
+	}
+}
+
+// ping keeps the connection alive through proxies that drop idle ones.
+func (s *stream) ping(ctx context.Context) {
+	t := time.NewTicker(pingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			pctx, cancel := context.WithTimeout(ctx, s.h.writeTimeout)
+			err := s.c.Ping(pctx)
+			cancel()
+			if err != nil && ctx.Err() == nil {
+				_ = s.c.CloseNow()
+				return
+			}
+		}
+	}
+}
+
+// write sends the queued messages in order until a last one, the client
+// leaves, it falls too far behind, or the Handler closes.
+func (s *stream) write(clientGone context.Context) {
+	for {
+		select { // a slow client is cut at once, whatever is queued
+		case <-s.overflow:
+			s.tooSlow()
+			return
+		default:
+		}
+		select {
+		case <-s.overflow:
+			s.tooSlow()
+			return
+		case <-clientGone.Done():
+			_ = s.c.CloseNow()
+			return
+		case <-s.h.closing.Done():
+			_ = s.c.Close(websocket.StatusGoingAway, closeShutdown)
+			return
+		case m := <-s.sendq:
+			wctx, cancel := context.WithTimeout(context.Background(), s.h.writeTimeout)
+			err := s.c.Write(wctx, websocket.MessageText, m.data)
+			cancel()
+			if err != nil {
+				_ = s.c.CloseNow()
+				return
+			}
+			if m.last {
+				_ = s.c.Close(m.code, m.reason)
+				return
+			}
+		}
+	}
+}
+
+func (s *stream) tooSlow() {
+	_ = s.c.Close(websocket.StatusPolicyViolation, closeTooSlow)
+}
