@@ -223,7 +223,14 @@ func (a *Admin) execute(ctx context.Context, b *Build, logf LogFunc) error {
 			return err
 		}
 	}
-	if err := a.updateBuild(ctx, b, func(b *Build) { b.Status = BuildDeploying }); err != nil {
+	err = a.updateBuild(ctx, b, func(b *Build) error {
+		if b.Status == BuildCancelled { // by CancelBuild, perhaps in another admin
+			return errCancelled
+		}
+		b.Status = BuildDeploying
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	logf("start", "", "starting the server")
@@ -257,8 +264,10 @@ func (a *Admin) promote(ctx context.Context, p *Project, d *Deployment, b *Build
 	return a.setDeploymentStatus(ctx, d.ID, DeploymentRunning, func(d *Deployment) { d.CurrentBuildID = b.ID })
 }
 
-// finishBuild records a build's outcome, flushes its log and settles the
-// deployment's status.
+// finishBuild records a build's outcome, settles the deployment, flushes
+// the log and, last, sets CompletedAt: a build with CompletedAt set is
+// wholly settled. The status is final before the log ends, so a follower
+// who sees the end reads it.
 func (a *Admin) finishBuild(ctx context.Context, b *Build, runErr error, logf LogFunc) {
 	status, msg := BuildSucceeded, ""
 	switch {
@@ -272,19 +281,11 @@ func (a *Admin) finishBuild(ctx context.Context, b *Build, runErr error, logf Lo
 	} else {
 		logf("admin", "", "build succeeded")
 	}
-	if err := a.logs.Finish(ctx, b.ID); err != nil {
-		a.logger.WarnContext(ctx, "finish build log", "build", b.ID, "err", err)
-	}
-	logPath, err := a.logs.Flush(ctx, b.ID, a.files)
-	if err != nil {
-		a.logger.ErrorContext(ctx, "flush build log", "build", b.ID, "err", err)
-	}
-	err = a.updateBuild(ctx, b, func(b *Build) {
-		now := a.clock()
+	err := a.updateBuild(ctx, b, func(b *Build) error {
 		if !b.Status.Terminal() { // CancelBuild may have ended it already
 			b.Status, b.Error = status, msg
 		}
-		b.CompletedAt, b.LogPath = &now, logPath
+		return nil
 	})
 	if err != nil {
 		a.logger.ErrorContext(ctx, "record build outcome", "build", b.ID, "err", err)
@@ -294,6 +295,21 @@ func (a *Admin) finishBuild(ctx context.Context, b *Build, runErr error, logf Lo
 		if b.SourceBuildID == "" {
 			a.removeBuildDir(ctx, b.ID)
 		}
+	}
+	if err := a.logs.Finish(ctx, b.ID); err != nil {
+		a.logger.WarnContext(ctx, "finish build log", "build", b.ID, "err", err)
+	}
+	logPath, err := a.logs.Flush(ctx, b.ID, a.files)
+	if err != nil {
+		a.logger.ErrorContext(ctx, "flush build log", "build", b.ID, "err", err)
+	}
+	err = a.updateBuild(ctx, b, func(b *Build) error {
+		now := a.clock()
+		b.CompletedAt, b.LogPath = &now, logPath
+		return nil
+	})
+	if err != nil {
+		a.logger.ErrorContext(ctx, "record build end", "build", b.ID, "err", err)
 	}
 	time.AfterFunc(a.logRetention, func() {
 		if err := a.logs.Clear(context.Background(), b.ID); err != nil {
@@ -326,19 +342,16 @@ func (a *Admin) removeBuildDir(ctx context.Context, buildID string) {
 }
 
 // updateBuild applies change to the stored build (re-reading on version
-// conflicts) and copies the result into b. A build that was cancelled
-// meanwhile stops the build with errCancelled, unless change only settles
-// its end.
-func (a *Admin) updateBuild(ctx context.Context, b *Build, change func(*Build)) error {
+// conflicts) and copies the result into b. change may refuse with an error.
+func (a *Admin) updateBuild(ctx context.Context, b *Build, change func(*Build) error) error {
 	return retryConflict(ctx, func() error {
 		cur, err := a.store.GetBuild(ctx, b.ID)
 		if err != nil {
 			return err
 		}
 		before := cur.Status
-		change(cur)
-		if before == BuildCancelled && cur.CompletedAt == nil {
-			return errCancelled
+		if err := change(cur); err != nil {
+			return err
 		}
 		if cur.Status != before && !before.CanTransition(cur.Status) {
 			return transitionError("build", cur.ID, before, cur.Status)
