@@ -52,43 +52,59 @@ func portRange() (int, int) {
 	return base, base + 9
 }
 
-func newStack(t *testing.T, dir, projects string, health time.Duration) *stack {
-	t.Helper()
+// openStack opens the providers of one admin process on the state in dir.
+func openStack(dir string, health time.Duration) (*stack, error) {
 	store, err := sqlite.Open(filepath.Join(dir, "admin.db"), nil)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	files, err := filelocal.New(filepath.Join(dir, "files"), nil)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	logs, err := memory.New(nil)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	lo, hi := portRange()
 	runner, err := runnerlocal.New(&runnerlocal.Options{CacheDir: testCache(),
 		PortMin: lo, PortMax: hi, HealthTimeout: health, StopGrace: 3 * time.Second})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	router, err := routerlocal.New(nil)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return &stack{dir: dir, router: router, runner: runner, logs: logs, files: files, store: store}
+	return &stack{dir: dir, router: router, runner: runner, logs: logs, files: files, store: store}, nil
 }
 
-func (s *stack) options(t *testing.T, projects string) []admin.Option {
+// admin returns a new Admin on the stack, with the local source on
+// projects.
+func (s *stack) admin(projects string) (*admin.Admin, error) {
 	src, err := sourcelocal.New(projects, nil)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return []admin.Option{admin.WithStorage(s.store), admin.WithFileStorage(s.files), admin.WithBuildLogCache(s.logs),
+	return admin.New(admin.WithStorage(s.store), admin.WithFileStorage(s.files), admin.WithBuildLogCache(s.logs),
 		admin.WithSource(src), admin.WithRunner(s.runner), admin.WithRouter(s.router),
 		admin.WithBuildDir(filepath.Join(s.dir, "builds")), admin.WithInstanceID("test"),
 		admin.WithIntervals(50*time.Millisecond, 200*time.Millisecond), admin.WithClock(time.Now),
-		admin.WithEncryptionKeys("k1", map[string][]byte{"k1": testKey})}
+		admin.WithEncryptionKeys("k1", map[string][]byte{"k1": testKey}))
+}
+
+// newAdmin opens a stack on dir and an Admin on it, failing t on error.
+func newAdmin(t *testing.T, dir, projects string, health time.Duration) (*stack, *admin.Admin) {
+	t.Helper()
+	s, err := openStack(dir, health)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.admin(projects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, a
 }
 
 // deployEnv is a started Admin with one team and the fake project.
@@ -111,11 +127,7 @@ func newDeployEnvHealth(t *testing.T, health time.Duration) *deployEnv {
 	if err := runnertest.WriteFakeProject(filepath.Join(projects, "app")); err != nil {
 		t.Fatal(err)
 	}
-	s := newStack(t, t.TempDir(), projects, health)
-	a, err := admin.New(s.options(t, projects)...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, a := newAdmin(t, t.TempDir(), projects, health)
 	t.Cleanup(func() { stopAllServers(t, s.dir) })
 	t.Cleanup(func() { a.Close() })
 	ctx := context.Background()
@@ -504,11 +516,7 @@ func TestRestartReattachesServers(t *testing.T) {
 		t.Fatal("closing the admin stopped its server")
 	}
 	// A new admin process on the same state: same server, same route.
-	s2 := newStack(t, e.dir, e.projects, 20*time.Second)
-	a2, err := admin.New(s2.options(t, e.projects)...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s2, a2 := newAdmin(t, e.dir, e.projects, 20*time.Second)
 	defer a2.Close()
 	if err := a2.Start(context.Background()); err != nil {
 		t.Fatal(err)
@@ -533,11 +541,14 @@ func TestPortRangeExhausted(t *testing.T) {
 	}
 	defer l.Close()
 	port := l.Addr().(*net.TCPAddr).Port
-	s := newStack(t, e.dir, e.projects, 20*time.Second)
+	s, err := openStack(e.dir, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if s.runner, err = runnerlocal.New(&runnerlocal.Options{CacheDir: testCache(), PortMin: port, PortMax: port}); err != nil {
 		t.Fatal(err)
 	}
-	a, err := admin.New(s.options(t, e.projects)...)
+	a, err := s.admin(e.projects)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -30,17 +31,45 @@ const (
 
 var kinds = []kind{platformAdmin, owner, teamAdmin, developer, viewer, outsider, anonymous}
 
-// world is a team with one member of each role, a project with a staging
-// deployment and env vars, and users and tokens to act on, made afresh for
-// every request that changes something.
+// principals are the users (one per kind but anonymous) and their tokens,
+// shared by every world: a world makes its own team and adds them.
+type principals struct {
+	users  map[kind]*admin.User
+	tokens map[kind]string
+}
+
+func newPrincipals(t *testing.T, a *admin.Admin, rootToken string) *principals {
+	t.Helper()
+	sys := apitest.System()
+	ps := &principals{users: map[kind]*admin.User{}, tokens: map[kind]string{platformAdmin: rootToken}}
+	for _, k := range []kind{owner, teamAdmin, developer, viewer, outsider} {
+		u, err := a.CreateUser(sys, admin.NewUser{Email: string(k) + "@example.com", Name: string(k)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, secret, err := a.CreateToken(apitest.As(u.ID), admin.NewToken{Name: "rbac"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps.users[k], ps.tokens[k] = u, secret
+	}
+	// The outsider belongs to a team of their own.
+	if _, err := a.CreateTeamFor(sys, ps.users[outsider].ID, admin.NewTeam{Name: "Outside"}); err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
+// world is a team with the principals in their roles, a project with a
+// staging deployment and env vars, and a user (the bystander, a viewer)
+// with a token to act on.
 type world struct {
 	t         *testing.T
 	a         *admin.Admin
-	tokens    map[kind]string
 	team      *admin.Team
 	project   *admin.Project
 	staging   *admin.Deployment
-	bystander *admin.User // a viewer of the team the routes act on
+	bystander *admin.User
 	byToken   *admin.APIToken
 	candidate *admin.User // a user in no team, to add
 	buildID   string
@@ -49,7 +78,7 @@ type world struct {
 
 var worldSeq atomic.Int64
 
-func newWorld(t *testing.T, a *admin.Admin, rootToken string) *world {
+func newWorld(t *testing.T, a *admin.Admin, ps *principals) *world {
 	t.Helper()
 	n := worldSeq.Add(1)
 	sys := apitest.System()
@@ -64,31 +93,19 @@ func newWorld(t *testing.T, a *admin.Admin, rootToken string) *world {
 		must(err)
 		return u
 	}
-	token := func(u *admin.User) (*admin.APIToken, string) {
-		tok, secret, err := a.CreateToken(apitest.As(u.ID), admin.NewToken{Name: "rbac"})
-		must(err)
-		return tok, secret
-	}
-	w := &world{t: t, a: a, tokens: map[kind]string{platformAdmin: rootToken}, n: n}
-	ownerUser := user("owner")
+	w := &world{t: t, a: a, n: n}
 	var err error
-	w.team, err = a.CreateTeamFor(sys, ownerUser.ID, admin.NewTeam{Name: fmt.Sprintf("Team %d", n)})
+	w.team, err = a.CreateTeamFor(sys, ps.users[owner].ID, admin.NewTeam{Name: fmt.Sprintf("Team %d", n)})
 	must(err)
-	_, w.tokens[owner] = token(ownerUser)
 	for _, k := range []kind{teamAdmin, developer, viewer} {
-		u := user(string(k))
-		_, err := a.AddMember(sys, w.team.ID, u.ID, admin.Role(k))
+		_, err := a.AddMember(sys, w.team.ID, ps.users[k].ID, admin.Role(k))
 		must(err)
-		_, w.tokens[k] = token(u)
 	}
-	out := user("outsider")
-	_, err = a.CreateTeamFor(sys, out.ID, admin.NewTeam{Name: fmt.Sprintf("Other %d", n)})
-	must(err)
-	_, w.tokens[outsider] = token(out)
 	w.bystander = user("bystander")
 	_, err = a.AddMember(sys, w.team.ID, w.bystander.ID, admin.RoleViewer)
 	must(err)
-	w.byToken, _ = token(w.bystander)
+	w.byToken, _, err = a.CreateToken(apitest.As(w.bystander.ID), admin.NewToken{Name: "rbac"})
+	must(err)
 	w.candidate = user("candidate")
 	w.project, err = a.CreateProject(sys, w.team.ID, admin.NewProject{Name: fmt.Sprintf("Project %d", n), SourceType: admin.SourceLocal,
 		SourceConfig: map[string]string{"path": apitest.ProjectPath}, EnvVars: map[string]string{"KEEP": "v"}})
@@ -98,6 +115,33 @@ func newWorld(t *testing.T, a *admin.Admin, rootToken string) *world {
 	_, err = a.SetDeploymentEnvVars(sys, w.staging.ID, map[string]string{"OVR": "v"})
 	must(err)
 	return w
+}
+
+// state is what a refused request must leave as it was.
+func (w *world) state() string {
+	w.t.Helper()
+	sys := apitest.System()
+	var b strings.Builder
+	add := func(v any, err error) {
+		if err != nil {
+			fmt.Fprintf(&b, "error %v\n", err)
+			return
+		}
+		j, _ := json.Marshal(v)
+		b.Write(append(j, '\n'))
+	}
+	add(w.a.GetTeam(sys, w.team.ID))
+	add(w.a.ListMembers(sys, w.team.ID, admin.Page{}))
+	add(w.a.ListProjects(sys, w.team.ID, admin.Page{}))
+	add(w.a.ListEnvVars(sys, w.project.ID))
+	add(w.a.ListDeployments(sys, w.project.ID, admin.Page{}))
+	add(w.a.ListDeploymentEnvVars(sys, w.staging.ID))
+	add(w.a.ListBuilds(sys, w.staging.ID, admin.Page{}))
+	add(w.a.GetUser(sys, w.bystander.ID))
+	add(w.a.ListTokens(apitest.As(w.bystander.ID), admin.Page{}))
+	add(w.a.ListTeams(sys, admin.Page{Limit: admin.MaxPageLimit}))
+	add(w.a.ListUsers(sys, admin.Page{Limit: admin.MaxPageLimit}))
+	return b.String()
 }
 
 // build returns a build of the staging deployment, queued (the workers do
@@ -248,16 +292,18 @@ func allowedFor(rt httpapi.Route, k kind) bool {
 // TestRBAC calls every route as every kind of principal and checks that
 // the allowed ones get the route's success (or the business answer past
 // the permission check) and the others 401 (anonymous) or 403, with
-// nothing changed.
+// nothing changed. Refused calls share one world, checked unchanged
+// afterwards; each allowed call of a route that changes something gets a
+// fresh world.
 func TestRBAC(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds hundreds of fixtures")
+		t.Skip("builds many fixtures")
 	}
 	s := newServer(t, nil, nil)
 	root, _ := s.anon.Bootstrap("root@example.com")
-	routes := s.h.Routes()
+	ps := newPrincipals(t, s.Admin, root.Token)
 	seen := map[string]bool{}
-	for _, rt := range routes {
+	for _, rt := range s.h.Routes() {
 		key := rt.Method + " " + rt.Pattern
 		seen[key] = true
 		mk := calls[key]
@@ -266,29 +312,36 @@ func TestRBAC(t *testing.T) {
 			continue
 		}
 		t.Run(strings.ReplaceAll(key, "/", "_"), func(t *testing.T) {
-			var shared *world
-			var sharedCall call
-			if rt.Method == "GET" {
-				shared = newWorld(t, s.Admin, root.Token)
-				sharedCall = mk(shared)
-			}
+			var allowed, denied []kind
 			for _, k := range kinds {
-				w, c := shared, sharedCall
-				if w == nil {
-					w = newWorld(t, s.Admin, root.Token)
+				if allowedFor(rt, k) {
+					allowed = append(allowed, k)
+				} else {
+					denied = append(denied, k)
+				}
+			}
+			w := newWorld(t, s.Admin, ps)
+			c := mk(w)
+			before := w.state()
+			for _, k := range denied {
+				want := http.StatusForbidden
+				if k == anonymous {
+					want = http.StatusUnauthorized
+				}
+				if status, body := send(t, s, rt.Method, c, ps.tokens[k]); status != want {
+					t.Errorf("%s as %s: status %d, want %d: %s", key, k, status, want, clip(body))
+				}
+			}
+			if after := w.state(); after != before {
+				t.Errorf("%s: refused calls changed the world:\nbefore %s\nafter  %s", key, before, after)
+			}
+			for i, k := range allowed {
+				if i > 0 && rt.Method != "GET" {
+					w = newWorld(t, s.Admin, ps)
 					c = mk(w)
 				}
-				status, body := send(t, s, rt.Method, c, w.tokens[k])
-				want := c.allowed
-				switch {
-				case allowedFor(rt, k):
-				case k == anonymous:
-					want = http.StatusUnauthorized
-				default:
-					want = http.StatusForbidden
-				}
-				if status != want {
-					t.Errorf("%s as %s: status %d, want %d: %s", key, k, status, want, clip(body))
+				if status, body := send(t, s, rt.Method, c, ps.tokens[k]); status != c.allowed {
+					t.Errorf("%s as %s: status %d, want %d: %s", key, k, status, c.allowed, clip(body))
 				}
 			}
 		})

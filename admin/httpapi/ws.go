@@ -94,15 +94,25 @@ func (h *Handler) buildLogsWS(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Upgrade on the ResponseWriter the server or framework gave us, not
+	// on our recorder: websocket.Accept knows how to make writers that
+	// defer the status line (gin's) send the 101 before the hijack.
+	rec, _ := w.(*recorder)
+	if rec != nil {
+		w = rec.ResponseWriter
+	}
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		Subprotocols:       []string{Subprotocol},
 		InsecureSkipVerify: true, // the origin was checked above
 	})
 	if err != nil {
 		h.log.DebugContext(r.Context(), "websocket upgrade failed", "requestId", info(r).id, "err", err)
-		return nil // Accept has answered
+		if rec != nil {
+			rec.status = http.StatusBadRequest // Accept answered, past the recorder
+		}
+		return nil
 	}
-	if rec, ok := w.(*recorder); ok {
+	if rec != nil {
 		rec.hijacked = true
 	}
 	h.streams.Add(1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi"
+	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/embedded"
+	"github.com/mastra-admin/mastra-admin-go/runner/runnertest"
 )
 
 // Smoke walks a served API end to end, as the README's walk-through does:
@@ -89,4 +92,36 @@ func Smoke(t *testing.T, baseURL string) {
 		t.Fatalf("stored log has %d lines, streamed %d", n, lines)
 	}
 	root.Do("POST", "/v1/deployments/"+prod.ID+"/stop", nil).Must(t, http.StatusNoContent, nil)
+}
+
+// ServeExample serves the API as the example servers do (embedded.Run,
+// with mount putting it into their router) on a free loopback port, with
+// ProjectsDir offering the fake project at ProjectPath and no proxy, and
+// returns its base URL. The server stops when the test ends; Run must then
+// return no error.
+func ServeExample(t *testing.T, mount func(api http.Handler) http.Handler) string {
+	t.Helper()
+	projects := t.TempDir()
+	if err := runnertest.WriteFakeProject(filepath.Join(projects, ProjectPath)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := embedded.Config{Addr: "127.0.0.1:0", ProjectsDir: projects, DataDir: filepath.Join(t.TempDir(), "data")}
+	ctx, cancel := context.WithCancel(context.Background())
+	addr, done := make(chan string, 1), make(chan error, 1)
+	go func() { done <- embedded.Run(ctx, cfg, mount, func(a string) { addr <- a }) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("the server stopped with %v", err)
+		}
+	})
+	select {
+	case a := <-addr:
+		return "http://" + a
+	case err := <-done:
+		t.Fatalf("the server did not start: %v", err)
+	case <-time.After(time.Minute):
+		t.Fatal("the server did not start within a minute")
+	}
+	return ""
 }

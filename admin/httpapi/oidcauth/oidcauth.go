@@ -85,16 +85,16 @@ type Options struct {
 // OIDC authenticates users with an OpenID Connect provider: bearer ID
 // tokens (Authenticate) and the browser login flow (Routes).
 type OIDC struct {
-	a         *admin.Admin
-	verifier  *oidc.IDTokenVerifier
-	oauth     oauth2.Config
-	client    *http.Client
-	opts      Options
-	aead      cipher.AEAD
-	secure    bool
-	log       *slog.Logger
-	mu        sync.Mutex
-	byEmail   map[string]cachedUser
+	a        *admin.Admin
+	verifier *oidc.IDTokenVerifier
+	oauth    oauth2.Config
+	client   *http.Client
+	opts     Options
+	aead     cipher.AEAD
+	secure   bool
+	log      *slog.Logger
+	mu       sync.Mutex
+	byEmail  map[string]cachedUser
 }
 
 type cachedUser struct {

@@ -86,7 +86,7 @@ func Start(clientID, clientSecret string) (*Provider, error) {
 	}
 	p := &Provider{clientID: clientID, clientSecret: clientSecret, signer: signer, codes: map[string]grant{},
 		requests: map[string]int{},
-		keys: jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: kid, Algorithm: "RS256", Use: "sig"}}}}
+		keys:     jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: kid, Algorithm: "RS256", Use: "sig"}}}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", p.discovery)
 	mux.HandleFunc("GET /jwks", p.jwks)

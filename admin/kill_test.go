@@ -1,0 +1,209 @@
+package admin_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+)
+
+// The tests here SIGKILL a real admin process: the test binary itself, run
+// again as a child with childEnv set (see TestMain), on the state of a
+// deployEnv. Then a new admin on the same state must lose nothing and
+// orphan or double-start nothing.
+
+const childEnv = "MASTRA_ADMIN_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(childEnv); mode != "" {
+		if err := childAdmin(mode); err != nil {
+			fmt.Println("CHILD ERROR", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// childAdmin runs an admin process on the state in MASTRA_ADMIN_TEST_DIR
+// and reports on stdout how far it got, then waits to be killed:
+//
+//	queue: enqueue a build without starting workers ("QUEUED id")
+//	build: start, deploy, wait for the build's process ("BUILDING id")
+//	serve: start, deploy, wait for the server ("SERVING id")
+func childAdmin(mode string) error {
+	dir, projects := os.Getenv("MASTRA_ADMIN_TEST_DIR"), os.Getenv("MASTRA_ADMIN_TEST_PROJECTS")
+	ctx := admin.WithPrincipal(context.Background(), admin.Principal{UserID: os.Getenv("MASTRA_ADMIN_TEST_USER")})
+	s, err := openStack(dir, 20*time.Second)
+	if err != nil {
+		return err
+	}
+	a, err := s.admin(projects)
+	if err != nil {
+		return err
+	}
+	if mode != "queue" {
+		if err := a.Start(context.Background()); err != nil {
+			return err
+		}
+	}
+	b, err := a.Deploy(ctx, os.Getenv("MASTRA_ADMIN_TEST_DEPLOYMENT"))
+	if err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		switch mode {
+		case "queue":
+			fmt.Println("QUEUED", b.ID)
+		case "build":
+			lines, err := s.logs.Lines(ctx, b.ID, 0, 0)
+			if err != nil {
+				return err
+			}
+			for _, l := range lines {
+				if strings.Contains(l.Text, "pid=") {
+					fmt.Println("BUILDING", b.ID, l.Text[strings.Index(l.Text, "pid=")+4:])
+				}
+			}
+		case "serve":
+			cur, err := a.GetBuild(ctx, b.ID)
+			if err != nil {
+				return err
+			}
+			if cur.Status == admin.BuildSucceeded && cur.CompletedAt != nil {
+				fmt.Println("SERVING", b.ID)
+			} else if cur.Status.Terminal() && cur.CompletedAt != nil {
+				return fmt.Errorf("build %s: %s", cur.Status, cur.Error)
+			}
+		}
+	}
+	select {} // until killed
+}
+
+// killedAdmin runs a child admin in mode on e's state until it prints its
+// report, SIGKILLs it, and returns the report's fields.
+func killedAdmin(t *testing.T, e *deployEnv, userID, mode, want string) []string {
+	t.Helper()
+	if err := e.a.Close(); err != nil { // the child is the only admin now
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+mode, "MASTRA_ADMIN_TEST_DIR="+e.dir,
+		"MASTRA_ADMIN_TEST_PROJECTS="+e.projects, "MASTRA_ADMIN_TEST_USER="+userID,
+		"MASTRA_ADMIN_TEST_DEPLOYMENT="+e.prod.ID)
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	reports := make(chan []string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if f := strings.Fields(sc.Text()); len(f) > 0 && (f[0] == want || f[0] == "CHILD") {
+				reports <- f
+				return
+			}
+		}
+		close(reports)
+	}()
+	select {
+	case f, ok := <-reports:
+		if !ok || f[0] != want {
+			t.Fatalf("the child admin did not report %s: %v", want, f)
+		}
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	case <-time.After(3 * time.Minute):
+		t.Fatalf("the child admin did not report %s in time", want)
+		return nil
+	}
+}
+
+// restarted starts a new admin on e's state, as after a crash, and returns
+// how long recovery took.
+func restarted(t *testing.T, e *deployEnv) time.Duration {
+	t.Helper()
+	start := time.Now()
+	s, a := newAdmin(t, e.dir, e.projects, 20*time.Second)
+	t.Cleanup(func() { a.Close() })
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e.stack, e.a = s, a
+	return time.Since(start)
+}
+
+func rootOf(t *testing.T, e *deployEnv) string {
+	t.Helper()
+	return must[*admin.User](t)(e.a.Me(e.ctx)).ID
+}
+
+func TestKilledWhileQueued(t *testing.T) {
+	e := newDeployEnv(t)
+	f := killedAdmin(t, e, rootOf(t, e), "queue", "QUEUED")
+	restarted(t, e)
+	b := e.waitBuild(t, f[1])
+	if b.Status != admin.BuildSucceeded {
+		t.Fatalf("the queued build after a crash: %s %s", b.Status, b.Error)
+	}
+	if code, _ := e.get("app.localhost", "/health"); code != 200 {
+		t.Fatalf("not serving: %d", code)
+	}
+}
+
+func TestKilledWhileBuilding(t *testing.T) {
+	e := newDeployEnv(t)
+	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{"FAKE_MASTRA_HANG": "1"}))
+	f := killedAdmin(t, e, rootOf(t, e), "build", "BUILDING")
+	pid, err := strconv.Atoi(f[2])
+	if err != nil {
+		t.Fatalf("report %v", f)
+	}
+	restarted(t, e)
+	b := must[*admin.Build](t)(e.a.GetBuild(e.ctx, f[1]))
+	if b.Status != admin.BuildFailed || !strings.Contains(b.Error, "restarted") || b.CompletedAt == nil {
+		t.Fatalf("the interrupted build: %s %q", b.Status, b.Error)
+	}
+	waitFor(t, 20*time.Second, "the interrupted build's process to be reaped", func() (bool, bool) { return true, !alive(pid) })
+	if _, err := os.Stat(filepath.Join(e.dir, "builds", b.ID)); !os.IsNotExist(err) {
+		t.Fatalf("the interrupted build's directory: %v", err)
+	}
+	if live := e.liveServers(t); len(live) != 0 {
+		t.Fatalf("servers after an interrupted first build: %+v", live)
+	}
+}
+
+func TestKilledWhileServing(t *testing.T) {
+	e := newDeployEnv(t)
+	f := killedAdmin(t, e, rootOf(t, e), "serve", "SERVING")
+	took := restarted(t, e)
+	live := e.liveServers(t)
+	if len(live) != 1 || live[0].BuildID != f[1] || !alive(live[0].PID) {
+		t.Fatalf("servers after the admin was killed: %+v", live)
+	}
+	if code, body := e.get("app.localhost", "/health"); code != 200 {
+		t.Fatalf("not serving after recovery: %d %s", code, body)
+	}
+	builds := must[admin.List[*admin.Build]](t)(e.a.ListBuilds(e.ctx, e.prod.ID, admin.Page{}))
+	if len(builds.Items) != 1 {
+		t.Fatalf("%d builds after recovery, want the one", len(builds.Items))
+	}
+	t.Logf("recovered a running server (re-attached, route restored) in %v", took.Round(time.Millisecond))
+}
