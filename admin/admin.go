@@ -51,6 +51,7 @@ type config struct {
 	healthInterval time.Duration
 	logRetention   time.Duration
 	restartBackoff time.Duration
+	keepArtifacts  int
 }
 
 // WithStorage sets the Storage (required).
@@ -211,6 +212,20 @@ func WithIntervals(queuePoll, health time.Duration) Option {
 	}
 }
 
+// WithArtifactRetention sets how many successful builds of each deployment
+// keep their build directory for rollbacks (default 3, at least 1). The
+// directory of a build a server runs from is always kept; failed builds'
+// are removed when they end.
+func WithArtifactRetention(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return invalid("artifact retention", "must keep at least 1 build, got %d", n)
+		}
+		c.keepArtifacts = n
+		return nil
+	}
+}
+
 // New returns an Admin. Storage is required; the other providers are needed
 // only by the features that use them (a call that needs a missing one
 // returns ErrNotSupported). A configured license that does not verify makes
@@ -219,7 +234,7 @@ func New(opts ...Option) (*Admin, error) {
 	c := config{now: time.Now, logger: slog.New(slog.DiscardHandler),
 		buildRoot: filepath.Join(os.TempDir(), "mastra", "builds"), workers: 2, buildTimeout: 30 * time.Minute,
 		pollInterval: 2 * time.Second, healthInterval: 10 * time.Second, logRetention: 10 * time.Minute,
-		restartBackoff: time.Second}
+		restartBackoff: time.Second, keepArtifacts: 3}
 	if host, err := os.Hostname(); err == nil {
 		c.instanceID = host
 	} else {

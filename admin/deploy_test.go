@@ -81,26 +81,26 @@ func openStack(dir string, health time.Duration) (*stack, error) {
 
 // admin returns a new Admin on the stack, with the local source on
 // projects.
-func (s *stack) admin(projects string) (*admin.Admin, error) {
+func (s *stack) admin(projects string, extra ...admin.Option) (*admin.Admin, error) {
 	src, err := sourcelocal.New(projects, nil)
 	if err != nil {
 		return nil, err
 	}
-	return admin.New(admin.WithStorage(s.store), admin.WithFileStorage(s.files), admin.WithBuildLogCache(s.logs),
+	return admin.New(append([]admin.Option{admin.WithStorage(s.store), admin.WithFileStorage(s.files), admin.WithBuildLogCache(s.logs),
 		admin.WithSource(src), admin.WithRunner(s.runner), admin.WithRouter(s.router),
 		admin.WithBuildDir(filepath.Join(s.dir, "builds")), admin.WithInstanceID("test"),
 		admin.WithIntervals(50*time.Millisecond, 200*time.Millisecond), admin.WithClock(time.Now),
-		admin.WithEncryptionKeys("k1", map[string][]byte{"k1": testKey}))
+		admin.WithEncryptionKeys("k1", map[string][]byte{"k1": testKey})}, extra...)...)
 }
 
 // newAdmin opens a stack on dir and an Admin on it, failing t on error.
-func newAdmin(t *testing.T, dir, projects string, health time.Duration) (*stack, *admin.Admin) {
+func newAdmin(t *testing.T, dir, projects string, health time.Duration, extra ...admin.Option) (*stack, *admin.Admin) {
 	t.Helper()
 	s, err := openStack(dir, health)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := s.admin(projects)
+	a, err := s.admin(projects, extra...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,17 +117,17 @@ type deployEnv struct {
 	projects string
 }
 
-func newDeployEnv(t *testing.T) *deployEnv {
-	return newDeployEnvHealth(t, 20*time.Second)
+func newDeployEnv(t *testing.T, extra ...admin.Option) *deployEnv {
+	return newDeployEnvHealth(t, 20*time.Second, extra...)
 }
 
-func newDeployEnvHealth(t *testing.T, health time.Duration) *deployEnv {
+func newDeployEnvHealth(t *testing.T, health time.Duration, extra ...admin.Option) *deployEnv {
 	t.Helper()
 	projects := t.TempDir()
 	if err := runnertest.WriteFakeProject(filepath.Join(projects, "app")); err != nil {
 		t.Fatal(err)
 	}
-	s, a := newAdmin(t, t.TempDir(), projects, health)
+	s, a := newAdmin(t, t.TempDir(), projects, health, extra...)
 	t.Cleanup(func() { stopAllServers(t, s.dir) })
 	t.Cleanup(func() { a.Close() })
 	ctx := context.Background()
@@ -582,5 +582,38 @@ func TestNotAMastraProjectIsRefused(t *testing.T) {
 	}
 	if _, err := e.a.CreateProject(e.ctx, team.ID, admin.NewProject{Name: "X", SourceType: admin.SourceGitHub}); !errors.Is(err, admin.ErrNotSupported) {
 		t.Errorf("a github project with only a local source = %v, want ErrNotSupported", err)
+	}
+}
+
+func TestOldArtifactsArePruned(t *testing.T) {
+	e := newDeployEnv(t, admin.WithArtifactRetention(2))
+	var ids []string
+	for range 3 {
+		b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+		if b.Status != admin.BuildSucceeded {
+			t.Fatalf("build %s: %s", b.Status, b.Error)
+		}
+		ids = append(ids, b.ID)
+	}
+	for i, id := range ids {
+		_, err := os.Stat(filepath.Join(e.dir, "builds", id))
+		if kept := err == nil; kept != (i > 0) {
+			t.Errorf("build %d's directory kept=%v (err %v), want only the newest 2", i, kept, err)
+		}
+	}
+	if _, err := e.a.Rollback(e.ctx, e.prod.ID, ids[0]); !errors.Is(err, admin.ErrConflict) {
+		t.Fatalf("rollback to a pruned build = %v, want ErrConflict", err)
+	}
+	if _, err := e.a.Rollback(e.ctx, e.prod.ID, ids[1]); err != nil {
+		t.Fatalf("rollback to a kept build: %v", err)
+	}
+}
+
+func TestBuildTimeout(t *testing.T) {
+	e := newDeployEnv(t, admin.WithBuildTimeout(2*time.Second))
+	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{runnertest.FakeBuildHang: "1"}))
+	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if b.Status != admin.BuildFailed || !strings.Contains(b.Error, "timed out after 2s") {
+		t.Fatalf("a hanging build ended %s: %q", b.Status, b.Error)
 	}
 }

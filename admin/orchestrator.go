@@ -264,6 +264,39 @@ func (a *Admin) promote(ctx context.Context, p *Project, d *Deployment, b *Build
 	return a.setDeploymentStatus(ctx, d.ID, DeploymentRunning, func(d *Deployment) { d.CurrentBuildID = b.ID })
 }
 
+// pruneArtifacts removes the build directories of a deployment's successful
+// builds beyond the newest keepArtifacts, except those a live server runs
+// from (a rollback build runs from its source build's directory).
+func (a *Admin) pruneArtifacts(ctx context.Context, deploymentID string) {
+	builds, err := a.store.ListBuilds(ctx, BuildFilter{DeploymentID: deploymentID, Statuses: []BuildStatus{BuildSucceeded}}, Page{Desc: true})
+	if err != nil {
+		a.logger.WarnContext(ctx, "list builds to prune", "deployment", deploymentID, "err", err)
+		return
+	}
+	live, err := a.store.ListServers(ctx, ServerFilter{DeploymentID: deploymentID,
+		Statuses: []ServerStatus{ServerStarting, ServerRunning, ServerStopping, ServerCrashed}}, Page{})
+	if err != nil {
+		a.logger.WarnContext(ctx, "list servers to prune", "deployment", deploymentID, "err", err)
+		return
+	}
+	inUse := map[string]bool{}
+	for _, s := range live {
+		inUse[s.BuildID] = true
+	}
+	kept := 0
+	for _, b := range builds {
+		if b.SourceBuildID != "" {
+			inUse[b.SourceBuildID] = inUse[b.SourceBuildID] || inUse[b.ID]
+			continue // a rollback has no directory of its own
+		}
+		if kept < a.keepArtifacts || inUse[b.ID] {
+			kept++
+			continue
+		}
+		a.removeBuildDir(ctx, b.ID)
+	}
+}
+
 // finishBuild records a build's outcome, settles the deployment, flushes
 // the log and, last, sets CompletedAt: a build with CompletedAt set is
 // wholly settled. The status is final before the log ends, so a follower
@@ -295,6 +328,8 @@ func (a *Admin) finishBuild(ctx context.Context, b *Build, runErr error, logf Lo
 		if b.SourceBuildID == "" {
 			a.removeBuildDir(ctx, b.ID)
 		}
+	} else {
+		a.pruneArtifacts(ctx, b.DeploymentID)
 	}
 	if err := a.logs.Finish(ctx, b.ID); err != nil {
 		a.logger.WarnContext(ctx, "finish build log", "build", b.ID, "err", err)
