@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"slices"
 	"sort"
 	"testing"
 
@@ -28,10 +29,12 @@ const (
 //
 // Machines differ and are noisy, so besides ns/op each benchmark after the
 // baseline reports its ns/op as a multiple of GetProject's measured in the
-// same run (the "x-GetProject" column). Run the whole set, for example
+// same run (the "x-GetProject" column), against the median of every
+// GetProject measurement so far (with -count N, one outlier does not skew
+// the rest). Run the whole set, for example
 // go test -run '^$' -bench . -benchtime 2000x, for the ratios to appear.
 func RunBenchmarks(b *testing.B, newStore func(b *testing.B) admin.Storage) {
-	var baseline float64 // GetProject's ns/op; 0 until measured
+	var baselines []float64 // GetProject's ns/op, each time it ran
 	nsPerOp := func(b *testing.B) float64 {
 		if b.N == 0 {
 			return 0
@@ -39,8 +42,9 @@ func RunBenchmarks(b *testing.B, newStore func(b *testing.B) admin.Storage) {
 		return float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 	}
 	report := func(b *testing.B) {
-		if baseline > 0 {
-			b.ReportMetric(nsPerOp(b)/baseline, ratioUnit)
+		if len(baselines) > 0 {
+			sorted := slices.Sorted(slices.Values(baselines))
+			b.ReportMetric(nsPerOp(b)/sorted[len(sorted)/2], ratioUnit)
 		}
 	}
 
@@ -59,7 +63,9 @@ func RunBenchmarks(b *testing.B, newStore func(b *testing.B) admin.Storage) {
 				b.Fatalf("GetProject: %v", err)
 			}
 		}
-		baseline = nsPerOp(b)
+		if ns := nsPerOp(b); ns > 0 {
+			baselines = append(baselines, ns)
+		}
 		b.ReportMetric(1, ratioUnit)
 	})
 
