@@ -18,7 +18,9 @@
 // them again); -stop stops them.
 //
 // Environment: PROJECTS_DIR, MASTRA_ADMIN_DATA (default ./.mastra),
-// FILE_STORAGE_PATH (default {data}/storage), PROXY_ADDR (default :3100).
+// FILE_STORAGE_PATH (default {data}/storage), PROXY_ADDR (default :3100),
+// MASTRA_ADMIN_CACHE (the runner's Node, npm and build caches; default
+// ~/.cache/mastra-admin).
 // Flags: -once deploys and exits; -stop stops every deployment and exits;
 // -projects narrows the deploys to the named project slugs.
 package main
@@ -108,7 +110,7 @@ func run(ctx context.Context, m mode) error {
 	if err != nil {
 		return fmt.Errorf("PROJECTS_DIR: %w", err)
 	}
-	runner, err := runnerlocal.New(&runnerlocal.Options{Logger: logger})
+	runner, err := runnerlocal.New(&runnerlocal.Options{CacheDir: os.Getenv("MASTRA_ADMIN_CACHE"), Logger: logger})
 	if err != nil {
 		return err
 	}

@@ -73,8 +73,35 @@ func (r *Runner) Build(ctx context.Context, spec admin.BuildSpec, logFn admin.Lo
 		"npm_config_progress":        "false",
 	})
 
+	plan, err := r.planInstall(ctx, dir, pkgJSON, &m, node, env, log)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Dir != "" {
+		plan.cmd.record = filepath.Join(spec.Dir, recordFile)
+	}
+	output := filepath.Join(dir, filepath.FromSlash(".mastra/output"))
+	outKey := r.planOutput(dir, spec.Dir, plan, env, log)
+	if outKey != "" {
+		start := time.Now()
+		ok, err := r.outputs.restore(outKey, output)
+		switch {
+		case ok && isFile(filepath.Join(dir, Entry)):
+			log.line("build", "", fmt.Sprintf("reusing the build output of an identical earlier build (key %s): same source, lockfile, Node, npm and build environment; install and build skipped (restored in %s)",
+				outKey, time.Since(start).Round(time.Millisecond)))
+			return &admin.Artifact{Dir: dir, Entry: Entry}, nil
+		case ok:
+			log.line("build", "", fmt.Sprintf("build output cache entry %s has no %s; building", outKey, Entry))
+			_ = os.RemoveAll(filepath.Join(r.outputs.root, outKey))
+		case err != nil:
+			log.line("build", "", fmt.Sprintf("build output cache entry %s not usable, building: %v", outKey, err))
+		default:
+			log.line("build", "", fmt.Sprintf("no earlier build with the same inputs (build output cache key %s): installing and building", outKey))
+		}
+	}
+
 	start := time.Now()
-	if err := r.install(ctx, dir, pkgJSON, &m, node, env, log); err != nil {
+	if err := r.install(ctx, dir, plan, log); err != nil {
 		return nil, err
 	}
 	log.line("install", "", fmt.Sprintf("dependencies ready in %s", time.Since(start).Round(time.Millisecond)))
@@ -84,14 +111,46 @@ func (r *Runner) Build(ctx context.Context, spec admin.BuildSpec, logFn admin.Lo
 	if _, err := os.Stat(cli); err != nil {
 		return nil, fmt.Errorf("local: build: the mastra CLI is not installed (%s is missing): add the \"mastra\" package to devDependencies", cli)
 	}
-	if err := run(ctx, command{phase: "build", path: cli, args: []string{"build"}, dir: dir, env: env}, log); err != nil {
+	if err := r.run(ctx, command{phase: "build", path: cli, args: []string{"build"}, dir: dir, env: env, record: plan.cmd.record}, log); err != nil {
 		return nil, err
 	}
 	if !isFile(filepath.Join(dir, Entry)) {
 		return nil, fmt.Errorf("local: build: mastra build succeeded but wrote no %s", Entry)
 	}
 	log.line("build", "", fmt.Sprintf("built %s in %s", Entry, time.Since(start).Round(time.Millisecond)))
+	if outKey != "" {
+		if err := r.outputs.save(outKey, output); err != nil {
+			log.line("build", "", "could not save the build output to the build output cache: "+err.Error())
+		} else {
+			log.line("build", "", fmt.Sprintf("saved the build output to the build output cache (key %s)", outKey))
+		}
+	}
 	return &admin.Artifact{Dir: dir, Entry: Entry}, nil
+}
+
+// planOutput returns the build output cache key of the build, or "" when
+// the cache is off or the build cannot be cached (the reason is logged).
+// Only builds whose dependencies are cacheable are: an install that is not
+// exactly reproducible from the lockfile makes an output that is not
+// either.
+func (r *Runner) planOutput(dir, buildDir string, plan installPlan, env []string, log *syncLog) string {
+	if r.outputs == nil {
+		return ""
+	}
+	if plan.depsKey == "" {
+		log.line("build", "", "build output cache not used: "+plan.why)
+		return ""
+	}
+	skip := []string{filepath.Join(dir, "node_modules"), filepath.Join(dir, ".mastra")}
+	if buildDir != "" {
+		skip = append(skip, filepath.Join(filepath.Clean(buildDir), filepath.Dir(recordFile)))
+	}
+	tree, err := treeHash(dir, skip...)
+	if err != nil {
+		log.line("build", "", "build output cache not used: hash the source: "+err.Error())
+		return ""
+	}
+	return outputKey(r.secret, plan.depsKey, tree, env)
 }
 
 // projectDir checks that dir is an absolute path to a directory and returns
@@ -148,14 +207,22 @@ func tool(name string, node nodeBin) (string, error) {
 	return p, nil
 }
 
-// install installs the project's dependencies: from the dependency cache
-// when an identical install was done before, else with the project's
-// package manager (npm ci when there is a lockfile).
-func (r *Runner) install(ctx context.Context, dir string, pkgJSON []byte, m *manifest, node nodeBin, env []string, log *syncLog) error {
+// installPlan is how a build gets its dependencies.
+type installPlan struct {
+	cmd command
+	// depsKey is the dependency cache key; "" when the install cannot be
+	// reused (why says why).
+	depsKey, why string
+}
+
+// planInstall chooses the project's package manager and its install
+// command, and works out the dependency cache key when the install is
+// cacheable (npm ci) and a cache is on.
+func (r *Runner) planInstall(ctx context.Context, dir string, pkgJSON []byte, m *manifest, node nodeBin, env []string, log *syncLog) (installPlan, error) {
 	pm := packageManager(dir, m)
 	bin, err := tool(pm, node)
 	if err != nil {
-		return err
+		return installPlan{}, err
 	}
 	c := command{phase: "install", path: bin, dir: dir, env: env}
 	hasLock := func(f string) bool { return isFile(filepath.Join(dir, f)) }
@@ -183,26 +250,40 @@ func (r *Runner) install(ctx context.Context, dir string, pkgJSON []byte, m *man
 	case "bun":
 		c.args = []string{"install", "--frozen-lockfile"}
 	default:
-		return fmt.Errorf("local: install: unknown package manager %q in package.json packageManager: %w",
+		return installPlan{}, fmt.Errorf("local: install: unknown package manager %q in package.json packageManager: %w",
 			m.PackageManager, &admin.ValidationError{Field: "packageManager", Reason: "must be npm, pnpm, yarn or bun"})
 	}
 
-	key := ""
-	if pm == "npm" && c.args[0] == "ci" && r.opts.DepsCacheSize > 0 {
+	plan := installPlan{cmd: c}
+	switch {
+	case r.deps == nil && r.outputs == nil:
+		plan.why = "caches are off"
+	case pm != "npm" || c.args[0] != "ci":
+		plan.why = fmt.Sprintf("only npm installs from a lockfile are cached, and this project uses %s %s", pm, c.args[0])
+	default:
 		npmVersion, err := r.toolVersion(ctx, bin, env)
 		if err != nil {
-			log.line("install", "", "dependency cache not used: "+err.Error())
+			plan.why = err.Error()
 		} else {
-			var why string
-			key, why = depsKey(dir, pkgJSON, m, node.version.String(), npmVersion)
-			if key == "" {
-				log.line("install", "", "dependency cache not used: "+why)
-			}
+			plan.depsKey, plan.why = depsKey(dir, pkgJSON, m, node.version.String(), npmVersion)
 		}
+	}
+	return plan, nil
+}
+
+// install installs the project's dependencies: from the dependency cache
+// when an identical install was done before, else with the project's
+// package manager (npm ci when there is a lockfile).
+func (r *Runner) install(ctx context.Context, dir string, plan installPlan, log *syncLog) error {
+	key := plan.depsKey
+	if r.deps == nil {
+		key = ""
+	} else if key == "" {
+		log.line("install", "", "dependency cache not used: "+plan.why)
 	}
 	nodeModules := filepath.Join(dir, "node_modules")
 	if key != "" {
-		ok, err := r.restoreDeps(key, nodeModules)
+		ok, err := r.deps.restore(key, nodeModules)
 		switch {
 		case ok:
 			log.line("install", "", fmt.Sprintf("restored node_modules from the dependency cache (key %s): same lockfile, Node and npm as an earlier install", key))
@@ -211,11 +292,11 @@ func (r *Runner) install(ctx context.Context, dir string, pkgJSON []byte, m *man
 			log.line("install", "", fmt.Sprintf("dependency cache entry %s not usable, installing: %v", key, err))
 		}
 	}
-	if err := run(ctx, c, log); err != nil {
+	if err := r.run(ctx, plan.cmd, log); err != nil {
 		return err
 	}
 	if key != "" {
-		if err := r.saveDeps(key, nodeModules); err != nil {
+		if err := r.deps.save(key, nodeModules); err != nil {
 			log.line("install", "", "could not save node_modules to the dependency cache: "+err.Error())
 		} else {
 			log.line("install", "", fmt.Sprintf("saved node_modules to the dependency cache (key %s)", key))

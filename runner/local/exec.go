@@ -66,6 +66,9 @@ type command struct {
 	args  []string
 	dir   string
 	env   []string
+	// record, when set, is the file that names the command's process
+	// group while it runs, for ReapBuild.
+	record string
 }
 
 func (c command) String() string {
@@ -90,8 +93,10 @@ func (l *syncLog) line(phase, stream, text string) {
 
 // run runs c in its own process group, sending every output line to log as
 // it is written. When ctx ends the whole group is killed; when the command
-// exits, whatever it left running in its group is killed too.
-func run(ctx context.Context, c command, log *syncLog) error {
+// exits, whatever it left running in its group is killed too. While it
+// runs, c.record (when set) names its process group, so that ReapBuild can
+// end it should this process die first.
+func (r *Runner) run(ctx context.Context, c command, log *syncLog) error {
 	log.line(c.phase, "", "$ "+c.String())
 	cmd := exec.CommandContext(ctx, c.path, c.args...)
 	cmd.Dir = c.dir
@@ -117,6 +122,14 @@ func run(ctx context.Context, c command, log *syncLog) error {
 		outR.Close()
 		errR.Close()
 		return &CommandError{Phase: c.phase, Command: c.String(), Dir: c.dir, Err: err}
+	}
+
+	if c.record != "" {
+		if err := r.writeRecord(c.record, cmd.Process.Pid, c.String()); err != nil {
+			// Not fatal: only an admin that dies during this command needs it.
+			log.line(c.phase, "", "could not record the process group for a later cleanup: "+err.Error())
+		}
+		defer removeRecord(c.record)
 	}
 
 	var stdout, stderr excerpt

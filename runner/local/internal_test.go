@@ -224,7 +224,7 @@ func TestDepsCacheRestoreAndCorruption(t *testing.T) {
 		t.Fatal(err)
 	}
 	const key = "0123456789abcdef0123456789abcdef"
-	if err := r.saveDeps(key, src); err != nil {
+	if err := r.deps.save(key, src); err != nil {
 		t.Fatal(err)
 	}
 
@@ -232,14 +232,14 @@ func TestDepsCacheRestoreAndCorruption(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(dst, "stale"), 0o755); err != nil { // replaced, not merged
 		t.Fatal(err)
 	}
-	ok, err := r.restoreDeps(key, dst)
+	ok, err := r.deps.restore(key, dst)
 	if !ok || err != nil {
-		t.Fatalf("restoreDeps = %v, %v", ok, err)
+		t.Fatalf("restore = %v, %v", ok, err)
 	}
 	if _, err := os.Stat(filepath.Join(dst, "stale")); !os.IsNotExist(err) {
 		t.Errorf("restore kept a stale folder: %v", err)
 	}
-	cached := filepath.Join(r.depsRoot(), key, "node_modules", "a", "index.js")
+	cached := filepath.Join(r.deps.root, key, "node_modules", "a", "index.js")
 	fc, _ := os.Stat(cached)
 	fr, err := os.Stat(filepath.Join(dst, "a", "index.js"))
 	if err != nil || !os.SameFile(fc, fr) {
@@ -259,11 +259,11 @@ func TestDepsCacheRestoreAndCorruption(t *testing.T) {
 		t.Fatal(err)
 	}
 	dst2 := filepath.Join(t.TempDir(), "node_modules")
-	ok, err = r.restoreDeps(key, dst2)
+	ok, err = r.deps.restore(key, dst2)
 	if ok || !errors.Is(err, errCorrupt) {
 		t.Fatalf("restore of a modified entry = %v, %v; want errCorrupt", ok, err)
 	}
-	if _, err := os.Stat(filepath.Join(r.depsRoot(), key)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(r.deps.root, key)); !os.IsNotExist(err) {
 		t.Errorf("corrupt entry kept: %v", err)
 	}
 	if _, err := os.Stat(dst2); !os.IsNotExist(err) {
@@ -283,17 +283,17 @@ func TestDepsCachePrunes(t *testing.T) {
 	}
 	old := time.Now().Add(-time.Hour)
 	for i, key := range []string{"k1", "k2", "k3"} {
-		if err := r.saveDeps(key, src); err != nil {
+		if err := r.deps.save(key, src); err != nil {
 			t.Fatal(err)
 		}
 		// Distinct use times, oldest first.
 		at := old.Add(time.Duration(i) * time.Minute)
-		if err := os.Chtimes(filepath.Join(r.depsRoot(), key), at, at); err != nil {
+		if err := os.Chtimes(filepath.Join(r.deps.root, key), at, at); err != nil {
 			t.Fatal(err)
 		}
 	}
-	r.pruneDeps()
-	entries, _ := os.ReadDir(r.depsRoot())
+	r.deps.prune()
+	entries, _ := os.ReadDir(r.deps.root)
 	var names []string
 	for _, e := range entries {
 		names = append(names, e.Name())

@@ -19,15 +19,16 @@ import (
 
 // Defaults used when the matching Options field is zero.
 const (
-	DefaultPortMin       = 4100
-	DefaultPortMax       = 4199
-	DefaultHost          = "127.0.0.1"
-	DefaultHealthTimeout = 60 * time.Second
-	DefaultStopGrace     = 10 * time.Second
-	DefaultBuildTimeout  = 30 * time.Minute
-	DefaultNodeVersion   = "22.23.3"
-	DefaultDepsCacheSize = 8
-	DefaultWatchInterval = time.Second
+	DefaultPortMin         = 4100
+	DefaultPortMax         = 4199
+	DefaultHost            = "127.0.0.1"
+	DefaultHealthTimeout   = 60 * time.Second
+	DefaultStopGrace       = 10 * time.Second
+	DefaultBuildTimeout    = 30 * time.Minute
+	DefaultNodeVersion     = "22.23.3"
+	DefaultDepsCacheSize   = 8
+	DefaultOutputCacheSize = 8
+	DefaultWatchInterval   = time.Second
 )
 
 // DefaultPassEnv names the variables of the admin's own environment that
@@ -44,8 +45,8 @@ var DefaultPassEnv = []string{
 // Options configures a Runner. The zero value (or nil) means defaults.
 type Options struct {
 	// CacheDir holds provisioned Node versions (node/), the npm cache shared
-	// by all builds (npm/) and cached dependency trees (deps/). It must not
-	// be inside a project. Default: $XDG_CACHE_HOME/mastra-admin, else
+	// by all builds (npm/), cached dependency trees (deps/) and cached build
+	// outputs (outputs/). It must not be inside a project. Default: $XDG_CACHE_HOME/mastra-admin, else
 	// ~/.cache/mastra-admin.
 	CacheDir string
 	// NodePath is the node binary used for every project, skipping the
@@ -74,6 +75,13 @@ type Options struct {
 	// CacheDir/deps for reuse by later builds with the same lockfile.
 	// Default 8; negative disables the cache.
 	DepsCacheSize int
+	// OutputCacheSize is how many build outputs (.mastra/output, about
+	// 165 MB each for a small Mastra 1.x project) are kept under
+	// CacheDir/outputs, so that a build of an unchanged project (same
+	// source, lockfile, Node, npm and build environment) reuses the output
+	// of an earlier one and skips both install and build. Default 8;
+	// negative disables the cache.
+	OutputCacheSize int
 	// Env is added to the environment of every install, build and server;
 	// a spec's Env wins over it.
 	Env map[string]string
@@ -131,6 +139,10 @@ type Runner struct {
 	closed bool
 	ports  map[int]bool  // ports handed out and not yet released
 	procs  map[int]*proc // servers started or reattached, by pid
+
+	deps    *treeCache // nil when off
+	outputs *treeCache // nil when off
+	secret  []byte     // keys outputs' HMAC
 }
 
 var _ admin.Runner = (*Runner)(nil)
@@ -144,7 +156,8 @@ func New(opts *Options) (*Runner, error) {
 	if err := o.fill(); err != nil {
 		return nil, err
 	}
-	for _, d := range []string{o.CacheDir, filepath.Join(o.CacheDir, "node"), filepath.Join(o.CacheDir, "npm"), filepath.Join(o.CacheDir, "deps")} {
+	for _, d := range []string{o.CacheDir, filepath.Join(o.CacheDir, "node"), filepath.Join(o.CacheDir, "npm"),
+		filepath.Join(o.CacheDir, "deps"), filepath.Join(o.CacheDir, "outputs")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("local: create cache dir: %w", err)
 		}
@@ -153,10 +166,28 @@ func New(opts *Options) (*Runner, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	logger = logger.With("component", "runner/local")
+	var deps, outputs *treeCache
+	if o.DepsCacheSize > 0 {
+		deps = &treeCache{root: filepath.Join(o.CacheDir, "deps"), name: "node_modules", size: o.DepsCacheSize,
+			what: "dependency tree", log: logger}
+	}
+	var secret []byte
+	if o.OutputCacheSize > 0 {
+		outputs = &treeCache{root: filepath.Join(o.CacheDir, "outputs"), name: "output", size: o.OutputCacheSize,
+			share: outputShare, what: "build output", log: logger}
+		var err error
+		if secret, err = loadSecret(outputs.root); err != nil {
+			return nil, fmt.Errorf("local: build output cache: %w", err)
+		}
+	}
 	return &Runner{
-		opts: o,
-		log:  logger.With("component", "runner/local"),
-		boot: bootID(),
+		opts:    o,
+		log:     logger,
+		deps:    deps,
+		outputs: outputs,
+		secret:  secret,
+		boot:    bootID(),
 		health: &http.Client{
 			Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true,
 				DialContext: (&net.Dialer{Timeout: 2 * time.Second}).DialContext},
@@ -232,6 +263,9 @@ func (o *Options) fill() error {
 	}
 	if o.DepsCacheSize == 0 {
 		o.DepsCacheSize = DefaultDepsCacheSize
+	}
+	if o.OutputCacheSize == 0 {
+		o.OutputCacheSize = DefaultOutputCacheSize
 	}
 	if o.PassEnv == nil {
 		o.PassEnv = DefaultPassEnv

@@ -316,7 +316,7 @@ func (r *Runner) provisionNode(ctx context.Context, log *syncLog, phase string) 
 		dir: tmp,
 		env: r.environ(""),
 	}
-	if err := run(ctx, c, log); err != nil {
+	if err := r.run(ctx, c, log); err != nil {
 		return "", fmt.Errorf("local: provision node v%s: %w", version, err)
 	}
 	tmpBin := filepath.Join(tmp, "node_modules", pkg, "bin", "node")

@@ -158,10 +158,13 @@ func fakePackage(name string, withCLI bool) ([]byte, error) {
 
 // Echo is the fake server's answer to GET /echo.
 type Echo struct {
-	PID      int               `json:"pid"`
-	ChildPID int               `json:"childPid"`
-	Cwd      string            `json:"cwd"`
-	Env      map[string]string `json:"env"`
+	PID      int    `json:"pid"`
+	ChildPID int    `json:"childPid"`
+	Cwd      string `json:"cwd"`
+	// Runtime is what the server imported from the package the fake
+	// `mastra build` installs in .mastra/output/node_modules.
+	Runtime string            `json:"runtime"`
+	Env     map[string]string `json:"env"`
 }
 
 // GetEcho asks a fake server for its /echo.

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A stand-in for the mastra CLI, installed by runnertest's fake project from
 // a local tarball. `mastra build` prints a few lines on both streams and
-// writes the fake server to .mastra/output/index.mjs, like the real CLI.
+// writes the fake server to .mastra/output/index.mjs, with a package it
+// imports in .mastra/output/node_modules, like the real CLI.
 //
 // Environment (from BuildSpec.Env):
 //   FAKE_MASTRA_FAIL=1   fail the build with exit status 1
@@ -24,8 +25,15 @@ if (process.env.FAKE_MASTRA_HANG) {
   console.error('fake mastra: build failed on purpose');
   process.exit(1);
 } else {
+  // Like the real CLI: a fresh output folder with the server and the
+  // dependencies it needs at run time in its own node_modules.
   const out = path.join(process.cwd(), '.mastra', 'output');
-  fs.mkdirSync(out, { recursive: true });
+  fs.rmSync(out, { recursive: true, force: true });
+  const runtime = path.join(out, 'node_modules', 'fake-runtime');
+  fs.mkdirSync(runtime, { recursive: true });
+  fs.writeFileSync(path.join(runtime, 'package.json'),
+    JSON.stringify({ name: 'fake-runtime', version: '1.0.0', type: 'module', main: 'index.mjs' }));
+  fs.writeFileSync(path.join(runtime, 'index.mjs'), "export const runtime = 'fake-runtime';\n");
   fs.copyFileSync(path.join(__dirname, 'server.mjs'), path.join(out, 'index.mjs'));
   console.log('fake mastra: build successful');
 }

@@ -1,7 +1,7 @@
 // A stand-in for a built Mastra server, used by runnertest. It listens on
 // PORT and MASTRA_HOST like the real one and answers:
 //   GET  /health  {"success":true} (503 with FAKE_SERVER_NEVER_HEALTHY=1)
-//   GET  /echo    {"pid", "childPid", "cwd", "env"}
+//   GET  /echo    {"pid", "childPid", "cwd", "runtime", "env"}
 //   POST /exit?code=N  exits with status N after answering
 //
 // Environment:
@@ -14,6 +14,9 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
+// Installed by the fake `mastra build` in .mastra/output/node_modules: the
+// server needs its output folder only, as a real one does.
+import { runtime } from 'fake-runtime';
 
 const env = process.env;
 if (env.FAKE_SERVER_PIDFILE) writeFileSync(env.FAKE_SERVER_PIDFILE, String(process.pid));
@@ -42,7 +45,7 @@ const server = http.createServer((req, res) => {
       if (env.FAKE_SERVER_NEVER_HEALTHY) return json(res, 503, { success: false });
       return json(res, 200, { success: true });
     case '/echo':
-      return json(res, 200, { pid: process.pid, childPid: child?.pid ?? 0, cwd: process.cwd(), env });
+      return json(res, 200, { pid: process.pid, childPid: child?.pid ?? 0, cwd: process.cwd(), runtime, env });
     case '/exit':
       if (req.method !== 'POST') return json(res, 405, { error: 'POST only' });
       json(res, 200, { exiting: true });

@@ -1,0 +1,166 @@
+//go:build linux
+
+package local
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The build output cache keeps one .mastra/output per key under
+// CacheDir/outputs/{key}/output (a treeCache). A build whose key matches an
+// entry restores it and runs neither the install nor the build. See the
+// package documentation for why reuse is safe.
+
+// outputVersion names the way this runner builds (the command, the entry it
+// expects, the layout of an entry). Changing any of them changes it, so
+// that entries of an older runner are never reused.
+const outputVersion = "mastra-admin build output v1: node_modules/.bin/mastra build -> " + Entry
+
+// outputShare reports which files of a cached build output are hard-linked
+// rather than copied: those under a node_modules folder (about 160 MB that
+// `mastra build` installs and nothing writes to). The bundle itself
+// (index.mjs and its chunks, package.json, a few MB) is copied, so that
+// nothing a server might write next to its entry point can reach the cache.
+func outputShare(rel string) bool {
+	return slices.Contains(strings.Split(rel, "/"), "node_modules")
+}
+
+// secretFile holds the output cache's random key for HMAC, so that output
+// keys, which appear in build logs, cannot be used to test guesses of the
+// build's env var values.
+const secretFile = ".secret"
+
+// loadSecret reads the cache's secret from root, creating it when missing.
+// Concurrent callers, in this process or others sharing the cache, agree on
+// one secret: it is written to a temporary file and linked into place.
+func loadSecret(root string) ([]byte, error) {
+	path := filepath.Join(root, secretFile)
+	read := func() ([]byte, error) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		if len(b) != 32 {
+			return nil, fmt.Errorf("%s holds %d bytes, want 32: remove it to make a new one", path, len(b))
+		}
+		return b, nil
+	}
+	b, err := read()
+	if !errors.Is(err, fs.ErrNotExist) {
+		return b, err
+	}
+	tmp, err := os.CreateTemp(root, ".secret-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret) // never fails
+	_, err = tmp.Write(secret)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, err
+	}
+	return read()
+}
+
+// outputKey returns the cache key of a build: an HMAC, under the cache's
+// secret, of the runner's build version, the dependency key (lockfile,
+// package.json, Node and npm versions, platform), the source tree, and the
+// whole environment of the build (names and values).
+func outputKey(secret []byte, depsKey, tree string, env []string) string {
+	h := hmac.New(sha256.New, secret)
+	part(h, outputVersion)
+	part(h, depsKey)
+	part(h, tree)
+	for _, kv := range env {
+		part(h, kv)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// part writes s to h with its length first, so that no two sequences of
+// parts hash alike.
+func part(h hash.Hash, s string) {
+	h.Write([]byte(strconv.Itoa(len(s)) + ":"))
+	h.Write([]byte(s))
+}
+
+// treeHash returns a SHA-256 over the tree at dir: each entry's relative
+// path, type and permission bits, a regular file's content, a symbolic
+// link's target. It leaves out .git folders at any depth and the paths in
+// skip (absolute): what the build writes (node_modules, .mastra) and the
+// runner's own records. Sockets and devices are left out too.
+func treeHash(dir string, skip ...string) (string, error) {
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if path == dir {
+			return nil
+		}
+		if slices.Contains(skip, path) || d.IsDir() && d.Name() == ".git" {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		mode := fi.Mode() & (fs.ModeType | fs.ModePerm)
+		switch {
+		case d.IsDir():
+			part(h, "d "+mode.String()+" "+filepath.ToSlash(rel))
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(path)
+			if err != nil {
+				return err
+			}
+			part(h, "l "+filepath.ToSlash(rel))
+			part(h, target)
+		case d.Type().IsRegular():
+			part(h, "f "+mode.String()+" "+filepath.ToSlash(rel))
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			sum := sha256.New()
+			_, err = io.Copy(sum, f)
+			f.Close()
+			if err != nil {
+				return err
+			}
+			part(h, string(sum.Sum(nil)))
+		}
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
