@@ -1,0 +1,257 @@
+package observability
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+)
+
+// SchemaVersion is the version of the JSONL record format described in the
+// package documentation. Every record carries it; readers reject records of
+// any other version.
+const SchemaVersion = 1
+
+// Kinds of record: the "kind" field of every line.
+const (
+	KindSpan = "span"
+	KindLog  = "log"
+)
+
+// Log levels a LogRecord may carry.
+const (
+	LevelDebug = "debug"
+	LevelInfo  = "info"
+	LevelWarn  = "warn"
+	LevelError = "error"
+)
+
+// Span is one finished span written by a deployed server's FileExporter:
+// one line of {buildDir}/observability/spans/*.jsonl.
+type Span struct {
+	SchemaVersion int    `json:"schemaVersion"`
+	Kind          string `json:"kind"` // KindSpan
+	ProjectID     string `json:"projectId"`
+	DeploymentID  string `json:"deploymentId"`
+	BuildID       string `json:"buildId"`
+	// TraceID and SpanID are the W3C hex ids Mastra assigns (32 and 16
+	// lowercase hex digits on current versions; treated as opaque).
+	TraceID string `json:"traceId"`
+	SpanID  string `json:"spanId"`
+	// ParentSpanID is empty for a trace's root span.
+	ParentSpanID string `json:"parentSpanId,omitempty"`
+	Name         string `json:"name"`
+	// Type is Mastra's span type: agent_run, workflow_run, workflow_step,
+	// tool_call, model_generation, … (open-ended).
+	Type string `json:"type"`
+	// EntityType, EntityID and EntityName name the agent, workflow or tool
+	// the span belongs to, when Mastra says (1.x).
+	EntityType string    `json:"entityType,omitempty"`
+	EntityID   string    `json:"entityId,omitempty"`
+	EntityName string    `json:"entityName,omitempty"`
+	StartTime  time.Time `json:"startTime"`
+	EndTime    time.Time `json:"endTime"`
+	IsRootSpan bool      `json:"isRootSpan,omitempty"`
+	// IsEvent marks a point-in-time span (StartTime == EndTime in practice).
+	IsEvent bool `json:"isEvent,omitempty"`
+	// Attributes, Metadata, Input and Output are JSON values as Mastra
+	// recorded them, each cut to a preview object
+	// {"truncated":true,"bytes":N,"preview":"…"} past the writer's limit.
+	Attributes json.RawMessage `json:"attributes,omitempty"`
+	Metadata   json.RawMessage `json:"metadata,omitempty"`
+	Input      json.RawMessage `json:"input,omitempty"`
+	Output     json.RawMessage `json:"output,omitempty"`
+	Tags       []string        `json:"tags,omitempty"`
+	// Error is set when the span ended in an error.
+	Error *SpanError `json:"error,omitempty"`
+	// CoreVersion is the @mastra/core version the server was built with.
+	CoreVersion string `json:"coreVersion,omitempty"`
+}
+
+// SpanError describes the error a span ended with.
+type SpanError struct {
+	Message  string          `json:"message"`
+	ID       string          `json:"id,omitempty"`
+	Domain   string          `json:"domain,omitempty"`
+	Category string          `json:"category,omitempty"`
+	Details  json.RawMessage `json:"details,omitempty"`
+}
+
+// LogRecord is one log line written by a deployed server's FileLogger: one
+// line of {buildDir}/observability/logs/*.jsonl.
+type LogRecord struct {
+	SchemaVersion int       `json:"schemaVersion"`
+	Kind          string    `json:"kind"` // KindLog
+	ProjectID     string    `json:"projectId"`
+	DeploymentID  string    `json:"deploymentId"`
+	BuildID       string    `json:"buildId"`
+	Time          time.Time `json:"time"`
+	Level         string    `json:"level"` // LevelDebug … LevelError
+	Message       string    `json:"message"`
+	// Data holds the structured arguments of the log call: the object when
+	// one object was passed, else {"args":[…]}; errors as
+	// {"name","message","stack"}.
+	Data json.RawMessage `json:"data,omitempty"`
+	// TraceID and SpanID are the span active when the line was logged, when
+	// the Mastra version can tell (1.x); SpanID may be empty when only the
+	// trace is known.
+	TraceID string `json:"traceId,omitempty"`
+	SpanID  string `json:"spanId,omitempty"`
+	// Logger is the name of the user's logger the line was also sent to.
+	Logger      string `json:"logger,omitempty"`
+	CoreVersion string `json:"coreVersion,omitempty"`
+}
+
+// Validate checks the fields ingestion relies on.
+func (s *Span) Validate() error {
+	switch {
+	case s.SchemaVersion != SchemaVersion:
+		return fmt.Errorf("unsupported schemaVersion %d (want %d)", s.SchemaVersion, SchemaVersion)
+	case s.Kind != KindSpan:
+		return fmt.Errorf("kind %q is not %q", s.Kind, KindSpan)
+	}
+	if err := checkIDs(s.ProjectID, s.DeploymentID, s.BuildID); err != nil {
+		return err
+	}
+	switch {
+	case s.TraceID == "":
+		return fmt.Errorf("traceId is empty")
+	case s.SpanID == "":
+		return fmt.Errorf("spanId is empty")
+	case s.ParentSpanID == s.SpanID:
+		return fmt.Errorf("span %s is its own parent", s.SpanID)
+	case s.Name == "":
+		return fmt.Errorf("name is empty")
+	case s.StartTime.IsZero():
+		return fmt.Errorf("startTime is missing")
+	case s.EndTime.IsZero():
+		return fmt.Errorf("endTime is missing")
+	case s.EndTime.Before(s.StartTime):
+		return fmt.Errorf("endTime %s is before startTime %s", s.EndTime.Format(time.RFC3339Nano), s.StartTime.Format(time.RFC3339Nano))
+	}
+	return nil
+}
+
+// Validate checks the fields ingestion relies on.
+func (l *LogRecord) Validate() error {
+	switch {
+	case l.SchemaVersion != SchemaVersion:
+		return fmt.Errorf("unsupported schemaVersion %d (want %d)", l.SchemaVersion, SchemaVersion)
+	case l.Kind != KindLog:
+		return fmt.Errorf("kind %q is not %q", l.Kind, KindLog)
+	}
+	if err := checkIDs(l.ProjectID, l.DeploymentID, l.BuildID); err != nil {
+		return err
+	}
+	switch l.Level {
+	case LevelDebug, LevelInfo, LevelWarn, LevelError:
+	default:
+		return fmt.Errorf("level %q is not debug, info, warn or error", l.Level)
+	}
+	if l.Time.IsZero() {
+		return fmt.Errorf("time is missing")
+	}
+	if l.SpanID != "" && l.TraceID == "" {
+		return fmt.Errorf("spanId %s without a traceId", l.SpanID)
+	}
+	return nil
+}
+
+func checkIDs(project, deployment, build string) error {
+	for _, f := range []struct{ name, v string }{{"projectId", project}, {"deploymentId", deployment}, {"buildId", build}} {
+		if f.v == "" {
+			return fmt.Errorf("%s is empty", f.name)
+		}
+	}
+	return nil
+}
+
+// ToAdmin converts the span to the form the admin's ObservabilityStore
+// keeps. admin.Span has no columns for the entity, metadata, input, output,
+// tags, event flag or core version: they travel in its Attributes, as the
+// JSON object {"attributes":…, "metadata":…, "input":…, "output":…,
+// "entityType":…, "entityId":…, "entityName":…, "tags":[…],
+// "isEvent":true, "error":{…}, "coreVersion":…} (empty members left out),
+// so nothing is lost.
+func (s *Span) ToAdmin() admin.Span {
+	out := admin.Span{
+		TraceID:      s.TraceID,
+		SpanID:       s.SpanID,
+		ParentSpanID: s.ParentSpanID,
+		Name:         s.Name,
+		Type:         s.Type,
+		ProjectID:    s.ProjectID,
+		DeploymentID: s.DeploymentID,
+		BuildID:      s.BuildID,
+		StartTime:    s.StartTime,
+		EndTime:      s.EndTime,
+	}
+	if s.Error != nil {
+		out.Error = s.Error.Message
+		if out.Error == "" {
+			out.Error = "error"
+		}
+	}
+	extra := struct {
+		Attributes  json.RawMessage `json:"attributes,omitempty"`
+		Metadata    json.RawMessage `json:"metadata,omitempty"`
+		Input       json.RawMessage `json:"input,omitempty"`
+		Output      json.RawMessage `json:"output,omitempty"`
+		EntityType  string          `json:"entityType,omitempty"`
+		EntityID    string          `json:"entityId,omitempty"`
+		EntityName  string          `json:"entityName,omitempty"`
+		Tags        []string        `json:"tags,omitempty"`
+		IsEvent     bool            `json:"isEvent,omitempty"`
+		Error       *SpanError      `json:"error,omitempty"`
+		CoreVersion string          `json:"coreVersion,omitempty"`
+	}{nonNull(s.Attributes), nonNull(s.Metadata), nonNull(s.Input), nonNull(s.Output),
+		s.EntityType, s.EntityID, s.EntityName, s.Tags, s.IsEvent, s.Error, s.CoreVersion}
+	if b, err := json.Marshal(extra); err == nil && string(b) != "{}" {
+		out.Attributes = b
+	}
+	return out
+}
+
+// ToAdmin converts the log record to the form the admin's
+// ObservabilityStore keeps. The logger name and core version, which
+// admin.LogRecord has no column for, are added to Data as "_logger" and
+// "_coreVersion" when Data is an object (or absent).
+func (l *LogRecord) ToAdmin() admin.LogRecord {
+	out := admin.LogRecord{
+		Time:         l.Time,
+		Level:        l.Level,
+		Message:      l.Message,
+		ProjectID:    l.ProjectID,
+		DeploymentID: l.DeploymentID,
+		BuildID:      l.BuildID,
+		TraceID:      l.TraceID,
+		SpanID:       l.SpanID,
+		Data:         nonNull(l.Data),
+	}
+	if l.Logger == "" && l.CoreVersion == "" {
+		return out
+	}
+	m := map[string]json.RawMessage{}
+	if len(out.Data) > 0 && json.Unmarshal(out.Data, &m) != nil {
+		return out // not an object: leave it as it is
+	}
+	if l.Logger != "" {
+		m["_logger"], _ = json.Marshal(l.Logger)
+	}
+	if l.CoreVersion != "" {
+		m["_coreVersion"], _ = json.Marshal(l.CoreVersion)
+	}
+	if b, err := json.Marshal(m); err == nil {
+		out.Data = b
+	}
+	return out
+}
+
+// nonNull returns nil for an absent or JSON null value.
+func nonNull(r json.RawMessage) json.RawMessage {
+	if len(r) == 0 || string(r) == "null" {
+		return nil
+	}
+	return r
+}
