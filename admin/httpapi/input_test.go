@@ -55,6 +55,7 @@ func TestBadInput(t *testing.T) {
 	s := newServer(t, nil, nil)
 	f := newFixture(t, s)
 	team, proj, prod := "/v1/teams/"+f.team.ID, "/v1/projects/"+f.project.ID, "/v1/deployments/"+f.prod.ID
+	build := "/v1/builds/" + queuedBuild(t, f).ID
 	big := `{"name":"` + strings.Repeat("x", 2<<20) + `"}`
 	cases := []struct {
 		name, method, path string
@@ -110,8 +111,10 @@ func TestBadInput(t *testing.T) {
 		{"bad source type", "GET", "/v1/sources/ftp/projects", nil, "", 400, "invalid_argument", "type", "not one of"},
 		{"unknown route", "GET", "/v1/nothing", nil, "", 404, "not_found", "", "no operation"},
 		{"unknown object", "GET", "/v1/teams/team_nope", nil, "", 404, "not_found", "", ""},
+		{"unknown build log", "GET", "/v1/builds/bld_nope/logs", nil, "", 404, "not_found", "", ""},
+		{"rollback to nothing", "POST", prod + "/rollback", `{"buildId": "bld_nope"}`, "", 404, "not_found", "", ""},
 		{"wrong method", "PUT", "/v1/teams", `{}`, "", 405, "method_not_allowed", "", "allowed: POST, GET"},
-		{"websocket route without upgrade", "GET", "/v1/builds/b_1/logs/ws", nil, "", 426, "invalid_argument", "", "WebSocket"},
+		{"websocket route without upgrade", "GET", build + "/logs/ws", nil, "", 426, "invalid_argument", "", "WebSocket"},
 	}
 	before := f.snapshot(t)
 	for _, c := range cases {

@@ -323,6 +323,9 @@ func TestRBAC(t *testing.T) {
 			w := newWorld(t, s.Admin, ps)
 			c := mk(w)
 			before := w.state()
+			if strings.Contains(before, "error ") {
+				t.Fatalf("the world's state cannot be read: %s", before)
+			}
 			for _, k := range denied {
 				want := http.StatusForbidden
 				if k == anonymous {

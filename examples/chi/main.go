@@ -1,0 +1,49 @@
+// Command chi serves the MastraAdmin HTTP API from a chi router, on the
+// embedded defaults (SQLite, local files and builds in a data directory;
+// the Mastra projects of -projects):
+//
+//	go run ./examples/chi -addr :3001 -projects ./examples
+//
+// The API is an http.Handler, mounted with r.Mount; chi passes the path
+// unchanged, so the API's /v1/… routes match as they are. Middleware that
+// wraps the ResponseWriter must keep http.Hijacker reachable (chi's own
+// do, through Unwrap) for the WebSocket routes.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/embedded"
+)
+
+func main() {
+	cfg := embedded.DefaultConfig()
+	cfg.RegisterFlags(flag.CommandLine)
+	flag.Parse()
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := embedded.Run(ctx, cfg, mount, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "chi:", err)
+		os.Exit(1)
+	}
+}
+
+// mount puts the API into the application's router.
+func mount(api http.Handler) http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer, middleware.RequestID)
+	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	r.Mount("/v1", api)
+	return r
+}

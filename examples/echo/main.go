@@ -1,0 +1,49 @@
+// Command echo serves the MastraAdmin HTTP API from an echo server, on the
+// embedded defaults (SQLite, local files and builds in a data directory;
+// the Mastra projects of -projects):
+//
+//	go run ./examples/echo -addr :3001 -projects ./examples
+//
+// The API is an http.Handler, wrapped with echo.WrapHandler on a catch-all
+// route for every method under /v1. echo's Response implements
+// http.Hijacker, so the WebSocket routes upgrade through it.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/embedded"
+)
+
+func main() {
+	cfg := embedded.DefaultConfig()
+	cfg.RegisterFlags(flag.CommandLine)
+	flag.Parse()
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := embedded.Run(ctx, cfg, mount, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "echo:", err)
+		os.Exit(1)
+	}
+}
+
+// mount puts the API into the application's router.
+func mount(api http.Handler) http.Handler {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Use(middleware.Recover())
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.Any("/v1/*", echo.WrapHandler(api))
+	return e
+}

@@ -1,0 +1,48 @@
+// Command gin serves the MastraAdmin HTTP API from a gin engine, on the
+// embedded defaults (SQLite, local files and builds in a data directory;
+// the Mastra projects of -projects):
+//
+//	go run ./examples/gin -addr :3001 -projects ./examples
+//
+// The API is an http.Handler, wrapped with gin.WrapH on a catch-all route
+// for every method under /v1. gin's ResponseWriter implements
+// http.Hijacker, so the WebSocket routes upgrade through it.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/embedded"
+)
+
+func main() {
+	cfg := embedded.DefaultConfig()
+	cfg.RegisterFlags(flag.CommandLine)
+	flag.Parse()
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := embedded.Run(ctx, cfg, mount, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "gin:", err)
+		os.Exit(1)
+	}
+}
+
+// mount puts the API into the application's router.
+func mount(api http.Handler) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Recovery())
+	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
+	r.Any("/v1/*path", gin.WrapH(api))
+	return r
+}
