@@ -67,7 +67,7 @@ func openStack(dir string, health time.Duration) (*stack, error) {
 		return nil, err
 	}
 	lo, hi := portRange()
-	runner, err := runnerlocal.New(&runnerlocal.Options{CacheDir: testCache(),
+	runner, err := runnerlocal.New(&runnerlocal.Options{BuildMode: runnerlocal.BuildPlain, CacheDir: testCache(),
 		PortMin: lo, PortMax: hi, HealthTimeout: health, StopGrace: 3 * time.Second})
 	if err != nil {
 		return nil, err
@@ -156,7 +156,7 @@ func stopAllServers(t *testing.T, dir string) {
 		return
 	}
 	defer store.Close()
-	r, err := runnerlocal.New(&runnerlocal.Options{CacheDir: testCache()})
+	r, err := runnerlocal.New(&runnerlocal.Options{BuildMode: runnerlocal.BuildPlain, CacheDir: testCache()})
 	if err != nil {
 		t.Error(err)
 		return
@@ -545,7 +545,7 @@ func TestPortRangeExhausted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.runner, err = runnerlocal.New(&runnerlocal.Options{CacheDir: testCache(), PortMin: port, PortMax: port}); err != nil {
+	if s.runner, err = runnerlocal.New(&runnerlocal.Options{BuildMode: runnerlocal.BuildPlain, CacheDir: testCache(), PortMin: port, PortMax: port}); err != nil {
 		t.Fatal(err)
 	}
 	a, err := s.admin(e.projects)

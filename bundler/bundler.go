@@ -98,6 +98,13 @@ type Options struct {
 	// MaxFileBytes, or once it is MaxFileAge old. Defaults 16 MiB and 5 min.
 	MaxFileBytes int64
 	MaxFileAge   time.Duration
+	// ProcessStarted, when set, is called as each command Build runs
+	// starts, with its pid, which is also the id of the process group the
+	// command runs in, and its command line; the function it returns, when
+	// not nil, is called once the command and its group ended. A runner
+	// uses it to record the group, so that it can end the command should
+	// the runner's own process die mid-build.
+	ProcessStarted func(pgid int, cmdline string) (ended func())
 }
 
 // runtimeConfig is the object the wrapper's config.mjs exports.
@@ -146,7 +153,7 @@ func Build(ctx context.Context, opts Options) (string, error) {
 		return "", err
 	}
 	log.note(fmt.Sprintf("@mastra/core %s (from %s): instrumenting with the %s generation; %s build", version, source, gen.name, o.Mode))
-	r := &runner{node: o.Node, env: o.Env, log: log}
+	r := &runner{node: o.Node, env: o.Env, log: log, started: o.ProcessStarted}
 
 	start := time.Now()
 	if err := r.ensureDeps(ctx, o.ProjectDir, gen, version); err != nil {

@@ -1,52 +1,23 @@
 package bundler
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/internal/command"
 )
 
-// maxLine caps one logged output line; longer output is split.
-const maxLine = 64 << 10
-
-// tailLines is how many of a failed command's last stderr lines its error
-// carries.
-const tailLines = 20
-
 // CommandError reports a failed build command: the command line, its
-// folder, its exit status and the last lines it wrote to stderr (stdout
-// when stderr was empty).
-type CommandError struct {
-	Command string
-	Dir     string
-	Err     error // *exec.ExitError, or the context's error when cancelled
-	Output  []string
-}
-
-func (e *CommandError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "bundler: %s (in %s): %v", e.Command, e.Dir, e.Err)
-	if len(e.Output) > 0 {
-		b.WriteString("\noutput:")
-		for _, l := range e.Output {
-			b.WriteString("\n  ")
-			b.WriteString(l)
-		}
-	}
-	return b.String()
-}
-
-// Unwrap gives the cause: errors.Is(err, context.Canceled) holds for a
-// cancelled build.
-func (e *CommandError) Unwrap() error { return e.Err }
+// folder, its exit status (or the context's error when the build was
+// cancelled, which errors.Is finds) and the first and last lines it wrote
+// to stderr (stdout when stderr was empty). runner/local's CommandError is
+// the same type.
+type CommandError = command.Error
 
 // syncLog serializes calls to Options.Log.
 type syncLog struct {
@@ -67,9 +38,10 @@ func (l *syncLog) note(text string) { l.line("", text) }
 
 // runner runs the commands of one Build.
 type runner struct {
-	node string
-	env  []string
-	log  *syncLog
+	node    string
+	env     []string
+	log     *syncLog
+	started func(pgid int, cmdline string) (ended func())
 }
 
 // passEnv names the variables of this process's environment that commands
@@ -163,104 +135,11 @@ func isExecutable(p string) bool {
 // run runs a command in dir, sending its output lines to the log, and
 // returns its stdout when capture is set (then not logged line by line).
 func (r *runner) run(ctx context.Context, dir string, capture bool, path string, args ...string) (string, error) {
-	cmdline := strings.Join(append([]string{path}, args...), " ")
-	r.log.note("$ " + cmdline)
-	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.Dir = dir
-	cmd.Env = r.env
-	// Output still held open by something the command left behind must not
-	// block the build.
-	cmd.WaitDelay = waitDelay
-	setProcessGroup(cmd)
-
-	var stdout limitedBuffer
-	var tail tailBuffer
-	errW := &lineWriter{fn: func(s string) { r.log.line("stderr", s); tail.add(s) }}
-	outW := &lineWriter{fn: func(s string) { r.log.line("stdout", s); tail.add(s) }}
-	cmd.Stderr = errW
-	if capture {
-		cmd.Stdout = &stdout
-	} else {
-		cmd.Stdout = outW
+	c := command.Cmd{Phase: "bundler", Path: path, Args: args, Dir: dir, Env: r.env, Line: r.log.line, Capture: capture}
+	r.log.note("$ " + c.String())
+	if r.started != nil {
+		c.Started = func(pid int) func() { return r.started(pid, c.String()) }
 	}
-	err := cmd.Run()
-	outW.flush()
-	errW.flush()
-	if err == nil {
-		return stdout.String(), nil
-	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		err = fmt.Errorf("%w (%v)", ctxErr, err)
-	}
-	return stdout.String(), &CommandError{Command: cmdline, Dir: dir, Err: err, Output: tail.lines()}
-}
-
-// waitDelay bounds how long output is read after a command exited.
-const waitDelay = 2 * time.Second
-
-// lineWriter calls fn for each line written to it, without its line
-// ending; lines longer than maxLine are split. exec writes to it from one
-// goroutine.
-type lineWriter struct {
-	fn  func(string)
-	buf []byte
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	n := len(p)
-	for len(p) > 0 {
-		i := bytes.IndexByte(p, '\n')
-		if i < 0 {
-			w.buf = append(w.buf, p...)
-			for len(w.buf) >= maxLine {
-				w.fn(string(w.buf[:maxLine]))
-				w.buf = append(w.buf[:0], w.buf[maxLine:]...)
-			}
-			break
-		}
-		w.buf = append(w.buf, p[:i]...)
-		w.fn(strings.TrimRight(string(w.buf), "\r"))
-		w.buf = w.buf[:0]
-		p = p[i+1:]
-	}
-	return n, nil
-}
-
-// flush sends a last line that had no line ending.
-func (w *lineWriter) flush() {
-	if len(w.buf) > 0 {
-		w.fn(strings.TrimRight(string(w.buf), "\r"))
-		w.buf = w.buf[:0]
-	}
-}
-
-// limitedBuffer keeps the first maxJSON bytes written to it.
-type limitedBuffer struct{ bytes.Buffer }
-
-func (b *limitedBuffer) Write(p []byte) (int, error) {
-	if room := maxJSON - b.Len(); room > 0 {
-		b.Buffer.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
-}
-
-// tailBuffer keeps the last tailLines lines.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf []string
-}
-
-func (t *tailBuffer) add(s string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.buf) == tailLines {
-		t.buf = append(t.buf[:0], t.buf[1:]...)
-	}
-	t.buf = append(t.buf, s)
-}
-
-func (t *tailBuffer) lines() []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return append([]string(nil), t.buf...)
+	out, err := command.Run(ctx, c)
+	return string(out), err
 }

@@ -1,11 +1,15 @@
 package bundler
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // runtimeFS holds the JavaScript the bundler writes into a project copy:
@@ -60,4 +64,52 @@ func writeWorkDir(projectDir string, gen *generation, cfg runtimeConfig) (workDi
 		return w, fmt.Errorf("bundler: %w", err)
 	}
 	return w, nil
+}
+
+// formatVersion names the way Build lays out and configures a server; bump
+// it with any change to Build that changes its output other than through
+// the runtime files (whose content Fingerprint covers).
+const formatVersion = "mastra-admin bundler output 1"
+
+// Fingerprint identifies what this version of the bundler produces: it
+// changes whenever the injected runtime, the build script, the defaults
+// or the output layout change. A runner that caches build outputs keys
+// them with it (beside the project's inputs and the Mode), so that an
+// output made by another version is never reused. The ids and the
+// observability folder are not part of an output's identity: the server
+// takes them from its environment (ServerEnv).
+var Fingerprint = sync.OnceValue(func() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s %d %d\n", formatVersion, DefaultLogLevel, DefaultMaxFileBytes, DefaultMaxFileAge)
+	entries, _ := fs.ReadDir(runtimeFS, "runtime") // sorted by name
+	for _, e := range entries {
+		b, _ := runtimeFS.ReadFile("runtime/" + e.Name()) // embedded: cannot fail
+		fmt.Fprintf(h, "%s %d\n", e.Name(), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+})
+
+// The environment variables a built server reads at start, which win over
+// the values built in (see ServerEnv).
+const (
+	EnvObservabilityDir = "MASTRA_ADMIN_OBSERVABILITY_DIR"
+	EnvProjectID        = "MASTRA_ADMIN_PROJECT_ID"
+	EnvDeploymentID     = "MASTRA_ADMIN_DEPLOYMENT_ID"
+	EnvBuildID          = "MASTRA_ADMIN_BUILD_ID"
+)
+
+// ServerEnv returns the environment that points a built server at
+// buildDir/observability and makes it write the given ids into its
+// records, whatever was built in: a runner that starts an output made by
+// another build (an output cache, a rollback) sets it. Empty ids are left
+// out.
+func ServerEnv(buildDir, projectID, deploymentID, buildID string) map[string]string {
+	env := map[string]string{EnvObservabilityDir: filepath.Join(buildDir, "observability")}
+	for k, v := range map[string]string{EnvProjectID: projectID, EnvDeploymentID: deploymentID, EnvBuildID: buildID} {
+		if v != "" {
+			env[k] = v
+		}
+	}
+	return env
 }

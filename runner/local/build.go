@@ -14,11 +14,51 @@ import (
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/bundler"
 )
 
-// Entry is the server entry point `mastra build` writes, relative to the
-// project directory.
+// Entry is the server entry point a build writes, relative to the project
+// directory: `mastra build`'s and the AdminBundler's.
 const Entry = ".mastra/output/index.mjs"
+
+// bundle turns the installed project in dir into the server at Entry, as
+// Options.BuildMode says: with the AdminBundler (instrumented for the
+// admin's observability) or with `mastra build`. record, when set, is
+// where the running command's process group is recorded for ReapBuild.
+func (r *Runner) bundle(ctx context.Context, ids telemetryIDs, dir string, node nodeBin, env []string, record string, log *syncLog) error {
+	if r.opts.BuildMode == BuildPlain {
+		cli := filepath.Join(dir, "node_modules", ".bin", "mastra")
+		if _, err := os.Stat(cli); err != nil {
+			return fmt.Errorf("local: build: the mastra CLI is not installed (%s is missing): add the \"mastra\" package to devDependencies", cli)
+		}
+		return r.run(ctx, cmd{phase: "build", path: cli, args: []string{"build"}, dir: dir, env: env, record: record}, log)
+	}
+	opts := bundler.Options{
+		ProjectDir:   dir,
+		BuildDir:     filepath.Dir(dir),
+		ProjectID:    ids.project,
+		DeploymentID: ids.deployment,
+		BuildID:      ids.build,
+		Mode:         bundler.Faithful,
+		Node:         node.path,
+		Env:          env,
+		Log:          func(stream, text string) { log.line("build", stream, text) },
+	}
+	if r.opts.BuildMode == BuildFast {
+		opts.Mode = bundler.Fast
+	}
+	if record != "" {
+		opts.ProcessStarted = func(pid int, cmdline string) func() {
+			return r.recorder(record, cmdline, func(err error) {
+				log.line("build", "", "could not record the process group for a later cleanup: "+err.Error())
+			})(pid)
+		}
+	}
+	if _, err := bundler.Build(ctx, opts); err != nil {
+		return fmt.Errorf("local: build: %w", err)
+	}
+	return nil
+}
 
 // Build installs the project's dependencies in spec.SourceDir and runs
 // `mastra build` there. Output lines reach log as they are written, with
@@ -40,6 +80,12 @@ func (r *Runner) Build(ctx context.Context, spec admin.BuildSpec, logFn admin.Lo
 	}
 	if err := checkEnv("Env", spec.Env); err != nil {
 		return nil, fmt.Errorf("local: build: %w", err)
+	}
+	var instrument telemetryIDs
+	if r.opts.BuildMode != BuildPlain {
+		if instrument, err = telemetryIDsOf(spec.Project, spec.Deployment, spec.Build); err != nil {
+			return nil, fmt.Errorf("local: build: %w", err)
+		}
 	}
 	var m manifest
 	pkgJSON, err := readJSON(filepath.Join(dir, "package.json"), &m)
@@ -107,15 +153,11 @@ func (r *Runner) Build(ctx context.Context, spec admin.BuildSpec, logFn admin.Lo
 	log.line("install", "", fmt.Sprintf("dependencies ready in %s", time.Since(start).Round(time.Millisecond)))
 
 	start = time.Now()
-	cli := filepath.Join(dir, "node_modules", ".bin", "mastra")
-	if _, err := os.Stat(cli); err != nil {
-		return nil, fmt.Errorf("local: build: the mastra CLI is not installed (%s is missing): add the \"mastra\" package to devDependencies", cli)
-	}
-	if err := r.run(ctx, command{phase: "build", path: cli, args: []string{"build"}, dir: dir, env: env, record: plan.cmd.record}, log); err != nil {
+	if err := r.bundle(ctx, instrument, dir, node, env, plan.cmd.record, log); err != nil {
 		return nil, err
 	}
 	if !isFile(filepath.Join(dir, Entry)) {
-		return nil, fmt.Errorf("local: build: mastra build succeeded but wrote no %s", Entry)
+		return nil, fmt.Errorf("local: build: the %s build succeeded but wrote no %s", r.opts.BuildMode, Entry)
 	}
 	log.line("build", "", fmt.Sprintf("built %s in %s", Entry, time.Since(start).Round(time.Millisecond)))
 	if outKey != "" {
@@ -137,6 +179,10 @@ func (r *Runner) planOutput(dir, buildDir string, plan installPlan, env []string
 	if r.outputs == nil {
 		return ""
 	}
+	if r.opts.BuildMode == BuildFast {
+		log.line("build", "", "build output cache not used: a fast build's output needs the project's node_modules, and takes a fraction of a second")
+		return ""
+	}
 	if plan.depsKey == "" {
 		log.line("build", "", "build output cache not used: "+plan.why)
 		return ""
@@ -150,7 +196,24 @@ func (r *Runner) planOutput(dir, buildDir string, plan installPlan, env []string
 		log.line("build", "", "build output cache not used: hash the source: "+err.Error())
 		return ""
 	}
-	return outputKey(r.secret, plan.depsKey, tree, env)
+	return outputKey(r.secret, outputVersion(r.opts.BuildMode), plan.depsKey, tree, env)
+}
+
+// telemetryIDs are the project, deployment and build ids an instrumented server
+// writes into every span and log record.
+type telemetryIDs struct{ project, deployment, build string }
+
+// telemetryIDsOf returns the ids of an instrumented build: every one is needed.
+func telemetryIDsOf(p *admin.Project, d *admin.Deployment, b *admin.Build) (telemetryIDs, error) {
+	switch {
+	case p == nil || p.ID == "":
+		return telemetryIDs{}, &admin.ValidationError{Field: "Project", Reason: "required to instrument the server (BuildPlain builds without)"}
+	case d == nil || d.ID == "":
+		return telemetryIDs{}, &admin.ValidationError{Field: "Deployment", Reason: "required to instrument the server (BuildPlain builds without)"}
+	case b == nil || b.ID == "":
+		return telemetryIDs{}, &admin.ValidationError{Field: "Build", Reason: "required to instrument the server (BuildPlain builds without)"}
+	}
+	return telemetryIDs{p.ID, d.ID, b.ID}, nil
 }
 
 // projectDir checks that dir is an absolute path to a directory and returns
@@ -209,7 +272,7 @@ func tool(name string, node nodeBin) (string, error) {
 
 // installPlan is how a build gets its dependencies.
 type installPlan struct {
-	cmd command
+	cmd cmd
 	// depsKey is the dependency cache key; "" when the install cannot be
 	// reused (why says why).
 	depsKey, why string
@@ -224,7 +287,7 @@ func (r *Runner) planInstall(ctx context.Context, dir string, pkgJSON []byte, m 
 	if err != nil {
 		return installPlan{}, err
 	}
-	c := command{phase: "install", path: bin, dir: dir, env: env}
+	c := cmd{phase: "install", path: bin, dir: dir, env: env}
 	hasLock := func(f string) bool { return isFile(filepath.Join(dir, f)) }
 	switch pm {
 	case "npm":

@@ -27,7 +27,9 @@ func Example() {
 		return
 	}
 
-	r, err := local.New(&local.Options{CacheDir: filepath.Join(dir, "cache")})
+	// BuildPlain: the fake project stands in for Mastra, which the default
+	// (instrumenting) build needs.
+	r, err := local.New(&local.Options{CacheDir: filepath.Join(dir, "cache"), BuildMode: local.BuildPlain})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -74,7 +76,7 @@ func ExampleRunner_Reattach() {
 		fmt.Println(err)
 		return
 	}
-	opts := &local.Options{CacheDir: filepath.Join(dir, "cache")}
+	opts := &local.Options{CacheDir: filepath.Join(dir, "cache"), BuildMode: local.BuildPlain} // the fake project stands in for Mastra
 	before, _ := local.New(opts)
 	a, err := before.Build(ctx, admin.BuildSpec{Dir: dir, SourceDir: src}, nil)
 	if err != nil {

@@ -303,24 +303,6 @@ func TestDepsCachePrunes(t *testing.T) {
 	}
 }
 
-func TestExcerpt(t *testing.T) {
-	var e excerpt
-	for i := range 5 {
-		e.add(string(rune('a' + i)))
-	}
-	if got := e.lines(); !slices.Equal(got, []string{"a", "b", "c", "d", "e"}) {
-		t.Errorf("short output: %q", got)
-	}
-	var long excerpt
-	for i := range 100 {
-		long.add(strings.Repeat("x", i%3) + string(rune('0'+i%10)))
-	}
-	got := long.lines()
-	if len(got) != headLines+1+tailLines || got[headLines] != "[… 70 lines …]" {
-		t.Errorf("long output: %d lines, marker %q", len(got), got[min(headLines, len(got)-1)])
-	}
-}
-
 // TestProvisionNodeOnce provisions Node from the npm registry into a fresh
 // cache from several goroutines at once: one install, one result.
 func TestProvisionNodeOnce(t *testing.T) {

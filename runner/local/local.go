@@ -42,8 +42,51 @@ var DefaultPassEnv = []string{
 	"npm_config_registry", "npm_config_userconfig",
 }
 
+// BuildMode chooses how Build turns a project with its dependencies
+// installed into a server.
+type BuildMode int
+
+const (
+	// BuildFaithful (the default) builds with the AdminBundler's faithful
+	// mode (package bundler): the project's own @mastra/deployer, its
+	// bundler options kept, with the admin's wrapper entry, so that the
+	// server writes its spans and logs as JSONL under
+	// {build dir}/observability with nothing configured by the project. A
+	// project whose @mastra/core the bundler does not support fails the
+	// build with a *bundler.UnsupportedVersionError naming the supported
+	// ranges: it is never deployed uninstrumented.
+	BuildFaithful BuildMode = iota
+	// BuildFast builds with the AdminBundler's fast mode (esbuild, a
+	// fraction of a second): every package stays external, so the server
+	// runs against the project copy's node_modules; the project's bundler
+	// options are ignored, and tools are served only when registered on
+	// the Mastra instance. Its output is not cached (the dependency cache
+	// is used as for the other modes).
+	BuildFast
+	// BuildPlain runs the project's `mastra build`: the server is not
+	// instrumented and writes no spans or logs for the admin. For projects
+	// and versions an operator chooses to run without observability, and
+	// for test projects that stand in for Mastra.
+	BuildPlain
+)
+
+func (m BuildMode) String() string {
+	switch m {
+	case BuildFaithful:
+		return "faithful"
+	case BuildFast:
+		return "fast"
+	case BuildPlain:
+		return "plain"
+	}
+	return fmt.Sprintf("BuildMode(%d)", int(m))
+}
+
 // Options configures a Runner. The zero value (or nil) means defaults.
 type Options struct {
+	// BuildMode is how servers are built: BuildFaithful (default),
+	// BuildFast or BuildPlain.
+	BuildMode BuildMode
 	// CacheDir holds provisioned Node versions (node/), the npm cache shared
 	// by all builds (npm/), cached dependency trees (deps/) and cached build
 	// outputs (outputs/). It must not be inside a project. Default: $XDG_CACHE_HOME/mastra-admin, else
@@ -207,6 +250,9 @@ func invalidOption(field, format string, args ...any) error {
 
 // fill applies defaults and validates.
 func (o *Options) fill() error {
+	if o.BuildMode < BuildFaithful || o.BuildMode > BuildPlain {
+		return invalidOption("BuildMode", "unknown mode %d", int(o.BuildMode))
+	}
 	if o.CacheDir == "" {
 		base := os.Getenv("XDG_CACHE_HOME")
 		if base == "" {

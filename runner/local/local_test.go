@@ -34,7 +34,7 @@ func harness() runnertest.Harness {
 func newRunner(t *testing.T, cfg runnertest.Config, edit func(*local.Options)) *local.Runner {
 	t.Helper()
 	o := &local.Options{
-		CacheDir: cfg.CacheDir, Host: cfg.Host, PortMin: cfg.PortMin, PortMax: cfg.PortMax,
+		BuildMode: local.BuildPlain, CacheDir: cfg.CacheDir, Host: cfg.Host, PortMin: cfg.PortMin, PortMax: cfg.PortMax,
 		HealthTimeout: cfg.HealthTimeout, StopGrace: cfg.StopGrace,
 	}
 	if edit != nil {

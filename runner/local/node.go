@@ -308,7 +308,7 @@ func (r *Runner) provisionNode(ctx context.Context, log *syncLog, phase string) 
 	}
 	defer os.RemoveAll(tmp) // a no-op once renamed
 	log.line(phase, "", fmt.Sprintf("provisioning Node v%s from npm into %s", version, dir))
-	c := command{
+	c := cmd{
 		phase: phase,
 		path:  npm,
 		args: []string{"install", "--prefix", tmp, "--no-save", "--no-package-lock", "--no-audit", "--no-fund",

@@ -17,6 +17,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/mastra-admin/mastra-admin-go/bundler"
 )
 
 // The build output cache keeps one .mastra/output per key under
@@ -24,10 +26,17 @@ import (
 // entry restores it and runs neither the install nor the build. See the
 // package documentation for why reuse is safe.
 
-// outputVersion names the way this runner builds (the command, the entry it
-// expects, the layout of an entry). Changing any of them changes it, so
-// that entries of an older runner are never reused.
-const outputVersion = "mastra-admin build output v1: node_modules/.bin/mastra build -> " + Entry
+// outputVersion names the way this runner builds in mode (the command or
+// the bundler's version, the entry it expects, the layout of an entry).
+// Changing any of them changes it, so that entries of another runner or
+// bundler are never reused.
+func outputVersion(mode BuildMode) string {
+	how := "node_modules/.bin/mastra build"
+	if mode != BuildPlain {
+		how = "bundler " + mode.String() + " " + bundler.Fingerprint()
+	}
+	return "mastra-admin build output v2: " + how + " -> " + Entry
+}
 
 // outputShare reports which files of a cached build output are hard-linked
 // rather than copied: those under a node_modules folder (about 160 MB that
@@ -83,12 +92,12 @@ func loadSecret(root string) ([]byte, error) {
 }
 
 // outputKey returns the cache key of a build: an HMAC, under the cache's
-// secret, of the runner's build version, the dependency key (lockfile,
+// secret, of the runner's build version (outputVersion), the dependency key (lockfile,
 // package.json, Node and npm versions, platform), the source tree, and the
 // whole environment of the build (names and values).
-func outputKey(secret []byte, depsKey, tree string, env []string) string {
+func outputKey(secret []byte, version, depsKey, tree string, env []string) string {
 	h := hmac.New(sha256.New, secret)
-	part(h, outputVersion)
+	part(h, version)
 	part(h, depsKey)
 	part(h, tree)
 	for _, kv := range env {

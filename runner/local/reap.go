@@ -34,6 +34,19 @@ type buildRecord struct {
 	Command string `json:"command"`
 }
 
+// recorder returns a command.Cmd Started hook that records, in path, that
+// the command cmdline started as pid (the leader of its own process group)
+// runs, and removes the record when it ended. onErr hears of a record that
+// could not be written.
+func (r *Runner) recorder(path, cmdline string, onErr func(error)) func(pid int) func() {
+	return func(pid int) func() {
+		if err := r.writeRecord(path, pid, cmdline); err != nil {
+			onErr(err)
+		}
+		return func() { removeRecord(path) }
+	}
+}
+
 // writeRecord records that the command started as pid (the leader of its
 // own process group) runs, replacing path atomically.
 func (r *Runner) writeRecord(path string, pid int, cmdline string) error {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/bundler"
 )
 
 const (
@@ -108,6 +109,21 @@ func (r *Runner) Start(ctx context.Context, spec admin.StartSpec, logFn admin.Lo
 	return nil, lastErr
 }
 
+// observabilityEnv points an instrumented server at the build directory
+// (the parent of the artifact directory, where server.log goes too) and
+// gives it the ids of the build it runs as, which win over those built in:
+// the output may come from the output cache, built for another build.
+func observabilityEnv(artifactDir string, spec admin.StartSpec) map[string]string {
+	var projectID, deploymentID, buildID string
+	if d := spec.Deployment; d != nil {
+		projectID, deploymentID = d.ProjectID, d.ID
+	}
+	if b := spec.Build; b != nil {
+		buildID = b.ID
+	}
+	return bundler.ServerEnv(filepath.Dir(artifactDir), projectID, deploymentID, buildID)
+}
+
 // startOn starts the server on port (reserved by the caller) and waits for
 // it to become healthy. retry reports a lost race for the port.
 func (r *Runner) startOn(ctx context.Context, spec admin.StartSpec, dir string, node nodeBin, port int, log *syncLog) (_ *admin.RunningServer, retry bool, _ error) {
@@ -121,7 +137,7 @@ func (r *Runner) startOn(ctx context.Context, spec admin.StartSpec, dir string, 
 	offset, _ := out.Seek(0, io.SeekEnd)
 	fmt.Fprintf(out, "=== %s starting %s %s on %s ===\n", time.Now().UTC().Format(time.RFC3339Nano),
 		node.path, spec.Artifact.Entry, net.JoinHostPort(host, strconv.Itoa(port)))
-	env := r.environ(node.dir(), map[string]string{"NODE_ENV": "production"}, spec.Env, map[string]string{
+	env := r.environ(node.dir(), map[string]string{"NODE_ENV": "production"}, spec.Env, observabilityEnv(dir, spec), map[string]string{
 		"PORT":                      strconv.Itoa(port),
 		"MASTRA_HOST":               host,
 		"MASTRA_TELEMETRY_DISABLED": "1",

@@ -38,6 +38,13 @@ type RealResult struct {
 	Build time.Duration // Build, install included
 	Start time.Duration // Start until healthy
 	Log   []admin.LogLine
+	// Dir is the build directory (BuildSpec.Dir), kept until the test
+	// ends: an instrumented server wrote its telemetry under
+	// Dir/observability (ReadTelemetry).
+	Dir string
+	// IDs are the ids of the project, deployment and build RunReal made
+	// for the build, new for each call.
+	IDs IDs
 }
 
 // RunReal builds p with a runner from h, starts the server, checks
@@ -57,11 +64,15 @@ func RunReal(t *testing.T, h Harness, p RealProject) RealResult {
 	r := h.NewRunner(t, cfg)
 	defer r.Close()
 	ctx := context.Background()
-	var res RealResult
+	now := time.Now()
+	p1 := &admin.Project{ID: admin.NewID("prj", now), Slug: "real"}
+	d := &admin.Deployment{ID: admin.NewID("dep", now), ProjectID: p1.ID, Type: admin.DeploymentProduction, Slug: "production"}
+	b := &admin.Build{ID: admin.NewID("bld", now), DeploymentID: d.ID}
+	res := RealResult{Dir: build, IDs: IDs{p1.ID, d.ID, b.ID}}
 
 	var log logRecorder
 	began := time.Now()
-	a, err := r.Build(ctx, admin.BuildSpec{Dir: build, SourceDir: src}, log.fn)
+	a, err := r.Build(ctx, admin.BuildSpec{Build: b, Project: p1, Deployment: d, Dir: build, SourceDir: src}, log.fn)
 	res.Build = time.Since(began)
 	res.Log = log.all()
 	if err != nil {
@@ -72,7 +83,7 @@ func RunReal(t *testing.T, h Harness, p RealProject) RealResult {
 	}
 
 	began = time.Now()
-	srv, err := r.Start(ctx, admin.StartSpec{Artifact: *a}, log.fn)
+	srv, err := r.Start(ctx, admin.StartSpec{Build: b, Deployment: d, Artifact: *a}, log.fn)
 	res.Start = time.Since(began)
 	res.Log = log.all()
 	if err != nil {

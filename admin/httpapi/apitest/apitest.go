@@ -25,6 +25,7 @@ import (
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi"
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/embedded"
+	runnerlocal "github.com/mastra-admin/mastra-admin-go/runner/local"
 	"github.com/mastra-admin/mastra-admin-go/runner/runnertest"
 )
 
@@ -79,7 +80,8 @@ func New(t testing.TB, cfg *Config) *Env {
 	opts = append(opts, admin.WithIntervals(100*time.Millisecond, time.Hour))
 	opts = append(opts, c.AdminOptions...)
 	st, err := embedded.Open(context.Background(), filepath.Join(t.TempDir(), "data"), &embedded.Options{
-		ProjectsDir: e.ProjectsDir, Logger: e.Logger, AdminOptions: opts, NoStart: !c.Start})
+		ProjectsDir: e.ProjectsDir, Logger: e.Logger, AdminOptions: opts, NoStart: !c.Start,
+		Runner: &runnerlocal.Options{BuildMode: runnerlocal.BuildPlain}}) // the fake project stands in for Mastra
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi"
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/embedded"
+	runnerlocal "github.com/mastra-admin/mastra-admin-go/runner/local"
 	"github.com/mastra-admin/mastra-admin-go/runner/runnertest"
 )
 
@@ -105,7 +106,8 @@ func ServeExample(t *testing.T, mount func(api http.Handler) http.Handler) strin
 	if err := runnertest.WriteFakeProject(filepath.Join(projects, ProjectPath)); err != nil {
 		t.Fatal(err)
 	}
-	cfg := embedded.Config{Addr: "127.0.0.1:0", ProjectsDir: projects, DataDir: filepath.Join(t.TempDir(), "data")}
+	cfg := embedded.Config{Addr: "127.0.0.1:0", ProjectsDir: projects, DataDir: filepath.Join(t.TempDir(), "data"),
+		Runner: &runnerlocal.Options{BuildMode: runnerlocal.BuildPlain}} // the fake project stands in for Mastra
 	ctx, cancel := context.WithCancel(context.Background())
 	addr, done := make(chan string, 1), make(chan error, 1)
 	go func() { done <- embedded.Run(ctx, cfg, mount, func(a string) { addr <- a }) }()

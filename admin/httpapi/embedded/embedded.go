@@ -53,6 +53,9 @@ type Options struct {
 	AdminOptions []admin.Option
 	// NoStart leaves the Admin's workers stopped: builds stay queued.
 	NoStart bool
+	// Runner configures the local runner (cache folder, ports, build
+	// mode, …); nil means its defaults. Its Logger defaults to Logger.
+	Runner *runnerlocal.Options
 }
 
 // Stack is an Admin on the embedded defaults and the router that exposes
@@ -124,7 +127,14 @@ func Open(ctx context.Context, dataDir string, opts *Options) (st *Stack, err er
 	if err != nil {
 		return nil, fmt.Errorf("embedded: projects dir: %w", err)
 	}
-	runner, err := runnerlocal.New(&runnerlocal.Options{Logger: o.Logger})
+	var ro runnerlocal.Options
+	if o.Runner != nil {
+		ro = *o.Runner
+	}
+	if ro.Logger == nil {
+		ro.Logger = o.Logger
+	}
+	runner, err := runnerlocal.New(&ro)
 	if err != nil {
 		return nil, fmt.Errorf("embedded: runner: %w", err)
 	}

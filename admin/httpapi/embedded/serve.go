@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi"
+	runnerlocal "github.com/mastra-admin/mastra-admin-go/runner/local"
 )
 
 // Config is what the example servers read from their command line.
@@ -23,6 +24,9 @@ type Config struct {
 	ProxyAddr string
 	// DataDir and ProjectsDir are as for Open.
 	DataDir, ProjectsDir string
+	// Runner configures the local runner; nil means its defaults (see
+	// Options.Runner).
+	Runner *runnerlocal.Options
 	// AllowedOrigins are the browser origins allowed to call the API.
 	AllowedOrigins []string
 	// Logger receives the log; default: discard.
@@ -66,7 +70,7 @@ func Run(ctx context.Context, c Config, mount func(api http.Handler) http.Handle
 			return fmt.Errorf("proxy address: %w", err)
 		}
 	}
-	st, err := Open(ctx, c.DataDir, &Options{ProjectsDir: c.ProjectsDir, ProxyPort: port, Logger: c.Logger})
+	st, err := Open(ctx, c.DataDir, &Options{ProjectsDir: c.ProjectsDir, ProxyPort: port, Logger: c.Logger, Runner: c.Runner})
 	if err != nil {
 		return err
 	}

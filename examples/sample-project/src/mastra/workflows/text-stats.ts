@@ -11,16 +11,18 @@ const counts = z.object({
 // Step 1 runs the word-count tool.
 const count = createStep(wordCount);
 
-// Step 2 turns the counts into a sentence.
+// Step 2 turns the counts into a sentence, and logs it: deployed through
+// MastraAdmin, the line is recorded with the trace and span of this step.
 const summarize = createStep({
   id: 'summarize',
   description: 'Describes the counts in one sentence.',
   inputSchema: counts,
   outputSchema: counts.extend({ summary: z.string() }),
-  execute: async ({ inputData }) => ({
-    ...inputData,
-    summary: `${inputData.words} words, ${inputData.characters} characters, ${inputData.lines} lines`,
-  }),
+  execute: async ({ inputData, mastra }) => {
+    const summary = `${inputData.words} words, ${inputData.characters} characters, ${inputData.lines} lines`;
+    mastra?.getLogger()?.info('text summarized', { words: inputData.words });
+    return { ...inputData, summary };
+  },
 });
 
 // textStats measures a text in two steps: count, then summarize.
