@@ -57,6 +57,10 @@ func (c *treeCache) restore(key, dst string) (bool, error) {
 	if err := os.RemoveAll(dst); err != nil {
 		return false, err
 	}
+	// A fresh project copy has no .mastra for .mastra/output.
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return false, err
+	}
 	err = linkTree(filepath.Join(entry, c.name), dst, c.share, func(fi fs.FileInfo) error {
 		if fi.ModTime().UnixNano() > saved {
 			return errCorrupt

@@ -22,9 +22,21 @@
 //     wrapping admin.ErrNotSupported). npm uses the shared cache
 //     CacheDir/npm with --prefer-offline; development dependencies are
 //     always installed (the mastra CLI is one);
-//  3. runs node_modules/.bin/mastra build with MASTRA_TELEMETRY_DISABLED=1;
-//     the CLI's own `npm install` in .mastra/output uses the same npm cache
-//     through npm_config_* variables;
+//  3. builds the server as Options.BuildMode says: by default with the
+//     AdminBundler (package bundler) in its faithful mode, which bundles
+//     the project with its own @mastra/deployer, as `mastra build` would,
+//     behind a wrapper entry that makes the server write its spans and
+//     logs as JSONL under {build dir}/observability (the parent of
+//     SourceDir) with nothing configured by the project; BuildFast uses
+//     the bundler's esbuild mode instead; BuildPlain runs
+//     node_modules/.bin/mastra build, uninstrumented. Always with
+//     MASTRA_TELEMETRY_DISABLED=1; the npm install that Mastra's deployer
+//     runs in .mastra/output uses the same npm cache through npm_config_*
+//     variables. An instrumented build needs the spec's Project,
+//     Deployment and Build (their ids go into every record), and a
+//     project whose @mastra/core the bundler does not support fails with
+//     a *bundler.UnsupportedVersionError: it is never deployed
+//     uninstrumented;
 //  4. returns Artifact{Dir: SourceDir, Entry: ".mastra/output/index.mjs"}.
 //
 // Every output line reaches the LogFunc as it is written, with phase
@@ -93,14 +105,41 @@
 //   - New files and removals in a restored tree are private to the build:
 //     directories are created afresh, only files are shared.
 //
-// .mastra/output/node_modules (about 160 MB, installed by `mastra build`
-// itself) is not cached: the CLI deletes and recreates its output folder,
-// and with the shared npm cache its install takes about 5 s.
+// # The build output cache
+//
+// A build of a project whose inputs did not change since an earlier build
+// reuses that build's .mastra/output and runs neither the install nor the
+// build: a redeploy of an unchanged project takes seconds instead of a
+// minute or more. Entries live under CacheDir/outputs/{key}/output
+// (OutputCacheSize of them, least recently used first out). The key is an
+// HMAC, under a random secret kept in CacheDir/outputs/.secret (keys appear
+// in build logs; the secret stops them from being used to test guesses of
+// env var values), of: the build mode and the bundler's Fingerprint (its
+// runtime, build script, defaults and layout), the dependency key above
+// (lockfile, package.json, Node and npm versions, platform), a SHA-256 of
+// the whole source tree (paths, modes, contents and link targets, without
+// node_modules, .mastra and .git), and the whole build environment, names
+// and values (the project's env vars included: a build may inline them).
+// Only builds whose dependencies are cacheable are cached, and BuildFast
+// builds are not (their output needs the project's node_modules and takes
+// a fraction of a second).
+//
+// Why reuse is safe: the output is a function of exactly those inputs;
+// what differs between two builds of the same inputs is the build's ids
+// and folder, which an instrumented server reads from its environment at
+// start (bundler.ServerEnv: Start sets them from the StartSpec), not from
+// the output. The output's own node_modules (about 160 MB, installed by
+// Mastra's deployer, never written to afterwards) is hard-linked, the
+// bundle itself copied, so that nothing a server might write next to its
+// entry point can reach the cache; entries are checked on restore as the
+// dependency cache's are.
 //
 // # Serving
 //
 // Start runs `node {Entry}` in the artifact directory with the environment
-// described below, on the lowest port of [PortMin, PortMax] that this runner
+// described below (for an instrumented server also bundler.ServerEnv: the
+// observability folder in the build directory, and the ids of the spec's
+// deployment and build), on the lowest port of [PortMin, PortMax] that this runner
 // has not handed out and that nothing on the machine listens on (it tries
 // to listen there first). When every port is taken it returns an error
 // wrapping ErrNoFreePort and admin.ErrConflict. The server runs in its own
@@ -166,7 +205,8 @@
 //
 // See Options. Defaults: CacheDir $XDG_CACHE_HOME/mastra-admin or
 // ~/.cache/mastra-admin, ports 4100–4199 on 127.0.0.1, HealthTimeout 60 s,
-// StopGrace 10 s, BuildTimeout 30 min, NodeVersion 22.23.3, DepsCacheSize 8.
+// StopGrace 10 s, BuildTimeout 30 min, NodeVersion 22.23.3, DepsCacheSize 8,
+// OutputCacheSize 8, BuildMode BuildFaithful.
 //
 // # Errors
 //

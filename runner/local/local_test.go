@@ -96,7 +96,8 @@ func (l *logLines) String() string {
 
 func TestDependencyCacheReusesInstalls(t *testing.T) {
 	cache := t.TempDir()
-	r := newRunner(t, runnertest.Config{CacheDir: cache}, nil)
+	noOutputs := func(o *local.Options) { o.OutputCacheSize = -1 } // else the second build skips the install
+	r := newRunner(t, runnertest.Config{CacheDir: cache}, noOutputs)
 	defer r.Close()
 
 	_, first, err := fakeBuild(t, r, nil)
@@ -125,7 +126,7 @@ func TestDependencyCacheReusesInstalls(t *testing.T) {
 	}
 
 	// With the cache off, every build installs.
-	off := newRunner(t, runnertest.Config{CacheDir: cache}, func(o *local.Options) { o.DepsCacheSize = -1 })
+	off := newRunner(t, runnertest.Config{CacheDir: cache}, func(o *local.Options) { noOutputs(o); o.DepsCacheSize = -1 })
 	defer off.Close()
 	_, third, err := fakeBuild(t, off, nil)
 	if err != nil {
@@ -133,6 +134,53 @@ func TestDependencyCacheReusesInstalls(t *testing.T) {
 	}
 	if third.has("restored node_modules") || !third.has(" ci ") {
 		t.Errorf("build with DepsCacheSize -1 used the cache:\n%s", third)
+	}
+}
+
+// TestOutputCache builds the fake project again in a fresh copy: the
+// output of the first build is reused (install and build skipped) and
+// serves; a changed source file or build environment builds anew.
+func TestOutputCache(t *testing.T) {
+	cfg := testConfig(t)
+	cache := cfg.CacheDir
+	r := newRunner(t, cfg, nil)
+	defer r.Close()
+	_, first, err := fakeBuild(t, r, nil)
+	if err != nil || !first.has("saved the build output to the build output cache") {
+		t.Fatalf("first build: %v\n%s", err, first)
+	}
+	a, second, err := fakeBuild(t, r, nil)
+	if err != nil {
+		t.Fatalf("second build: %v\n%s", err, second)
+	}
+	if !second.has("reusing the build output of an identical earlier build") || second.has("$ ") {
+		t.Errorf("second build ran commands instead of reusing the output:\n%s", second)
+	}
+	// The bundle is a private copy; the output's node_modules is shared.
+	entry, _ := os.Stat(filepath.Join(a.Dir, local.Entry))
+	runtime, _ := os.Stat(filepath.Join(a.Dir, ".mastra", "output", "node_modules", "fake-runtime", "index.mjs"))
+	cachedEntry, _ := filepath.Glob(filepath.Join(cache, "outputs", "*", "output", "index.mjs"))
+	cachedRuntime, _ := filepath.Glob(filepath.Join(cache, "outputs", "*", "output", "node_modules", "fake-runtime", "index.mjs"))
+	if len(cachedEntry) != 1 || len(cachedRuntime) != 1 {
+		t.Fatalf("cache entries: %v %v", cachedEntry, cachedRuntime)
+	}
+	ce, _ := os.Stat(cachedEntry[0])
+	cr, _ := os.Stat(cachedRuntime[0])
+	if entry == nil || runtime == nil || os.SameFile(entry, ce) || !os.SameFile(runtime, cr) {
+		t.Errorf("want the entry copied and the output's node_modules hard-linked")
+	}
+	srv, err := r.Start(context.Background(), admin.StartSpec{Artifact: *a}, nil)
+	if err != nil {
+		t.Fatalf("start the reused output: %v", err)
+	}
+	defer r.Stop(context.Background(), srv)
+	if echo, err := runnertest.GetEcho(context.Background(), srv); err != nil || echo.Runtime != "fake-runtime" {
+		t.Errorf("the reused output's server: %+v, %v", echo, err)
+	}
+
+	_, third, err := fakeBuild(t, r, map[string]string{"FAKE_BUILD_FLAVOR": "other"})
+	if err != nil || third.has("reusing the build output") || !third.has("saved the build output") {
+		t.Errorf("a build with another environment reused an output: %v\n%s", err, third)
 	}
 }
 
