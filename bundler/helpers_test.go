@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"net"
@@ -16,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mastra-admin/mastra-admin-go/observability"
+	"github.com/mastra-admin/mastra-admin-go/runner/runnertest"
 )
 
 // The real tests share the runner's cache folder (~/.cache/mastra-admin):
@@ -330,77 +328,15 @@ func (s *server) stop(t *testing.T) {
 	}
 }
 
-// runWorkflow starts a workflow run and returns its result.
+// runWorkflow runs a workflow of the server and returns its result.
 func runWorkflow(t *testing.T, s *server, key string, input any) map[string]any {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"inputData": input})
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "POST", s.url("/api/workflows/"+key+"/start-async"), bytes.NewReader(body))
-	req.Header.Set("content-type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("start workflow: %v\n%s", err, s.output())
+	run, err := runnertest.RunWorkflow(context.Background(), s.url(""), "", key, input)
+	var result map[string]any
+	if err != nil || run.Status != "success" || json.Unmarshal(run.Result, &result) != nil {
+		t.Fatalf("workflow %s: %v, %+v\n%s", key, err, run, s.output())
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var run struct {
-		Status string         `json:"status"`
-		Result map[string]any `json:"result"`
-	}
-	if resp.StatusCode != 200 || json.Unmarshal(b, &run) != nil || run.Status != "success" {
-		t.Fatalf("workflow %s: HTTP %d: %s\n%s", key, resp.StatusCode, b, s.output())
-	}
-	return run.Result
-}
-
-// telemetry is what a server wrote under observability/.
-type telemetry struct {
-	spans []*observability.Span
-	logs  []*observability.LogRecord
-	files map[string]int // kind → number of files
-}
-
-// readTelemetry reads every JSONL file under dir/observability with the
-// observability reader; any bad or unfinished line fails the test.
-func readTelemetry(t *testing.T, dir string) telemetry {
-	t.Helper()
-	tel := telemetry{files: map[string]int{}}
-	for _, kind := range []string{"spans", "logs"} {
-		paths, _ := filepath.Glob(filepath.Join(dir, "observability", kind, "*.jsonl"))
-		sort.Strings(paths)
-		tel.files[kind] = len(paths)
-		for _, p := range paths {
-			f, err := os.Open(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, err := observability.ReadFile(f, func(r observability.Record) error {
-				if r.Span != nil {
-					tel.spans = append(tel.spans, r.Span)
-				} else {
-					tel.logs = append(tel.logs, r.Log)
-				}
-				return nil
-			})
-			f.Close()
-			if err != nil || st.BadLines > 0 || st.Incomplete > 0 {
-				t.Errorf("%s: err %v, %d bad lines %v, %d incomplete bytes", p, err, st.BadLines, st.Bad, st.Incomplete)
-			}
-		}
-	}
-	return tel
-}
-
-func (tel telemetry) String() string {
-	var b strings.Builder
-	for _, s := range tel.spans {
-		fmt.Fprintf(&b, "span %s/%s parent=%q %s %q\n", s.TraceID, s.SpanID, s.ParentSpanID, s.Type, s.Name)
-	}
-	for _, l := range tel.logs {
-		fmt.Fprintf(&b, "log %s %q trace=%s span=%s\n", l.Level, l.Message, l.TraceID, l.SpanID)
-	}
-	return b.String()
+	return result
 }
 
 func errorsAs[T error](err error) (T, bool) {

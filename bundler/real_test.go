@@ -16,6 +16,7 @@ import (
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	"github.com/mastra-admin/mastra-admin-go/bundler"
 	"github.com/mastra-admin/mastra-admin-go/observability"
+	"github.com/mastra-admin/mastra-admin-go/runner/runnertest"
 )
 
 // The real tests build the fixtures under testdata with the real npm,
@@ -104,14 +105,14 @@ func TestRealV1(t *testing.T) {
 			if out := s.output(); !strings.Contains(out, "FIXTURE-LOGGER info fixture summarize step") {
 				t.Errorf("the project's own logger did not get the step's line; server output:\n%s", out)
 			}
-			tel := readTelemetry(t, obsDir)
-			run := checkWorkflowSpans(t, tel)
+			tel := runnertest.ReadTelemetry(t, obsDir)
+			run := workflowRun(t, tel)
 			var found bool
-			for _, l := range tel.logs {
+			for _, l := range tel.Logs {
 				if l.Message == "fixture summarize step" {
 					found = true
-					if l.TraceID != run.trace || l.SpanID != run.summarize {
-						t.Errorf("step log: trace %q span %q; want trace %q span %q (the summarize step)", l.TraceID, l.SpanID, run.trace, run.summarize)
+					if step := run.Step("summarize"); step == nil || l.TraceID != run.Run.TraceID || l.SpanID != step.SpanID {
+						t.Errorf("step log: trace %q span %q; want the trace and span of the summarize step:\n%s", l.TraceID, l.SpanID, tel)
 					}
 					if l.Level != observability.LevelInfo || string(l.Data) != `{"words":3}` {
 						t.Errorf("step log: level %q data %s", l.Level, l.Data)
@@ -175,10 +176,10 @@ func TestRealV0(t *testing.T) {
 		t.Errorf("workflow result = %v", got)
 	}
 	s.stop(t)
-	tel := readTelemetry(t, buildDir)
-	checkWorkflowSpans(t, tel)
+	tel := runnertest.ReadTelemetry(t, buildDir)
+	workflowRun(t, tel)
 	var found bool
-	for _, l := range tel.logs {
+	for _, l := range tel.Logs {
 		if l.Message == "fixture summarize step" && l.Level == observability.LevelWarn {
 			found = true
 		}
@@ -191,46 +192,16 @@ func TestRealV0(t *testing.T) {
 	}
 }
 
-// workflowRun is the ids of one textStats run.
-type workflowRun struct{ trace, run, summarize string }
-
-// checkWorkflowSpans finds the textStats run: a root workflow_run span and
-// its two workflow_step children, every span carrying the build's ids.
-func checkWorkflowSpans(t *testing.T, tel telemetry) workflowRun {
+// workflowRun finds the one textStats run (two steps) in tel and checks
+// that its records carry the build's ids.
+func workflowRun(t *testing.T, tel runnertest.Telemetry) runnertest.TracedRun {
 	t.Helper()
-	var w workflowRun
-	for _, s := range tel.spans {
-		if s.ProjectID != ids.project || s.DeploymentID != ids.deployment || s.BuildID != ids.build {
-			t.Errorf("span %s carries ids %s/%s/%s", s.SpanID, s.ProjectID, s.DeploymentID, s.BuildID)
-		}
-		if s.Type == "workflow_run" && s.ParentSpanID == "" {
-			w.trace, w.run = s.TraceID, s.SpanID
-		}
+	runs := tel.WorkflowRuns()
+	if len(runs) != 1 {
+		t.Fatalf("%d workflow runs recorded, want 1:\n%s", len(runs), tel)
 	}
-	if w.run == "" {
-		t.Fatalf("no root workflow_run span:\n%s", tel)
-	}
-	steps := map[string]bool{}
-	for _, s := range tel.spans {
-		if s.Type == "workflow_step" && s.TraceID == w.trace {
-			if s.ParentSpanID != w.run {
-				t.Errorf("step span %q has parent %q; want the run %q", s.Name, s.ParentSpanID, w.run)
-			}
-			steps[s.Name] = true
-			if strings.Contains(s.Name, "summarize") {
-				w.summarize = s.SpanID
-			}
-		}
-	}
-	if len(steps) != 2 || w.summarize == "" {
-		t.Errorf("want the word-count and summarize step spans under the run, got %v:\n%s", steps, tel)
-	}
-	for _, l := range tel.logs {
-		if l.ProjectID != ids.project || l.DeploymentID != ids.deployment || l.BuildID != ids.build {
-			t.Errorf("log %q carries ids %s/%s/%s", l.Message, l.ProjectID, l.DeploymentID, l.BuildID)
-		}
-	}
-	return w
+	runnertest.CheckWorkflowRun(t, tel, runs[0], 2, runnertest.IDs{Project: ids.project, Deployment: ids.deployment, Build: ids.build})
+	return runs[0]
 }
 
 // TestRealUnsupportedVersion: a project declaring @mastra/core 0.1.0 is

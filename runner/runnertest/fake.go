@@ -182,7 +182,34 @@ func call(ctx context.Context, method string, s *admin.RunningServer, path strin
 }
 
 func callBody(ctx context.Context, method string, s *admin.RunningServer, path string, body any, out any) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	return do(ctx, method, ServerURL(s)+path, "", body, out)
+}
+
+// ServerURL is the base URL of a running server, http://{host}:{port}.
+func ServerURL(s *admin.RunningServer) string {
+	return "http://" + net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
+}
+
+// WorkflowResult is the answer of POST /api/workflows/{key}/start-async.
+type WorkflowResult struct {
+	Status string          `json:"status"`
+	Result json.RawMessage `json:"result"`
+}
+
+// RunWorkflow runs the workflow key of the Mastra server at baseURL (a
+// server, or a router in front of it) with inputData input, and returns
+// its answer; host, when set, is sent as the Host header (host routing).
+// A status other than 200 is an error carrying the body.
+func RunWorkflow(ctx context.Context, baseURL, host, key string, input any) (WorkflowResult, error) {
+	var run WorkflowResult
+	err := do(ctx, http.MethodPost, baseURL+"/api/workflows/"+key+"/start-async", host, map[string]any{"inputData": input}, &run)
+	return run, err
+}
+
+// do sends a JSON request (body nil: none) and decodes a 200 answer into
+// out.
+func do(ctx context.Context, method, url, host string, body any, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	var rd io.Reader
 	if body != nil {
@@ -192,10 +219,12 @@ func callBody(ctx context.Context, method string, s *admin.RunningServer, path s
 		}
 		rd = bytes.NewReader(b)
 	}
-	url := "http://" + net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) + path
 	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return err
+	}
+	if host != "" {
+		req.Host = host
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

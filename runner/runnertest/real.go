@@ -78,8 +78,10 @@ func RunReal(t *testing.T, h Harness, p RealProject) RealResult {
 	if err != nil {
 		t.Fatalf("Build: %v\n%s", err, &log)
 	}
-	if log.find("install", "", "") < 0 || log.find("build", "stdout", "") < 0 {
-		t.Errorf("want install lines and build stdout lines in the log:\n%s", &log)
+	// A runner that reuses an earlier build's output may skip installing
+	// and building, but says so in a build line.
+	if log.find("build", "", "") < 0 {
+		t.Errorf("want build lines in the log:\n%s", &log)
 	}
 
 	began = time.Now()
@@ -106,11 +108,8 @@ func RunReal(t *testing.T, h Harness, p RealProject) RealResult {
 	if _, ok := workflows[p.Workflow]; !ok {
 		t.Fatalf("GET /api/workflows has no %q: %s", p.Workflow, keys(workflows))
 	}
-	var run struct {
-		Status string          `json:"status"`
-		Result json.RawMessage `json:"result"`
-	}
-	if err := callBody(ctx, "POST", srv, "/api/workflows/"+p.Workflow+"/start-async", map[string]any{"inputData": p.Input}, &run); err != nil {
+	run, err := RunWorkflow(ctx, ServerURL(srv), "", p.Workflow, p.Input)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if run.Status != "success" || !jsonEqual(run.Result, p.Want) {

@@ -67,15 +67,15 @@ func (tel Telemetry) String() string {
 	return b.String()
 }
 
-// WorkflowRun is one workflow run found in Telemetry: its root
+// TracedRun is one workflow run found in Telemetry: its root
 // workflow_run span and the workflow_step spans of its trace.
-type WorkflowRun struct {
+type TracedRun struct {
 	Run   *observability.Span
 	Steps []*observability.Span
 }
 
 // Step returns the run's step whose name contains sub, or nil.
-func (w WorkflowRun) Step(sub string) *observability.Span {
+func (w TracedRun) Step(sub string) *observability.Span {
 	for _, s := range w.Steps {
 		if strings.Contains(s.Name, sub) {
 			return s
@@ -85,11 +85,11 @@ func (w WorkflowRun) Step(sub string) *observability.Span {
 }
 
 // WorkflowRuns returns the workflow runs recorded in tel, in file order.
-func (tel Telemetry) WorkflowRuns() []WorkflowRun {
-	var runs []WorkflowRun
+func (tel Telemetry) WorkflowRuns() []TracedRun {
+	var runs []TracedRun
 	for _, s := range tel.Spans {
 		if s.Type == "workflow_run" && s.ParentSpanID == "" {
-			runs = append(runs, WorkflowRun{Run: s})
+			runs = append(runs, TracedRun{Run: s})
 		}
 	}
 	for i := range runs {
@@ -109,7 +109,7 @@ type IDs struct{ Project, Deployment, Build string }
 // CheckWorkflowRun checks a run of a workflow of steps steps: each step's
 // parent is the run, and every span of its trace and every log line
 // logged in it carries ids.
-func CheckWorkflowRun(t testing.TB, tel Telemetry, w WorkflowRun, steps int, ids IDs) {
+func CheckWorkflowRun(t testing.TB, tel Telemetry, w TracedRun, steps int, ids IDs) {
 	t.Helper()
 	if len(w.Steps) != steps {
 		t.Errorf("run %s has %d step spans, want %d:\n%s", w.Run.SpanID, len(w.Steps), steps, tel)
