@@ -36,7 +36,10 @@
 // context (WithPrincipal): a user, possibly limited to one team by a
 // team-scoped API token, or SystemPrincipal for trusted code. Users have one
 // role per team — owner, admin, developer, viewer — and RoleAllows answers
-// from a single permission table. Platform admins may act in every team.
+// from a single permission table. Platform admins may act in every team and
+// platform-wide (users, the platform audit log). A team-scoped token carries
+// only its user's rights in its team: a platform admin's scoped token acts as
+// an owner there and has no platform-wide rights.
 // Only owners make or unmake owners; a team always keeps one owner.
 // The first user of an empty platform is made with Bootstrap.
 //

@@ -165,3 +165,83 @@ func TestRoleMatrixShape(t *testing.T) {
 		t.Error("viewer or an unknown role may write")
 	}
 }
+
+// TestTeamTokenOfPlatformAdmin checks that a platform admin's token scoped to
+// one team acts as an owner of that team and nowhere else: no other team,
+// and nothing platform-wide.
+func TestTeamTokenOfPlatformAdmin(t *testing.T) {
+	e := newEnv(t)
+	rootCtx := as(e.root.ID)
+	alice := e.user(t, "alice@example.com")
+	// A team the platform admin is not a member of, and another one.
+	team := must[*admin.Team](t)(e.a.CreateTeam(as(alice.ID), admin.NewTeam{Name: "Payments"}))
+	other := must[*admin.Team](t)(e.a.CreateTeam(as(alice.ID), admin.NewTeam{Name: "Search"}))
+	aliceTok, _ := must2[*admin.APIToken, string](t)(e.a.CreateToken(as(alice.ID), admin.NewToken{Name: "alice"}))
+	_, secret := must2[*admin.APIToken, string](t)(e.a.CreateToken(rootCtx, admin.NewToken{Name: "ci", TeamID: team.ID}))
+	p := must[admin.Principal](t)(e.a.AuthenticateToken(context.Background(), secret))
+	ctx := admin.WithPrincipal(context.Background(), p)
+
+	// In its team the token has every right.
+	must[*admin.Team](t)(e.a.GetTeam(ctx, team.ID))
+	name := "Payments EU"
+	must[*admin.Team](t)(e.a.UpdateTeam(ctx, team.ID, admin.TeamUpdate{Name: &name}))
+	must[*admin.Project](t)(e.a.CreateProject(ctx, team.ID, admin.NewProject{Name: "P", SourceType: admin.SourceLocal}))
+	must[*admin.TeamMember](t)(e.a.AddMember(ctx, team.ID, e.user(t, "bob@example.com").ID, admin.RoleOwner))
+	must[admin.List[*admin.AuditEvent]](t)(e.a.ListAudit(ctx, admin.AuditFilter{TeamID: team.ID}, admin.Page{}))
+	// Its own user stays readable.
+	must[*admin.User](t)(e.a.GetUser(ctx, e.root.ID))
+
+	before := snapshot(t, e)
+	yes := true
+	for name, call := range map[string]func() error{
+		"GetTeam(other)": func() error { _, err := e.a.GetTeam(ctx, other.ID); return err },
+		"CreateProject(other)": func() error {
+			_, err := e.a.CreateProject(ctx, other.ID, admin.NewProject{Name: "P", SourceType: admin.SourceLocal})
+			return err
+		},
+		"ListUsers": func() error { _, err := e.a.ListUsers(ctx, admin.Page{}); return err },
+		"GetUser":   func() error { _, err := e.a.GetUser(ctx, alice.ID); return err },
+		"CreateUser": func() error {
+			_, err := e.a.CreateUser(ctx, admin.NewUser{Email: "c@example.com", Name: "C"})
+			return err
+		},
+		"UpdateUser": func() error {
+			_, err := e.a.UpdateUser(ctx, alice.ID, admin.UserUpdate{PlatformAdmin: &yes})
+			return err
+		},
+		"DeleteUser":    func() error { return e.a.DeleteUser(ctx, alice.ID) },
+		"CreateTeam":    func() error { _, err := e.a.CreateTeam(ctx, admin.NewTeam{Name: "X"}); return err },
+		"CreateTeamFor": func() error { _, err := e.a.CreateTeamFor(ctx, alice.ID, admin.NewTeam{Name: "X"}); return err },
+		"RevokeToken":   func() error { return e.a.RevokeToken(ctx, aliceTok.ID) },
+		"ListAudit":     func() error { _, err := e.a.ListAudit(ctx, admin.AuditFilter{}, admin.Page{}); return err },
+		"ResealEnvVars": func() error { _, err := e.a.ResealEnvVars(ctx); return err },
+	} {
+		if err := call(); !errors.Is(err, admin.ErrForbidden) {
+			t.Errorf("%s through a team token of a platform admin = %v, want ErrForbidden", name, err)
+		}
+	}
+	if snapshot(t, e) != before {
+		t.Error("refused calls changed the store")
+	}
+	if tok := must[*admin.APIToken](t)(e.store.GetToken(context.Background(), aliceTok.ID)); tok.RevokedAt != nil {
+		t.Error("another user's token was revoked")
+	}
+	if l := must[admin.List[*admin.Team]](t)(e.a.ListTeams(ctx, admin.Page{})); len(l.Items) != 1 || l.Items[0].ID != team.ID {
+		t.Errorf("ListTeams through the team token = %d teams, want its team only", len(l.Items))
+	}
+	// The same user without the scope still has every right.
+	if _, err := e.a.ListUsers(rootCtx, admin.Page{}); err != nil {
+		t.Fatalf("ListUsers as the platform admin: %v", err)
+	}
+}
+
+// must2 is must for calls with two results.
+func must2[A, B any](t *testing.T) func(A, B, error) (A, B) {
+	return func(a A, b B, err error) (A, B) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a, b
+	}
+}
