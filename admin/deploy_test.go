@@ -123,6 +123,19 @@ func newDeployEnv(t *testing.T, extra ...admin.Option) *deployEnv {
 
 func newDeployEnvHealth(t *testing.T, health time.Duration, extra ...admin.Option) *deployEnv {
 	t.Helper()
+	return setUpDeployEnv(t, health, true, extra...)
+}
+
+// newQueueEnv is a deployEnv whose Admin is not started: deploys queue
+// builds that no worker picks up, so calls that queue, cancel or stop run
+// without building anything.
+func newQueueEnv(t *testing.T, extra ...admin.Option) *deployEnv {
+	t.Helper()
+	return setUpDeployEnv(t, 20*time.Second, false, extra...)
+}
+
+func setUpDeployEnv(t *testing.T, health time.Duration, start bool, extra ...admin.Option) *deployEnv {
+	t.Helper()
 	projects := t.TempDir()
 	if err := runnertest.WriteFakeProject(filepath.Join(projects, "app")); err != nil {
 		t.Fatal(err)
@@ -131,8 +144,10 @@ func newDeployEnvHealth(t *testing.T, health time.Duration, extra ...admin.Optio
 	t.Cleanup(func() { stopAllServers(t, s.dir) })
 	t.Cleanup(func() { a.Close() })
 	ctx := context.Background()
-	if err := a.Start(ctx); err != nil {
-		t.Fatal(err)
+	if start {
+		if err := a.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	root := must[*admin.User](t)(a.Bootstrap(ctx, admin.NewUser{Email: "root@example.com", Name: "Root"}))
 	ctx = as(root.ID)
@@ -615,5 +630,50 @@ func TestBuildTimeout(t *testing.T) {
 	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
 	if b.Status != admin.BuildFailed || !strings.Contains(b.Error, "timed out after 2s") {
 		t.Fatalf("a hanging build ended %s: %q", b.Status, b.Error)
+	}
+}
+
+// TestBuildsHiddenFromTheUnauthenticated checks that a caller without a
+// valid principal gets ErrUnauthenticated from every call that takes a build
+// id, whether the build exists or not: no call lets it probe ids.
+func TestBuildsHiddenFromTheUnauthenticated(t *testing.T) {
+	e := newQueueEnv(t)
+	queued := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	calls := map[string]func(ctx context.Context, id string) error{
+		"GetBuild":    func(ctx context.Context, id string) error { _, err := e.a.GetBuild(ctx, id); return err },
+		"CancelBuild": func(ctx context.Context, id string) error { return e.a.CancelBuild(ctx, id) },
+		"FollowBuildLogs": func(ctx context.Context, id string) error {
+			_, err := e.a.FollowBuildLogs(ctx, id, 0)
+			return err
+		},
+	}
+	callers := map[string]context.Context{"anonymous": context.Background(), "a deleted user": as("usr_gone")}
+	for name, call := range calls {
+		for who, ctx := range callers {
+			for _, id := range []string{queued.ID, "bld_nope"} {
+				if err := call(ctx, id); !errors.Is(err, admin.ErrUnauthenticated) {
+					t.Errorf("%s(%s) as %s = %v, want ErrUnauthenticated", name, id, who, err)
+				}
+			}
+		}
+	}
+	if b := must[*admin.Build](t)(e.a.GetBuild(e.ctx, queued.ID)); b.Status != admin.BuildQueued {
+		t.Fatalf("the build is %s after refused calls, want queued", b.Status)
+	}
+}
+
+// TestRollbackToAnotherDeploymentsBuild checks that rolling back to a build
+// of another deployment answers as for a build that does not exist.
+func TestRollbackToAnotherDeploymentsBuild(t *testing.T) {
+	e := newQueueEnv(t)
+	staging := must[*admin.Deployment](t)(e.a.CreateDeployment(e.ctx, e.project.ID, admin.NewDeployment{Type: admin.DeploymentStaging, Branch: "main"}))
+	theirs := must[*admin.Build](t)(e.a.Deploy(e.ctx, staging.ID))
+	for _, id := range []string{theirs.ID, "bld_nope"} {
+		if _, err := e.a.Rollback(e.ctx, e.prod.ID, id); !errors.Is(err, admin.ErrNotFound) {
+			t.Errorf("Rollback to %s = %v, want ErrNotFound", id, err)
+		}
+	}
+	if l := must[admin.List[*admin.Build]](t)(e.a.ListBuilds(e.ctx, e.prod.ID, admin.Page{})); len(l.Items) != 0 {
+		t.Fatalf("refused rollbacks queued %d builds", len(l.Items))
 	}
 }
