@@ -274,8 +274,38 @@ func New(opts ...Option) (*Admin, error) {
 // precision every Storage keeps.
 func (a *Admin) clock() time.Time { return a.now().UTC().Truncate(time.Microsecond) }
 
-// License returns the license in force.
+// License returns the license configured (or DevelopmentLicense), even
+// after it has expired.
 func (a *Admin) License() License { return *a.license }
+
+// licenseInForce reports whether the license is in force at the Admin's
+// clock: nil, or a *LicenseError saying since when it is not. Every license
+// gate (checkLimit, checkFeature, CreateDeployment, checkServerLimit) goes
+// through it on every call, so a license that expires while the Admin runs
+// stops what the package documentation says it stops.
+func (a *Admin) licenseInForce() error {
+	if err := a.license.Check(a.clock()); err != nil {
+		return fmt.Errorf("%w; until then nothing new may be created or deployed (reading, stopping and deleting still work)", err)
+	}
+	return nil
+}
+
+// checkLimit is the license gate on creating one more object of kind while
+// current exist.
+func (a *Admin) checkLimit(kind string, current int) error {
+	if err := a.licenseInForce(); err != nil {
+		return err
+	}
+	return a.license.CheckLimit(kind, current)
+}
+
+// checkFeature is the license gate on a feature.
+func (a *Admin) checkFeature(feature string) error {
+	if err := a.licenseInForce(); err != nil {
+		return err
+	}
+	return a.license.Allows(feature)
+}
 
 // Close stops the workers and closes every provider. It is safe to call more
 // than once.

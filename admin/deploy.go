@@ -33,8 +33,9 @@ func (a *Admin) buildDir(buildID string) string { return filepath.Join(a.buildRo
 
 // Deploy queues a build of the deployment and returns it at once; the
 // build workers pick it up from Storage. A queued older build of the same
-// deployment is cancelled (superseded). The license's running-server limit
-// is checked when the deployment has no server yet.
+// deployment is cancelled (superseded). It needs a license in force, and
+// the license's running-server limit is checked when the deployment has no
+// server yet.
 func (a *Admin) Deploy(ctx context.Context, deploymentID string) (b *Build, err error) {
 	return a.enqueue(ctx, "deployment.deploy", deploymentID, TriggerManual, nil)
 }
@@ -77,10 +78,10 @@ func (a *Admin) enqueue(ctx context.Context, action, deploymentID string, trigge
 		return nil, err
 	}
 	o.ev.TeamID = p.TeamID
-	if err := a.requireDeployProviders(); err != nil {
+	if err := a.checkServerLimit(ctx, d.ID); err != nil {
 		return nil, err
 	}
-	if err := a.checkServerLimit(ctx, d.ID); err != nil {
+	if err := a.requireDeployProviders(); err != nil {
 		return nil, err
 	}
 	now := a.clock()
@@ -123,9 +124,13 @@ func (a *Admin) supersede(ctx context.Context, b *Build) {
 	}
 }
 
-// checkServerLimit refuses a first server for a deployment when the license's
-// running-server limit is reached.
+// checkServerLimit is the license gate on deploying: it refuses every
+// deploy once the license is no longer in force, and a first server for a
+// deployment when the license's running-server limit is reached.
 func (a *Admin) checkServerLimit(ctx context.Context, deploymentID string) error {
+	if err := a.licenseInForce(); err != nil {
+		return err
+	}
 	live := []ServerStatus{ServerStarting, ServerRunning}
 	mine, err := a.store.ListServers(ctx, ServerFilter{DeploymentID: deploymentID, Statuses: live}, Page{Limit: 1})
 	if err != nil || len(mine) > 0 {

@@ -677,3 +677,45 @@ func TestRollbackToAnotherDeploymentsBuild(t *testing.T) {
 		t.Fatalf("refused rollbacks queued %d builds", len(l.Items))
 	}
 }
+
+// shiftedClock is the real clock moved forward by a settable offset, for
+// tests whose builds need time to pass and which jump past a date.
+type shiftedClock struct{ offset atomic.Int64 }
+
+func (c *shiftedClock) now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+// TestExpiredLicenseStillStops checks that once the license expires, a
+// deployment that serves keeps serving, new deploys and rollbacks are
+// refused, and the deployment can still be stopped and deleted.
+func TestExpiredLicenseStillStops(t *testing.T) {
+	clk := &shiftedClock{}
+	expires := time.Now().Add(time.Hour)
+	e := newDeployEnv(t, admin.WithLicense(signedLicense(t, admin.Limits{}, expires)), admin.WithClock(clk.now))
+	first := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if first.Status != admin.BuildSucceeded {
+		t.Fatalf("build %s: %s", first.Status, first.Error)
+	}
+	clk.offset.Store(int64(2 * time.Hour))
+
+	if _, err := e.a.Deploy(e.ctx, e.prod.ID); !errors.Is(err, admin.ErrLicense) || !strings.Contains(err.Error(), "expired") {
+		t.Fatalf("Deploy after expiry = %v, want ErrLicense saying it expired", err)
+	}
+	if _, err := e.a.Rollback(e.ctx, e.prod.ID, first.ID); !errors.Is(err, admin.ErrLicense) {
+		t.Fatalf("Rollback after expiry = %v, want ErrLicense", err)
+	}
+	if l := must[admin.List[*admin.Build]](t)(e.a.ListBuilds(e.ctx, e.prod.ID, admin.Page{})); len(l.Items) != 1 {
+		t.Fatalf("%d builds after refused deploys, want 1", len(l.Items))
+	}
+	if code, _ := e.get("app.localhost", "/health"); code != http.StatusOK {
+		t.Fatalf("the running server stopped serving when the license expired: %d", code)
+	}
+	if err := e.a.StopDeployment(e.ctx, e.prod.ID); err != nil {
+		t.Fatalf("StopDeployment after expiry: %v", err)
+	}
+	if live := e.liveServers(t); len(live) != 0 {
+		t.Fatalf("%d servers live after stop", len(live))
+	}
+	if err := e.a.DeleteProject(e.ctx, e.project.ID); err != nil {
+		t.Fatalf("DeleteProject after expiry: %v", err)
+	}
+}

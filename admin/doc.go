@@ -28,6 +28,18 @@
 // A call that needs a provider that was not configured returns
 // ErrNotSupported. Without WithLicense the Admin runs in development mode
 // (DevelopmentLicense: a few teams, projects and servers, no expiry).
+//
+// # License
+//
+// The license's limits and features are checked on each call that needs
+// them, and so is its expiry, against the Admin's clock. Once the license
+// has expired, the platform stops growing and deploying: creating teams,
+// users, projects and deployments, Deploy and Rollback fail with a
+// *LicenseError saying when it expired. Everything else goes on working, so
+// that operators are never locked out of their data: reading, updating,
+// env vars, members and tokens, cancelling builds, stopping and deleting;
+// servers already running keep running, and crashed ones are still
+// restarted.
 // Without WithEncryptionKeys env vars cannot be set.
 //
 // # Principals and RBAC

@@ -127,3 +127,75 @@ func TestPreviewsNeedTheFeature(t *testing.T) {
 		}
 	}
 }
+
+// TestExpiredLicenseStopsGrowth moves the Admin's clock past the license's
+// expiry: every call that creates something or deploys is refused with a
+// LicenseError saying when the license expired, and nothing is stored;
+// reading, updating, stopping and deleting go on working.
+func TestExpiredLicenseStopsGrowth(t *testing.T) {
+	expires := time.Date(2026, 12, 25, 0, 0, 0, 0, time.UTC) // a month after the test clock
+	e := newEnv(t, admin.WithLicense(signedLicense(t, admin.Limits{}, expires)))
+	ctx := as(e.root.ID)
+	team := must[*admin.Team](t)(e.a.CreateTeam(ctx, admin.NewTeam{Name: "T"}))
+	proj := must[*admin.Project](t)(e.a.CreateProject(ctx, team.ID, admin.NewProject{Name: "P", SourceType: admin.SourceLocal}))
+	prod := must[admin.List[*admin.Deployment]](t)(e.a.ListDeployments(ctx, proj.ID, admin.Page{})).Items[0]
+	staging := must[*admin.Deployment](t)(e.a.CreateDeployment(ctx, proj.ID, admin.NewDeployment{Type: admin.DeploymentStaging, Branch: "main"}))
+	member := e.user(t, "m@example.com")
+	e.clock.add(expires.Sub(e.clock.now()))
+
+	before := snapshot(t, e)
+	for name, call := range map[string]func() error{
+		"CreateTeam": func() error { _, err := e.a.CreateTeam(ctx, admin.NewTeam{Name: "U"}); return err },
+		"CreateTeamFor": func() error {
+			_, err := e.a.CreateTeamFor(ctx, e.root.ID, admin.NewTeam{Name: "U"})
+			return err
+		},
+		"CreateUser": func() error {
+			_, err := e.a.CreateUser(ctx, admin.NewUser{Email: "n@example.com", Name: "N"})
+			return err
+		},
+		"CreateProject": func() error {
+			_, err := e.a.CreateProject(ctx, team.ID, admin.NewProject{Name: "Q", SourceType: admin.SourceLocal})
+			return err
+		},
+		"CreateDeployment(staging)": func() error {
+			_, err := e.a.CreateDeployment(ctx, proj.ID, admin.NewDeployment{Type: admin.DeploymentStaging, Branch: "dev", Slug: "qa"})
+			return err
+		},
+		"CreateDeployment(preview)": func() error {
+			_, err := e.a.CreateDeployment(ctx, proj.ID, admin.NewDeployment{Type: admin.DeploymentPreview, Branch: "pr-1"})
+			return err
+		},
+		"Deploy": func() error { _, err := e.a.Deploy(ctx, prod.ID); return err },
+	} {
+		err := call()
+		var le *admin.LicenseError
+		if !errors.As(err, &le) || !errors.Is(err, admin.ErrLicense) || !strings.Contains(err.Error(), "expired on 2026-12-25") {
+			t.Errorf("%s after expiry = %v, want a LicenseError saying it expired on 2026-12-25", name, err)
+		}
+	}
+	if after := snapshot(t, e); after != before {
+		t.Fatalf("refused calls changed the store:\n%s\n%s", before, after)
+	}
+	if l := must[admin.List[*admin.Build]](t)(e.a.ListBuilds(ctx, prod.ID, admin.Page{})); len(l.Items) != 0 {
+		t.Fatalf("a deploy was queued after expiry")
+	}
+
+	// What still works: reads, updates, access management, deletes.
+	must[*admin.Team](t)(e.a.GetTeam(ctx, team.ID))
+	must[admin.List[*admin.Project]](t)(e.a.ListProjects(ctx, team.ID, admin.Page{}))
+	name := "Renamed"
+	must[*admin.Team](t)(e.a.UpdateTeam(ctx, team.ID, admin.TeamUpdate{Name: &name}))
+	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(ctx, proj.ID, map[string]string{"K": "v"}))
+	must[*admin.TeamMember](t)(e.a.AddMember(ctx, team.ID, member.ID, admin.RoleViewer))
+	must2[*admin.APIToken, string](t)(e.a.CreateToken(ctx, admin.NewToken{Name: "ops"}))
+	if err := e.a.DeleteDeployment(ctx, staging.ID); err != nil {
+		t.Fatalf("DeleteDeployment after expiry: %v", err)
+	}
+	if err := e.a.DeleteProject(ctx, proj.ID); err != nil {
+		t.Fatalf("DeleteProject after expiry: %v", err)
+	}
+	if err := e.a.DeleteTeam(ctx, team.ID); err != nil {
+		t.Fatalf("DeleteTeam after expiry: %v", err)
+	}
+}
