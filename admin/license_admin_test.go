@@ -118,15 +118,18 @@ func TestExpiredLicenseStillStarts(t *testing.T) {
 	}
 }
 
+// TestPreviewsNeedTheFeature signs licenses with and without preview
+// deployments: without, creating a preview is refused with a LicenseError
+// and stores nothing, while staging deployments still work.
 func TestPreviewsNeedTheFeature(t *testing.T) {
-	pub, priv, _ := admin.GenerateLicenseKeyPair()
+	pub, priv, err := admin.GenerateLicenseKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
 	issued := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	// The development tier includes previews; check that a tier without the
-	// feature refuses them by signing a license whose tier lacks it, if any.
-	for _, tier := range []admin.Tier{admin.TierDevelopment, admin.TierBase, admin.TierEnterprise, admin.TierEnterprisePlus} {
-		lic := admin.License{ID: "l", Customer: "C", Tier: tier, IssuedAt: issued, ExpiresAt: issued.AddDate(2, 0, 0)}
-		wantAllowed := lic.Allows(admin.FeaturePreviewDeployments) == nil
-		key, err := admin.SignLicense(priv, lic)
+	for _, excluded := range [][]string{nil, {admin.FeaturePreviewDeployments}} {
+		key, err := admin.SignLicense(priv, admin.License{ID: "lic_base", Customer: "C", Tier: admin.TierBase,
+			ExcludedFeatures: excluded, IssuedAt: issued, ExpiresAt: issued.AddDate(2, 0, 0)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,10 +137,22 @@ func TestPreviewsNeedTheFeature(t *testing.T) {
 		ctx := as(e.root.ID)
 		team := must[*admin.Team](t)(e.a.CreateTeam(ctx, admin.NewTeam{Name: "T"}))
 		proj := must[*admin.Project](t)(e.a.CreateProject(ctx, team.ID, admin.NewProject{Name: "P", SourceType: admin.SourceLocal}))
+		before := snapshot(t, e)
 		_, err = e.a.CreateDeployment(ctx, proj.ID, admin.NewDeployment{Type: admin.DeploymentPreview, Branch: "pr-1"})
-		if wantAllowed != (err == nil) || (err != nil && !errors.Is(err, admin.ErrLicense)) {
-			t.Errorf("tier %s: preview = %v, want allowed=%v", tier, err, wantAllowed)
+		if excluded == nil {
+			if err != nil {
+				t.Fatalf("preview under a base license: %v", err)
+			}
+			continue
 		}
+		var le *admin.LicenseError
+		if !errors.As(err, &le) || !errors.Is(err, admin.ErrLicense) || !strings.Contains(err.Error(), `"preview-deployments" is excluded`) {
+			t.Fatalf("preview under a license that excludes them = %v, want a LicenseError", err)
+		}
+		if after := snapshot(t, e); after != before {
+			t.Fatalf("the refused preview changed the store:\n%s\n%s", before, after)
+		}
+		must[*admin.Deployment](t)(e.a.CreateDeployment(ctx, proj.ID, admin.NewDeployment{Type: admin.DeploymentStaging, Branch: "main"}))
 	}
 }
 
