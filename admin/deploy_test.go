@@ -719,3 +719,32 @@ func TestExpiredLicenseStillStops(t *testing.T) {
 		t.Fatalf("DeleteProject after expiry: %v", err)
 	}
 }
+
+// TestRunningServerLimit deploys under a license that allows one running
+// server: a second deployment's first deploy is refused and queues nothing,
+// while the deployment that holds the server may redeploy, and once it is
+// stopped the other may deploy.
+func TestRunningServerLimit(t *testing.T) {
+	e := newDeployEnv(t, admin.WithLicense(signedLicense(t, admin.Limits{RunningServers: 1}, time.Time{})))
+	if b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID); b.Status != admin.BuildSucceeded {
+		t.Fatalf("first deploy: %s %s", b.Status, b.Error)
+	}
+	staging := must[*admin.Deployment](t)(e.a.CreateDeployment(e.ctx, e.project.ID, admin.NewDeployment{Type: admin.DeploymentStaging, Branch: "main"}))
+	_, err := e.a.Deploy(e.ctx, staging.ID)
+	var le *admin.LicenseError
+	if !errors.As(err, &le) || !errors.Is(err, admin.ErrLicense) || !strings.Contains(err.Error(), "at most 1 running servers") {
+		t.Fatalf("a second deployment's deploy = %v, want a LicenseError about running servers", err)
+	}
+	if l := must[admin.List[*admin.Build]](t)(e.a.ListBuilds(e.ctx, staging.ID, admin.Page{})); len(l.Items) != 0 {
+		t.Fatalf("the refused deploy queued %d builds", len(l.Items))
+	}
+	if b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID); b.Status != admin.BuildSucceeded {
+		t.Fatalf("redeploy of the deployment holding the server: %s %s", b.Status, b.Error)
+	}
+	if err := e.a.StopDeployment(e.ctx, e.prod.ID); err != nil {
+		t.Fatal(err)
+	}
+	if b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, staging.ID)).ID); b.Status != admin.BuildSucceeded {
+		t.Fatalf("deploy once the server is stopped: %s %s", b.Status, b.Error)
+	}
+}
