@@ -2,12 +2,10 @@ package admin_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 )
@@ -43,26 +41,6 @@ func newAuditFixture(t *testing.T) *auditFixture {
 	must[[]admin.EnvVarInfo](t)(e.a.SetDeploymentEnvVars(e.ctx, f.staging.ID, map[string]string{"K": "v"}))
 	f.token, _ = must2[*admin.APIToken, string](t)(e.a.CreateToken(e.ctx, admin.NewToken{Name: "root"}))
 	return f
-}
-
-// succeededBuild stores a successful build of d whose artifact is kept, as
-// the build workers leave one, so that it can be rolled back to.
-func (f *auditFixture) succeededBuild(t *testing.T, d *admin.Deployment) *admin.Build {
-	t.Helper()
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	b := &admin.Build{ID: admin.NewID("bld", now), DeploymentID: d.ID, ProjectID: d.ProjectID, Trigger: admin.TriggerManual,
-		Status: admin.BuildSucceeded, QueuedAt: now, StartedAt: &now, CompletedAt: &now, UpdatedAt: now, Version: 1}
-	if err := f.store.CreateBuild(context.Background(), b); err != nil {
-		t.Fatal(err)
-	}
-	entry := filepath.Join(f.dir, "builds", b.ID, "src", admin.DefaultArtifactEntry)
-	if err := os.MkdirAll(filepath.Dir(entry), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(entry, []byte("// artifact\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // events returns the audit events stored since the ids in seen, and adds
@@ -216,7 +194,9 @@ func TestEveryMutationIsAudited(t *testing.T) {
 				return f.prod.ID, err
 			}},
 		{name: "Rollback", action: "deployment.rollback", targetType: "deployment", team: fixtureTeam,
-			prepare: func(t *testing.T, f *auditFixture) string { return f.succeededBuild(t, f.prod).ID },
+			prepare: func(t *testing.T, f *auditFixture) string {
+				return storeSucceededBuild(t, f.store, filepath.Join(f.dir, "builds"), f.prod).ID
+			},
 			call: func(ctx context.Context, f *auditFixture, buildID string) (string, error) {
 				_, err := f.a.Rollback(ctx, f.prod.ID, buildID)
 				return f.prod.ID, err

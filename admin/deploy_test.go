@@ -54,10 +54,18 @@ func portRange() (int, int) {
 
 // openStack opens the providers of one admin process on the state in dir.
 func openStack(dir string, health time.Duration) (*stack, error) {
-	store, err := sqlite.Open(filepath.Join(dir, "admin.db"), nil)
+	s, err := openProviders(dir, health)
 	if err != nil {
 		return nil, err
 	}
+	if s.store, err = sqlite.Open(filepath.Join(dir, "admin.db"), nil); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// openProviders opens the providers of a stack but its Storage.
+func openProviders(dir string, health time.Duration) (*stack, error) {
 	files, err := filelocal.New(filepath.Join(dir, "files"), nil)
 	if err != nil {
 		return nil, err
@@ -76,21 +84,77 @@ func openStack(dir string, health time.Duration) (*stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stack{dir: dir, router: router, runner: runner, logs: logs, files: files, store: store}, nil
+	return &stack{dir: dir, router: router, runner: runner, logs: logs, files: files}, nil
+}
+
+// options configures an Admin with the stack's providers but its Storage,
+// and the local source on projects.
+func (s *stack) options(projects string) ([]admin.Option, error) {
+	src, err := sourcelocal.New(projects, nil)
+	if err != nil {
+		return nil, err
+	}
+	return []admin.Option{admin.WithFileStorage(s.files), admin.WithBuildLogCache(s.logs),
+		admin.WithSource(src), admin.WithRunner(s.runner), admin.WithRouter(s.router),
+		admin.WithBuildDir(filepath.Join(s.dir, "builds"))}, nil
 }
 
 // admin returns a new Admin on the stack, with the local source on
 // projects.
 func (s *stack) admin(projects string, extra ...admin.Option) (*admin.Admin, error) {
-	src, err := sourcelocal.New(projects, nil)
+	opts, err := s.options(projects)
 	if err != nil {
 		return nil, err
 	}
-	return admin.New(append([]admin.Option{admin.WithStorage(s.store), admin.WithFileStorage(s.files), admin.WithBuildLogCache(s.logs),
-		admin.WithSource(src), admin.WithRunner(s.runner), admin.WithRouter(s.router),
-		admin.WithBuildDir(filepath.Join(s.dir, "builds")), admin.WithInstanceID("test"),
+	return admin.New(append(append(opts, admin.WithStorage(s.store), admin.WithInstanceID("test"),
 		admin.WithIntervals(50*time.Millisecond, 200*time.Millisecond), admin.WithClock(time.Now),
-		admin.WithEncryptionKeys("k1", map[string][]byte{"k1": testKey})}, extra...)...)
+		admin.WithEncryptionKeys("k1", map[string][]byte{"k1": testKey})), extra...)...)
+}
+
+// storeSucceededBuild stores a successful build of d whose artifact is kept
+// under buildRoot, as the build workers leave one, so that it can be rolled
+// back to.
+func storeSucceededBuild(t *testing.T, store admin.Storage, buildRoot string, d *admin.Deployment) *admin.Build {
+	t.Helper()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	b := &admin.Build{ID: admin.NewID("bld", now), DeploymentID: d.ID, ProjectID: d.ProjectID, Trigger: admin.TriggerManual,
+		Status: admin.BuildSucceeded, QueuedAt: now, StartedAt: &now, CompletedAt: &now, UpdatedAt: now, Version: 1}
+	if err := store.CreateBuild(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	entry := filepath.Join(buildRoot, b.ID, "src", admin.DefaultArtifactEntry)
+	if err := os.MkdirAll(filepath.Dir(entry), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(entry, []byte("// artifact\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// newProvidedEnv is an env whose Admin has every provider, on the fake
+// project, but is not started: deploys only queue. It returns the local
+// source's config of the fake project and the build directory.
+func newProvidedEnv(t *testing.T) (*env, map[string]string, string) {
+	t.Helper()
+	projects := t.TempDir()
+	if err := runnertest.WriteFakeProject(filepath.Join(projects, "app")); err != nil {
+		t.Fatal(err)
+	}
+	s, err := openProviders(t.TempDir(), 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := s.options(projects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, opts...)
+	found := must[[]admin.ProjectSource](t)(e.a.DiscoverProjects(e.sys, admin.SourceLocal))
+	if len(found) != 1 {
+		t.Fatalf("discovered %d projects, want the fake one", len(found))
+	}
+	return e, found[0].Config, filepath.Join(s.dir, "builds")
 }
 
 // newAdmin opens a stack on dir and an Admin on it, failing t on error.
