@@ -228,8 +228,11 @@ func WithArtifactRetention(n int) Option {
 
 // New returns an Admin. Storage is required; the other providers are needed
 // only by the features that use them (a call that needs a missing one
-// returns ErrNotSupported). A configured license that does not verify makes
-// New fail with ErrLicense.
+// returns ErrNotSupported). A configured license that does not verify
+// (malformed, tampered, signed with another key) makes New fail with
+// ErrLicense. One that verifies but has expired is accepted with a logged
+// warning: the Admin then runs as the package documentation describes for
+// an expired license.
 func New(opts ...Option) (*Admin, error) {
 	c := config{now: time.Now, logger: slog.New(slog.DiscardHandler),
 		buildRoot: filepath.Join(os.TempDir(), "mastra", "builds"), workers: 2, buildTimeout: 30 * time.Minute,
@@ -254,10 +257,13 @@ func New(opts ...Option) (*Admin, error) {
 		if err != nil {
 			return nil, fmt.Errorf("admin: %w", err)
 		}
-		if err := lic.Check(a.clock()); err != nil {
-			return nil, fmt.Errorf("admin: %w", err)
-		}
 		a.license = lic
+		// An expired license still starts the Admin, so that a restart
+		// does not lock operators out: the license gates refuse what it
+		// no longer allows.
+		if err := a.licenseInForce(); err != nil {
+			a.logger.Warn("the license is not in force", "err", err)
+		}
 	}
 	if c.keys != nil {
 		k, err := NewKeyring(c.keyActive, c.keys)
@@ -274,8 +280,38 @@ func New(opts ...Option) (*Admin, error) {
 // precision every Storage keeps.
 func (a *Admin) clock() time.Time { return a.now().UTC().Truncate(time.Microsecond) }
 
-// License returns the license in force.
+// License returns the license configured (or DevelopmentLicense), even
+// after it has expired.
 func (a *Admin) License() License { return *a.license }
+
+// licenseInForce reports whether the license is in force at the Admin's
+// clock: nil, or a *LicenseError saying since when it is not. Every license
+// gate (checkLimit, checkFeature, CreateDeployment, checkServerLimit) goes
+// through it on every call, so a license that expires while the Admin runs
+// stops what the package documentation says it stops.
+func (a *Admin) licenseInForce() error {
+	if err := a.license.Check(a.clock()); err != nil {
+		return fmt.Errorf("%w; until then nothing new may be created or deployed (reading, stopping and deleting still work)", err)
+	}
+	return nil
+}
+
+// checkLimit is the license gate on creating one more object of kind while
+// current exist.
+func (a *Admin) checkLimit(kind string, current int) error {
+	if err := a.licenseInForce(); err != nil {
+		return err
+	}
+	return a.license.CheckLimit(kind, current)
+}
+
+// checkFeature is the license gate on a feature.
+func (a *Admin) checkFeature(feature string) error {
+	if err := a.licenseInForce(); err != nil {
+		return err
+	}
+	return a.license.Allows(feature)
+}
 
 // Close stops the workers and closes every provider. It is safe to call more
 // than once.

@@ -194,7 +194,13 @@ func snapshot(t *testing.T, e *env) string {
 			b.WriteString(v.Name + " ")
 		}
 		for _, d := range must[[]*admin.Deployment](t)(e.store.ListDeployments(ctx, p.ID, admin.Page{})) {
-			b.WriteString(d.Slug + " ")
+			b.WriteString(d.Slug + ":" + string(d.Status) + ":" + d.Branch + " ")
+			for _, v := range d.EnvVarOverrides {
+				b.WriteString(v.Name + " ")
+			}
+			for _, bl := range must[[]*admin.Build](t)(e.store.ListBuilds(ctx, admin.BuildFilter{DeploymentID: d.ID}, admin.Page{})) {
+				b.WriteString(bl.ID + ":" + string(bl.Status) + " ")
+			}
 		}
 	}
 	return b.String()

@@ -33,8 +33,9 @@ func (a *Admin) buildDir(buildID string) string { return filepath.Join(a.buildRo
 
 // Deploy queues a build of the deployment and returns it at once; the
 // build workers pick it up from Storage. A queued older build of the same
-// deployment is cancelled (superseded). The license's running-server limit
-// is checked when the deployment has no server yet.
+// deployment is cancelled (superseded). It needs a license in force, and
+// the license's running-server limit is checked when the deployment has no
+// server yet.
 func (a *Admin) Deploy(ctx context.Context, deploymentID string) (b *Build, err error) {
 	return a.enqueue(ctx, "deployment.deploy", deploymentID, TriggerManual, nil)
 }
@@ -44,11 +45,16 @@ func (a *Admin) Deploy(ctx context.Context, deploymentID string) (b *Build, err 
 // with ErrConflict when that build's artifact is no longer retained.
 func (a *Admin) Rollback(ctx context.Context, deploymentID, buildID string) (b *Build, err error) {
 	return a.enqueue(ctx, "deployment.rollback", deploymentID, TriggerRollback, func(d *Deployment) (string, error) {
+		// A build of another deployment is not found either, so that the
+		// caller learns nothing about deployments they may not see.
 		src, err := a.store.GetBuild(ctx, buildID)
-		if err != nil {
-			return "", fmt.Errorf("build %s: %w", buildID, err)
+		if err == nil && src.DeploymentID != d.ID {
+			err = ErrNotFound
 		}
-		if src.DeploymentID != d.ID || src.Status != BuildSucceeded {
+		if err != nil {
+			return "", fmt.Errorf("build %s of deployment %s: %w", buildID, d.Slug, err)
+		}
+		if src.Status != BuildSucceeded {
 			return "", invalid("buildId", "build %s is not a successful build of deployment %s", buildID, d.Slug)
 		}
 		if _, err := os.Stat(filepath.Join(a.buildDir(src.ID), "src", DefaultArtifactEntry)); err != nil {
@@ -72,10 +78,10 @@ func (a *Admin) enqueue(ctx context.Context, action, deploymentID string, trigge
 		return nil, err
 	}
 	o.ev.TeamID = p.TeamID
-	if err := a.requireDeployProviders(); err != nil {
+	if err := a.checkServerLimit(ctx, d.ID); err != nil {
 		return nil, err
 	}
-	if err := a.checkServerLimit(ctx, d.ID); err != nil {
+	if err := a.requireDeployProviders(); err != nil {
 		return nil, err
 	}
 	now := a.clock()
@@ -118,9 +124,13 @@ func (a *Admin) supersede(ctx context.Context, b *Build) {
 	}
 }
 
-// checkServerLimit refuses a first server for a deployment when the license's
-// running-server limit is reached.
+// checkServerLimit is the license gate on deploying: it refuses every
+// deploy once the license is no longer in force, and a first server for a
+// deployment when the license's running-server limit is reached.
 func (a *Admin) checkServerLimit(ctx context.Context, deploymentID string) error {
+	if err := a.licenseInForce(); err != nil {
+		return err
+	}
 	live := []ServerStatus{ServerStarting, ServerRunning}
 	mine, err := a.store.ListServers(ctx, ServerFilter{DeploymentID: deploymentID, Statuses: live}, Page{Limit: 1})
 	if err != nil || len(mine) > 0 {
@@ -140,15 +150,11 @@ func (a *Admin) CancelBuild(ctx context.Context, buildID string) (err error) {
 	o := a.begin("build.cancel", "build", buildID, "")
 	defer func() { o.end(ctx, err) }()
 	return retryConflict(ctx, func() error {
-		b, err := a.store.GetBuild(ctx, buildID)
+		b, p, err := a.buildFor(ctx, buildID, PermDeploy)
 		if err != nil {
 			return err
 		}
-		if _, p, err := a.deploymentFor(ctx, b.DeploymentID, PermDeploy); err != nil {
-			return err
-		} else {
-			o.ev.TeamID = p.TeamID
-		}
+		o.ev.TeamID = p.TeamID
 		if !b.Status.CanTransition(BuildCancelled) {
 			return transitionError("build", b.ID, b.Status, BuildCancelled)
 		}
@@ -188,19 +194,28 @@ func (a *Admin) StopDeployment(ctx context.Context, deploymentID string) (err er
 	return a.setDeploymentStatus(ctx, d.ID, DeploymentStopped, nil)
 }
 
-// GetBuild returns a build.
-func (a *Admin) GetBuild(ctx context.Context, id string) (*Build, error) {
+// buildFor loads a build and its project and checks perm. Like projectFor,
+// it answers callers without a valid principal with their authentication
+// error whether or not the build exists.
+func (a *Admin) buildFor(ctx context.Context, id string, perm Permission) (*Build, *Project, error) {
 	b, err := a.store.GetBuild(ctx, id)
 	if err != nil {
 		if _, werr := a.whoami(ctx); werr != nil {
-			return nil, werr
+			return nil, nil, werr
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	if _, _, err := a.deploymentFor(ctx, b.DeploymentID, PermProjectRead); err != nil {
-		return nil, err
+	_, p, err := a.deploymentFor(ctx, b.DeploymentID, perm)
+	if err != nil {
+		return nil, nil, err
 	}
-	return b, nil
+	return b, p, nil
+}
+
+// GetBuild returns a build.
+func (a *Admin) GetBuild(ctx context.Context, id string) (*Build, error) {
+	b, _, err := a.buildFor(ctx, id, PermProjectRead)
+	return b, err
 }
 
 // ListBuilds lists a deployment's builds, newest first unless page says

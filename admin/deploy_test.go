@@ -54,10 +54,18 @@ func portRange() (int, int) {
 
 // openStack opens the providers of one admin process on the state in dir.
 func openStack(dir string, health time.Duration) (*stack, error) {
-	store, err := sqlite.Open(filepath.Join(dir, "admin.db"), nil)
+	s, err := openProviders(dir, health)
 	if err != nil {
 		return nil, err
 	}
+	if s.store, err = sqlite.Open(filepath.Join(dir, "admin.db"), nil); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// openProviders opens the providers of a stack but its Storage.
+func openProviders(dir string, health time.Duration) (*stack, error) {
 	files, err := filelocal.New(filepath.Join(dir, "files"), nil)
 	if err != nil {
 		return nil, err
@@ -76,21 +84,77 @@ func openStack(dir string, health time.Duration) (*stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stack{dir: dir, router: router, runner: runner, logs: logs, files: files, store: store}, nil
+	return &stack{dir: dir, router: router, runner: runner, logs: logs, files: files}, nil
+}
+
+// options configures an Admin with the stack's providers but its Storage,
+// and the local source on projects.
+func (s *stack) options(projects string) ([]admin.Option, error) {
+	src, err := sourcelocal.New(projects, nil)
+	if err != nil {
+		return nil, err
+	}
+	return []admin.Option{admin.WithFileStorage(s.files), admin.WithBuildLogCache(s.logs),
+		admin.WithSource(src), admin.WithRunner(s.runner), admin.WithRouter(s.router),
+		admin.WithBuildDir(filepath.Join(s.dir, "builds"))}, nil
 }
 
 // admin returns a new Admin on the stack, with the local source on
 // projects.
 func (s *stack) admin(projects string, extra ...admin.Option) (*admin.Admin, error) {
-	src, err := sourcelocal.New(projects, nil)
+	opts, err := s.options(projects)
 	if err != nil {
 		return nil, err
 	}
-	return admin.New(append([]admin.Option{admin.WithStorage(s.store), admin.WithFileStorage(s.files), admin.WithBuildLogCache(s.logs),
-		admin.WithSource(src), admin.WithRunner(s.runner), admin.WithRouter(s.router),
-		admin.WithBuildDir(filepath.Join(s.dir, "builds")), admin.WithInstanceID("test"),
+	return admin.New(append(append(opts, admin.WithStorage(s.store), admin.WithInstanceID("test"),
 		admin.WithIntervals(50*time.Millisecond, 200*time.Millisecond), admin.WithClock(time.Now),
-		admin.WithEncryptionKeys("k1", map[string][]byte{"k1": testKey})}, extra...)...)
+		admin.WithEncryptionKeys("k1", map[string][]byte{"k1": testKey})), extra...)...)
+}
+
+// storeSucceededBuild stores a successful build of d whose artifact is kept
+// under buildRoot, as the build workers leave one, so that it can be rolled
+// back to.
+func storeSucceededBuild(t *testing.T, store admin.Storage, buildRoot string, d *admin.Deployment) *admin.Build {
+	t.Helper()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	b := &admin.Build{ID: admin.NewID("bld", now), DeploymentID: d.ID, ProjectID: d.ProjectID, Trigger: admin.TriggerManual,
+		Status: admin.BuildSucceeded, QueuedAt: now, StartedAt: &now, CompletedAt: &now, UpdatedAt: now, Version: 1}
+	if err := store.CreateBuild(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	entry := filepath.Join(buildRoot, b.ID, "src", admin.DefaultArtifactEntry)
+	if err := os.MkdirAll(filepath.Dir(entry), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(entry, []byte("// artifact\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// newProvidedEnv is an env whose Admin has every provider, on the fake
+// project, but is not started: deploys only queue. It returns the local
+// source's config of the fake project and the build directory.
+func newProvidedEnv(t *testing.T) (*env, map[string]string, string) {
+	t.Helper()
+	projects := t.TempDir()
+	if err := runnertest.WriteFakeProject(filepath.Join(projects, "app")); err != nil {
+		t.Fatal(err)
+	}
+	s, err := openProviders(t.TempDir(), 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := s.options(projects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, opts...)
+	found := must[[]admin.ProjectSource](t)(e.a.DiscoverProjects(e.sys, admin.SourceLocal))
+	if len(found) != 1 {
+		t.Fatalf("discovered %d projects, want the fake one", len(found))
+	}
+	return e, found[0].Config, filepath.Join(s.dir, "builds")
 }
 
 // newAdmin opens a stack on dir and an Admin on it, failing t on error.
@@ -123,6 +187,19 @@ func newDeployEnv(t *testing.T, extra ...admin.Option) *deployEnv {
 
 func newDeployEnvHealth(t *testing.T, health time.Duration, extra ...admin.Option) *deployEnv {
 	t.Helper()
+	return setUpDeployEnv(t, health, true, extra...)
+}
+
+// newQueueEnv is a deployEnv whose Admin is not started: deploys queue
+// builds that no worker picks up, so calls that queue, cancel or stop run
+// without building anything.
+func newQueueEnv(t *testing.T, extra ...admin.Option) *deployEnv {
+	t.Helper()
+	return setUpDeployEnv(t, 20*time.Second, false, extra...)
+}
+
+func setUpDeployEnv(t *testing.T, health time.Duration, start bool, extra ...admin.Option) *deployEnv {
+	t.Helper()
 	projects := t.TempDir()
 	if err := runnertest.WriteFakeProject(filepath.Join(projects, "app")); err != nil {
 		t.Fatal(err)
@@ -131,8 +208,10 @@ func newDeployEnvHealth(t *testing.T, health time.Duration, extra ...admin.Optio
 	t.Cleanup(func() { stopAllServers(t, s.dir) })
 	t.Cleanup(func() { a.Close() })
 	ctx := context.Background()
-	if err := a.Start(ctx); err != nil {
-		t.Fatal(err)
+	if start {
+		if err := a.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	root := must[*admin.User](t)(a.Bootstrap(ctx, admin.NewUser{Email: "root@example.com", Name: "Root"}))
 	ctx = as(root.ID)
@@ -615,5 +694,121 @@ func TestBuildTimeout(t *testing.T) {
 	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
 	if b.Status != admin.BuildFailed || !strings.Contains(b.Error, "timed out after 2s") {
 		t.Fatalf("a hanging build ended %s: %q", b.Status, b.Error)
+	}
+}
+
+// TestBuildsHiddenFromTheUnauthenticated checks that a caller without a
+// valid principal gets ErrUnauthenticated from every call that takes a build
+// id, whether the build exists or not: no call lets it probe ids.
+func TestBuildsHiddenFromTheUnauthenticated(t *testing.T) {
+	e := newQueueEnv(t)
+	queued := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	calls := map[string]func(ctx context.Context, id string) error{
+		"GetBuild":    func(ctx context.Context, id string) error { _, err := e.a.GetBuild(ctx, id); return err },
+		"CancelBuild": func(ctx context.Context, id string) error { return e.a.CancelBuild(ctx, id) },
+		"FollowBuildLogs": func(ctx context.Context, id string) error {
+			_, err := e.a.FollowBuildLogs(ctx, id, 0)
+			return err
+		},
+	}
+	callers := map[string]context.Context{"anonymous": context.Background(), "a deleted user": as("usr_gone")}
+	for name, call := range calls {
+		for who, ctx := range callers {
+			for _, id := range []string{queued.ID, "bld_nope"} {
+				if err := call(ctx, id); !errors.Is(err, admin.ErrUnauthenticated) {
+					t.Errorf("%s(%s) as %s = %v, want ErrUnauthenticated", name, id, who, err)
+				}
+			}
+		}
+	}
+	if b := must[*admin.Build](t)(e.a.GetBuild(e.ctx, queued.ID)); b.Status != admin.BuildQueued {
+		t.Fatalf("the build is %s after refused calls, want queued", b.Status)
+	}
+}
+
+// TestRollbackToAnotherDeploymentsBuild checks that rolling back to a build
+// of another deployment answers as for a build that does not exist.
+func TestRollbackToAnotherDeploymentsBuild(t *testing.T) {
+	e := newQueueEnv(t)
+	staging := must[*admin.Deployment](t)(e.a.CreateDeployment(e.ctx, e.project.ID, admin.NewDeployment{Type: admin.DeploymentStaging, Branch: "main"}))
+	theirs := must[*admin.Build](t)(e.a.Deploy(e.ctx, staging.ID))
+	for _, id := range []string{theirs.ID, "bld_nope"} {
+		if _, err := e.a.Rollback(e.ctx, e.prod.ID, id); !errors.Is(err, admin.ErrNotFound) {
+			t.Errorf("Rollback to %s = %v, want ErrNotFound", id, err)
+		}
+	}
+	if l := must[admin.List[*admin.Build]](t)(e.a.ListBuilds(e.ctx, e.prod.ID, admin.Page{})); len(l.Items) != 0 {
+		t.Fatalf("refused rollbacks queued %d builds", len(l.Items))
+	}
+}
+
+// shiftedClock is the real clock moved forward by a settable offset, for
+// tests whose builds need time to pass and which jump past a date.
+type shiftedClock struct{ offset atomic.Int64 }
+
+func (c *shiftedClock) now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+// TestExpiredLicenseStillStops checks that once the license expires, a
+// deployment that serves keeps serving, new deploys and rollbacks are
+// refused, and the deployment can still be stopped and deleted.
+func TestExpiredLicenseStillStops(t *testing.T) {
+	clk := &shiftedClock{}
+	expires := time.Now().Add(time.Hour)
+	e := newDeployEnv(t, admin.WithLicense(signedLicense(t, admin.Limits{}, expires)), admin.WithClock(clk.now))
+	first := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if first.Status != admin.BuildSucceeded {
+		t.Fatalf("build %s: %s", first.Status, first.Error)
+	}
+	clk.offset.Store(int64(2 * time.Hour))
+
+	if _, err := e.a.Deploy(e.ctx, e.prod.ID); !errors.Is(err, admin.ErrLicense) || !strings.Contains(err.Error(), "expired") {
+		t.Fatalf("Deploy after expiry = %v, want ErrLicense saying it expired", err)
+	}
+	if _, err := e.a.Rollback(e.ctx, e.prod.ID, first.ID); !errors.Is(err, admin.ErrLicense) {
+		t.Fatalf("Rollback after expiry = %v, want ErrLicense", err)
+	}
+	if l := must[admin.List[*admin.Build]](t)(e.a.ListBuilds(e.ctx, e.prod.ID, admin.Page{})); len(l.Items) != 1 {
+		t.Fatalf("%d builds after refused deploys, want 1", len(l.Items))
+	}
+	if code, _ := e.get("app.localhost", "/health"); code != http.StatusOK {
+		t.Fatalf("the running server stopped serving when the license expired: %d", code)
+	}
+	if err := e.a.StopDeployment(e.ctx, e.prod.ID); err != nil {
+		t.Fatalf("StopDeployment after expiry: %v", err)
+	}
+	if live := e.liveServers(t); len(live) != 0 {
+		t.Fatalf("%d servers live after stop", len(live))
+	}
+	if err := e.a.DeleteProject(e.ctx, e.project.ID); err != nil {
+		t.Fatalf("DeleteProject after expiry: %v", err)
+	}
+}
+
+// TestRunningServerLimit deploys under a license that allows one running
+// server: a second deployment's first deploy is refused and queues nothing,
+// while the deployment that holds the server may redeploy, and once it is
+// stopped the other may deploy.
+func TestRunningServerLimit(t *testing.T) {
+	e := newDeployEnv(t, admin.WithLicense(signedLicense(t, admin.Limits{RunningServers: 1}, time.Time{})))
+	if b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID); b.Status != admin.BuildSucceeded {
+		t.Fatalf("first deploy: %s %s", b.Status, b.Error)
+	}
+	staging := must[*admin.Deployment](t)(e.a.CreateDeployment(e.ctx, e.project.ID, admin.NewDeployment{Type: admin.DeploymentStaging, Branch: "main"}))
+	_, err := e.a.Deploy(e.ctx, staging.ID)
+	var le *admin.LicenseError
+	if !errors.As(err, &le) || !errors.Is(err, admin.ErrLicense) || !strings.Contains(err.Error(), "at most 1 running servers") {
+		t.Fatalf("a second deployment's deploy = %v, want a LicenseError about running servers", err)
+	}
+	if l := must[admin.List[*admin.Build]](t)(e.a.ListBuilds(e.ctx, staging.ID, admin.Page{})); len(l.Items) != 0 {
+		t.Fatalf("the refused deploy queued %d builds", len(l.Items))
+	}
+	if b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID); b.Status != admin.BuildSucceeded {
+		t.Fatalf("redeploy of the deployment holding the server: %s %s", b.Status, b.Error)
+	}
+	if err := e.a.StopDeployment(e.ctx, e.prod.ID); err != nil {
+		t.Fatal(err)
+	}
+	if b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, staging.ID)).ID); b.Status != admin.BuildSucceeded {
+		t.Fatalf("deploy once the server is stopped: %s %s", b.Status, b.Error)
 	}
 }

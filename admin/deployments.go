@@ -35,7 +35,8 @@ func (a *Admin) newDeployment(p *Project, t DeploymentType, branch, slug string,
 }
 
 // CreateDeployment adds a staging or preview deployment to a project.
-// Previews need a license that includes preview deployments.
+// It needs a license in force; previews need one that includes preview
+// deployments.
 func (a *Admin) CreateDeployment(ctx context.Context, projectID string, in NewDeployment) (d *Deployment, err error) {
 	o := a.begin("deployment.create", "deployment", "", "")
 	o.ev.Metadata["project"] = projectID
@@ -47,8 +48,11 @@ func (a *Admin) CreateDeployment(ctx context.Context, projectID string, in NewDe
 	o.ev.TeamID = p.TeamID
 	switch in.Type {
 	case DeploymentStaging:
+		if err := a.licenseInForce(); err != nil {
+			return nil, err
+		}
 	case DeploymentPreview:
-		if err := a.license.Allows(FeaturePreviewDeployments); err != nil {
+		if err := a.checkFeature(FeaturePreviewDeployments); err != nil {
 			return nil, err
 		}
 	case DeploymentProduction:

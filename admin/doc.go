@@ -28,6 +28,18 @@
 // A call that needs a provider that was not configured returns
 // ErrNotSupported. Without WithLicense the Admin runs in development mode
 // (DevelopmentLicense: a few teams, projects and servers, no expiry).
+//
+// # License
+//
+// The license's limits and features are checked on each call that needs
+// them, and so is its expiry, against the Admin's clock. Once the license
+// has expired, the platform stops growing and deploying: creating teams,
+// users, projects and deployments, Deploy and Rollback fail with a
+// *LicenseError saying when it expired. Everything else goes on working, so
+// that operators are never locked out of their data: reading, updating,
+// env vars, members and tokens, cancelling builds, stopping and deleting;
+// servers already running keep running, and crashed ones are still
+// restarted.
 // Without WithEncryptionKeys env vars cannot be set.
 //
 // # Principals and RBAC
@@ -36,7 +48,10 @@
 // context (WithPrincipal): a user, possibly limited to one team by a
 // team-scoped API token, or SystemPrincipal for trusted code. Users have one
 // role per team — owner, admin, developer, viewer — and RoleAllows answers
-// from a single permission table. Platform admins may act in every team.
+// from a single permission table. Platform admins may act in every team and
+// platform-wide (users, the platform audit log). A team-scoped token carries
+// only its user's rights in its team: a platform admin's scoped token acts as
+// an owner there and has no platform-wide rights.
 // Only owners make or unmake owners; a team always keeps one owner.
 // The first user of an empty platform is made with Bootstrap.
 //

@@ -33,7 +33,8 @@ const (
 )
 
 // Features a license can allow. A tier includes some by default (see
-// Tier.Features); License.Features grants further ones.
+// Tier.Features); License.Features grants further ones and
+// License.ExcludedFeatures withholds some of the tier's.
 const (
 	// FeaturePreviewDeployments: per-branch and per-PR preview deployments
 	// (base and above, and the development mode).
@@ -118,9 +119,14 @@ type License struct {
 	Tier     Tier   `json:"tier"`
 	Limits   Limits `json:"limits"`
 	// Features are granted on top of those the tier includes.
-	Features  []string  `json:"features,omitempty"`
-	IssuedAt  time.Time `json:"issuedAt"`
-	ExpiresAt time.Time `json:"expiresAt"`
+	Features []string `json:"features,omitempty"`
+	// ExcludedFeatures are features of the tier this license does not
+	// grant, for contracts that leave one out (say, a base license without
+	// preview deployments). A program too old to know this field refuses
+	// the license rather than grant them.
+	ExcludedFeatures []string  `json:"excludedFeatures,omitempty"`
+	IssuedAt         time.Time `json:"issuedAt"`
+	ExpiresAt        time.Time `json:"expiresAt"`
 }
 
 // DevelopmentLicense returns the license an Admin runs under when no license
@@ -159,11 +165,16 @@ func (l *License) Check(now time.Time) error {
 }
 
 // Allows reports whether the license includes feature, through its tier or
-// its extra Features: nil, or a *LicenseError naming the feature and the
-// lowest tier that includes it.
+// its extra Features and not among its ExcludedFeatures: nil, or a
+// *LicenseError naming the feature and why it is refused (excluded, or the
+// lowest tier that includes it).
 func (l *License) Allows(feature string) error {
 	if l == nil {
 		return &LicenseError{Reason: fmt.Sprintf("feature %q needs a license", feature)}
+	}
+	if slices.Contains(l.ExcludedFeatures, feature) {
+		return &LicenseError{Reason: fmt.Sprintf("feature %q is excluded by this license (license %q for %q, tier %s)",
+			feature, l.ID, l.Customer, l.Tier)}
 	}
 	if slices.Contains(l.Tier.Features(), feature) || slices.Contains(l.Features, feature) {
 		return nil
@@ -223,6 +234,14 @@ func (l *License) validate() error {
 			return invalid("features", "must not contain an empty name")
 		}
 	}
+	for _, f := range l.ExcludedFeatures {
+		switch {
+		case f == "":
+			return invalid("excludedFeatures", "must not contain an empty name")
+		case slices.Contains(l.Features, f):
+			return invalid("excludedFeatures", "%q is also granted in features", f)
+		}
+	}
 	return nil
 }
 
@@ -259,8 +278,9 @@ func decodeB64(s string) ([]byte, error) {
 
 // SignLicense validates l and returns it as a license key signed with priv.
 // An empty ID gets a new one. Validation requires a known tier, a customer,
-// an IssuedAt, an ExpiresAt after it, non-negative limits and known feature
-// names; failures wrap ErrInvalidArgument.
+// an IssuedAt, an ExpiresAt after it, non-negative limits, known feature
+// names, and excluded features that the tier includes and Features does not
+// grant; failures wrap ErrInvalidArgument.
 func SignLicense(priv ed25519.PrivateKey, l License) (string, error) {
 	if len(priv) != ed25519.PrivateKeySize {
 		return "", invalid("license private key", "must be %d bytes, got %d", ed25519.PrivateKeySize, len(priv))
@@ -277,6 +297,12 @@ func SignLicense(priv ed25519.PrivateKey, l License) (string, error) {
 			return "", fmt.Errorf("sign license: %w", invalid("features", "%q is unknown (want one of %s)", f,
 				// The top tier includes every feature.
 				strings.Join(tiers[len(tiers)-1].features, ", ")))
+		}
+	}
+	for _, f := range l.ExcludedFeatures {
+		if !slices.Contains(l.Tier.Features(), f) {
+			return "", fmt.Errorf("sign license: %w", invalid("excludedFeatures", "%q is not a feature of tier %s (it includes %s)",
+				f, l.Tier, strings.Join(l.Tier.Features(), ", ")))
 		}
 	}
 	payload, err := json.Marshal(l)

@@ -77,7 +77,6 @@ func TestLicenseRefusedAtNew(t *testing.T) {
 	defer store.Close()
 	now := func() time.Time { return time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC) }
 	good, pub := signedLicense(t, admin.Limits{}, time.Time{})
-	expired, pub2 := signedLicense(t, admin.Limits{}, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
 	otherPub, _, _ := admin.GenerateLicenseKeyPair()
 	parts := strings.Split(good, ".")
 	tampered := parts[0] + "." + parts[1][:len(parts[1])-2] + "AA." + parts[2]
@@ -86,7 +85,6 @@ func TestLicenseRefusedAtNew(t *testing.T) {
 		pub  ed25519.PublicKey
 		want string
 	}{
-		"expired":   {expired, pub2, "expired"},
 		"wrong key": {good, otherPub, "signature"},
 		"tampered":  {tampered, pub, ""},
 		"garbage":   {"not a license", pub, ""},
@@ -105,15 +103,33 @@ func TestLicenseRefusedAtNew(t *testing.T) {
 	}
 }
 
+// TestExpiredLicenseStillStarts checks that an Admin restarted after its
+// license expired starts, so that operators keep access to their data, and
+// refuses what an expired license does not allow.
+func TestExpiredLicenseStillStarts(t *testing.T) {
+	expired, pub := signedLicense(t, admin.Limits{}, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
+	e := newEnv(t, admin.WithLicense(expired, pub))
+	if lic := e.a.License(); lic.Customer != "Test Corp" {
+		t.Fatalf("license configured: %+v", lic)
+	}
+	must[admin.List[*admin.User]](t)(e.a.ListUsers(as(e.root.ID), admin.Page{}))
+	if _, err := e.a.CreateTeam(as(e.root.ID), admin.NewTeam{Name: "T"}); !errors.Is(err, admin.ErrLicense) || !strings.Contains(err.Error(), "expired on 2026-06-01") {
+		t.Fatalf("CreateTeam with an expired license = %v, want ErrLicense saying it expired on 2026-06-01", err)
+	}
+}
+
+// TestPreviewsNeedTheFeature signs licenses with and without preview
+// deployments: without, creating a preview is refused with a LicenseError
+// and stores nothing, while staging deployments still work.
 func TestPreviewsNeedTheFeature(t *testing.T) {
-	pub, priv, _ := admin.GenerateLicenseKeyPair()
+	pub, priv, err := admin.GenerateLicenseKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
 	issued := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	// The development tier includes previews; check that a tier without the
-	// feature refuses them by signing a license whose tier lacks it, if any.
-	for _, tier := range []admin.Tier{admin.TierDevelopment, admin.TierBase, admin.TierEnterprise, admin.TierEnterprisePlus} {
-		lic := admin.License{ID: "l", Customer: "C", Tier: tier, IssuedAt: issued, ExpiresAt: issued.AddDate(2, 0, 0)}
-		wantAllowed := lic.Allows(admin.FeaturePreviewDeployments) == nil
-		key, err := admin.SignLicense(priv, lic)
+	for _, excluded := range [][]string{nil, {admin.FeaturePreviewDeployments}} {
+		key, err := admin.SignLicense(priv, admin.License{ID: "lic_base", Customer: "C", Tier: admin.TierBase,
+			ExcludedFeatures: excluded, IssuedAt: issued, ExpiresAt: issued.AddDate(2, 0, 0)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,9 +137,93 @@ func TestPreviewsNeedTheFeature(t *testing.T) {
 		ctx := as(e.root.ID)
 		team := must[*admin.Team](t)(e.a.CreateTeam(ctx, admin.NewTeam{Name: "T"}))
 		proj := must[*admin.Project](t)(e.a.CreateProject(ctx, team.ID, admin.NewProject{Name: "P", SourceType: admin.SourceLocal}))
+		before := snapshot(t, e)
 		_, err = e.a.CreateDeployment(ctx, proj.ID, admin.NewDeployment{Type: admin.DeploymentPreview, Branch: "pr-1"})
-		if wantAllowed != (err == nil) || (err != nil && !errors.Is(err, admin.ErrLicense)) {
-			t.Errorf("tier %s: preview = %v, want allowed=%v", tier, err, wantAllowed)
+		if excluded == nil {
+			if err != nil {
+				t.Fatalf("preview under a base license: %v", err)
+			}
+			continue
 		}
+		var le *admin.LicenseError
+		if !errors.As(err, &le) || !errors.Is(err, admin.ErrLicense) || !strings.Contains(err.Error(), `"preview-deployments" is excluded`) {
+			t.Fatalf("preview under a license that excludes them = %v, want a LicenseError", err)
+		}
+		if after := snapshot(t, e); after != before {
+			t.Fatalf("the refused preview changed the store:\n%s\n%s", before, after)
+		}
+		must[*admin.Deployment](t)(e.a.CreateDeployment(ctx, proj.ID, admin.NewDeployment{Type: admin.DeploymentStaging, Branch: "main"}))
+	}
+}
+
+// TestExpiredLicenseStopsGrowth moves the Admin's clock past the license's
+// expiry: every call that creates something or deploys is refused with a
+// LicenseError saying when the license expired, and nothing is stored;
+// reading, updating, stopping and deleting go on working.
+func TestExpiredLicenseStopsGrowth(t *testing.T) {
+	expires := time.Date(2026, 12, 25, 0, 0, 0, 0, time.UTC) // a month after the test clock
+	e := newEnv(t, admin.WithLicense(signedLicense(t, admin.Limits{}, expires)))
+	ctx := as(e.root.ID)
+	team := must[*admin.Team](t)(e.a.CreateTeam(ctx, admin.NewTeam{Name: "T"}))
+	proj := must[*admin.Project](t)(e.a.CreateProject(ctx, team.ID, admin.NewProject{Name: "P", SourceType: admin.SourceLocal}))
+	prod := must[admin.List[*admin.Deployment]](t)(e.a.ListDeployments(ctx, proj.ID, admin.Page{})).Items[0]
+	staging := must[*admin.Deployment](t)(e.a.CreateDeployment(ctx, proj.ID, admin.NewDeployment{Type: admin.DeploymentStaging, Branch: "main"}))
+	member := e.user(t, "m@example.com")
+	e.clock.add(expires.Sub(e.clock.now()))
+
+	before := snapshot(t, e)
+	for name, call := range map[string]func() error{
+		"CreateTeam": func() error { _, err := e.a.CreateTeam(ctx, admin.NewTeam{Name: "U"}); return err },
+		"CreateTeamFor": func() error {
+			_, err := e.a.CreateTeamFor(ctx, e.root.ID, admin.NewTeam{Name: "U"})
+			return err
+		},
+		"CreateUser": func() error {
+			_, err := e.a.CreateUser(ctx, admin.NewUser{Email: "n@example.com", Name: "N"})
+			return err
+		},
+		"CreateProject": func() error {
+			_, err := e.a.CreateProject(ctx, team.ID, admin.NewProject{Name: "Q", SourceType: admin.SourceLocal})
+			return err
+		},
+		"CreateDeployment(staging)": func() error {
+			_, err := e.a.CreateDeployment(ctx, proj.ID, admin.NewDeployment{Type: admin.DeploymentStaging, Branch: "dev", Slug: "qa"})
+			return err
+		},
+		"CreateDeployment(preview)": func() error {
+			_, err := e.a.CreateDeployment(ctx, proj.ID, admin.NewDeployment{Type: admin.DeploymentPreview, Branch: "pr-1"})
+			return err
+		},
+		"Deploy": func() error { _, err := e.a.Deploy(ctx, prod.ID); return err },
+	} {
+		err := call()
+		var le *admin.LicenseError
+		if !errors.As(err, &le) || !errors.Is(err, admin.ErrLicense) || !strings.Contains(err.Error(), "expired on 2026-12-25") {
+			t.Errorf("%s after expiry = %v, want a LicenseError saying it expired on 2026-12-25", name, err)
+		}
+	}
+	if after := snapshot(t, e); after != before {
+		t.Fatalf("refused calls changed the store:\n%s\n%s", before, after)
+	}
+	if l := must[admin.List[*admin.Build]](t)(e.a.ListBuilds(ctx, prod.ID, admin.Page{})); len(l.Items) != 0 {
+		t.Fatalf("a deploy was queued after expiry")
+	}
+
+	// What still works: reads, updates, access management, deletes.
+	must[*admin.Team](t)(e.a.GetTeam(ctx, team.ID))
+	must[admin.List[*admin.Project]](t)(e.a.ListProjects(ctx, team.ID, admin.Page{}))
+	name := "Renamed"
+	must[*admin.Team](t)(e.a.UpdateTeam(ctx, team.ID, admin.TeamUpdate{Name: &name}))
+	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(ctx, proj.ID, map[string]string{"K": "v"}))
+	must[*admin.TeamMember](t)(e.a.AddMember(ctx, team.ID, member.ID, admin.RoleViewer))
+	must2[*admin.APIToken, string](t)(e.a.CreateToken(ctx, admin.NewToken{Name: "ops"}))
+	if err := e.a.DeleteDeployment(ctx, staging.ID); err != nil {
+		t.Fatalf("DeleteDeployment after expiry: %v", err)
+	}
+	if err := e.a.DeleteProject(ctx, proj.ID); err != nil {
+		t.Fatalf("DeleteProject after expiry: %v", err)
+	}
+	if err := e.a.DeleteTeam(ctx, team.ID); err != nil {
+		t.Fatalf("DeleteTeam after expiry: %v", err)
 	}
 }

@@ -253,6 +253,14 @@ func TestSignLicenseValidates(t *testing.T) {
 		{"negative users", func(l *admin.License) { l.Limits.Users = -5 }, "limits"},
 		{"unknown feature", func(l *admin.License) { l.Features = []string{"sso", "time-travel"} }, "features"},
 		{"empty feature", func(l *admin.License) { l.Features = []string{""} }, "features"},
+		{"empty excluded feature", func(l *admin.License) { l.ExcludedFeatures = []string{""} }, "excludedFeatures"},
+		{"feature granted and excluded", func(l *admin.License) {
+			l.ExcludedFeatures = []string{admin.FeatureKubernetesRunner}
+		}, "excludedFeatures"},
+		{"excluded feature not in the tier", func(l *admin.License) {
+			l.Features, l.ExcludedFeatures = nil, []string{admin.FeatureKubernetesRunner}
+		}, "excludedFeatures"},
+		{"unknown excluded feature", func(l *admin.License) { l.ExcludedFeatures = []string{"time-travel"} }, "excludedFeatures"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -344,6 +352,13 @@ func TestLicenseAllows(t *testing.T) {
 		}
 	}
 	wantLicenseError(t, l.Allows(admin.FeatureAuditExport), "needs tier enterprise")
+
+	// Features of the tier the license excludes.
+	l = &admin.License{ID: "lic_x", Customer: "C", Tier: admin.TierEnterprise, ExcludedFeatures: []string{admin.FeaturePreviewDeployments}}
+	wantLicenseError(t, l.Allows(admin.FeaturePreviewDeployments), `feature "preview-deployments" is excluded by this license`, `"lic_x"`)
+	if err := l.Allows(admin.FeatureSSO); err != nil {
+		t.Errorf("enterprise without previews: Allows(sso) = %v, want nil", err)
+	}
 
 	var none *admin.License
 	wantLicenseError(t, none.Allows(admin.FeatureSSO), "needs a license")

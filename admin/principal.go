@@ -11,7 +11,8 @@ import (
 // trusted embedding code).
 type Principal struct {
 	UserID string
-	// TeamID, when set, limits the principal to that team.
+	// TeamID, when set, limits the principal to that team: it keeps the
+	// user's rights there and loses all others, platform-wide ones included.
 	TeamID string
 	system bool
 }
@@ -52,7 +53,28 @@ type actor struct {
 	user *User // nil for the system principal
 }
 
-func (ac actor) platformAdmin() bool { return ac.system || ac.user.PlatformAdmin }
+// adminOf reports whether the actor holds every right in team teamID without
+// being a member, or, with teamID "", platform-wide rights (managing users,
+// creating teams for others, the platform audit log). This is the one place
+// the platform-admin flag becomes rights: the system principal has them
+// all; a platform admin has them all through an unscoped principal, and
+// through a team-scoped API token only in that token's team.
+func (ac actor) adminOf(teamID string) bool {
+	switch {
+	case ac.system:
+		return true
+	case !ac.user.PlatformAdmin:
+		return false
+	case ac.TeamID == "":
+		return true
+	default:
+		return teamID != "" && teamID == ac.TeamID
+	}
+}
+
+// platformAdmin reports whether the actor holds platform-wide rights (see
+// adminOf).
+func (ac actor) platformAdmin() bool { return ac.adminOf("") }
 
 // whoami resolves the principal in ctx: the user must still exist.
 func (a *Admin) whoami(ctx context.Context) (actor, error) {

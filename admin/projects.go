@@ -110,7 +110,7 @@ func (a *Admin) CreateProject(ctx context.Context, teamID string, in NewProject)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.license.CheckLimit("projects", n); err != nil {
+	if err := a.checkLimit(LimitProjects, n); err != nil {
 		return nil, err
 	}
 	err = createWithSlug(in.Slug, name, "project", func(slug string) error {

@@ -55,7 +55,7 @@ func (a *Admin) authorize(ctx context.Context, teamID string, perm Permission) (
 	if ac.TeamID != "" && ac.TeamID != teamID {
 		return ac, "", fmt.Errorf("the token is limited to team %s: %w", ac.TeamID, ErrForbidden)
 	}
-	if ac.platformAdmin() {
+	if ac.adminOf(teamID) {
 		return ac, RoleOwner, nil
 	}
 	m, err := a.store.GetMember(ctx, teamID, ac.UserID)
@@ -71,14 +71,14 @@ func (a *Admin) authorize(ctx context.Context, teamID string, perm Permission) (
 	return ac, m.Role, nil
 }
 
-// requirePlatformAdmin checks that the principal is a platform admin (or the
-// system) and not limited to one team.
+// requirePlatformAdmin checks that the principal holds platform-wide rights:
+// the system, or a platform admin not limited to one team.
 func (a *Admin) requirePlatformAdmin(ctx context.Context) (actor, error) {
 	ac, err := a.whoami(ctx)
 	if err != nil {
 		return ac, err
 	}
-	if !ac.platformAdmin() || ac.TeamID != "" {
+	if !ac.platformAdmin() {
 		return ac, fmt.Errorf("only platform admins may do this: %w", ErrForbidden)
 	}
 	return ac, nil

@@ -89,7 +89,7 @@ func (a *Admin) createTeam(ctx context.Context, o *op, ac actor, in NewTeam, own
 	if err != nil {
 		return nil, err
 	}
-	if err := a.license.CheckLimit("teams", n); err != nil {
+	if err := a.checkLimit(LimitTeams, n); err != nil {
 		return nil, err
 	}
 	now := a.clock()

@@ -23,8 +23,9 @@ const MaxTokenLifetime = 2 * 365 * 24 * time.Hour
 // NewToken is the input of CreateToken.
 type NewToken struct {
 	Name string `json:"name"`
-	// TeamID limits the token to one team the user belongs to; empty gives
-	// the token all of the user's access.
+	// TeamID limits the token to the user's rights in one team (for a
+	// platform admin, owner rights there and nothing platform-wide); empty
+	// gives the token all of the user's access.
 	TeamID string `json:"teamId,omitempty"`
 	// TTL is how long the token lives; 0 means 90 days.
 	TTL time.Duration `json:"ttl,omitempty"`

@@ -72,7 +72,7 @@ func (a *Admin) CreateUser(ctx context.Context, in NewUser) (u *User, err error)
 	o.ev.TargetID = u.ID
 	if n, err := a.countUsers(ctx); err != nil {
 		return nil, err
-	} else if err := a.license.CheckLimit("users", n); err != nil {
+	} else if err := a.checkLimit(LimitUsers, n); err != nil {
 		return nil, err
 	}
 	if err := a.store.CreateUser(ctx, u); err != nil {
