@@ -228,11 +228,8 @@ func WithArtifactRetention(n int) Option {
 
 // New returns an Admin. Storage is required; the other providers are needed
 // only by the features that use them (a call that needs a missing one
-// returns ErrNotSupported). A configured license that does not verify
-// (malformed, tampered, signed with another key) makes New fail with
-// ErrLicense. One that verifies but has expired is accepted with a logged
-// warning: the Admin then runs as the package documentation describes for
-// an expired license.
+// returns ErrNotSupported). A configured license that does not verify makes
+// New fail with ErrLicense.
 func New(opts ...Option) (*Admin, error) {
 	c := config{now: time.Now, logger: slog.New(slog.DiscardHandler),
 		buildRoot: filepath.Join(os.TempDir(), "mastra", "builds"), workers: 2, buildTimeout: 30 * time.Minute,
@@ -257,13 +254,10 @@ func New(opts ...Option) (*Admin, error) {
 		if err != nil {
 			return nil, fmt.Errorf("admin: %w", err)
 		}
-		a.license = lic
-		// An expired license still starts the Admin, so that a restart
-		// does not lock operators out: the license gates refuse what it
-		// no longer allows.
-		if err := a.licenseInForce(); err != nil {
-			a.logger.Warn("the license is not in force", "err", err)
+		if err := lic.Check(a.clock()); err != nil {
+			return nil, fmt.Errorf("admin: %w", err)
 		}
+		a.license = lic
 	}
 	if c.keys != nil {
 		k, err := NewKeyring(c.keyActive, c.keys)
