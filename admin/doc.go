@@ -39,7 +39,11 @@
 // that operators are never locked out of their data: reading, updating,
 // env vars, members and tokens, cancelling builds, stopping and deleting;
 // servers already running keep running, and crashed ones are still
-// restarted.
+// restarted. New itself refuses a license that has already expired (as
+// one that is tampered with or signed with another key) with a
+// *LicenseError: renew it, or start without WithLicense (development mode)
+// to reach the data.
+//
 // Without WithEncryptionKeys env vars cannot be set.
 //
 // # Principals and RBAC
