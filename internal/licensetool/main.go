@@ -173,6 +173,7 @@ func sign(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&l.Limits.RunningServers, "servers", 0, "maximum running servers (0: unlimited)")
 	fs.IntVar(&l.Limits.Users, "users", 0, "maximum users (0: unlimited)")
 	features := fs.String("features", "", "comma-separated features granted beyond the tier's")
+	exclude := fs.String("exclude", "", "comma-separated features of the tier this license withholds")
 	if err := parseFlags(fs, args, stderr, 0, ""); err != nil {
 		return err
 	}
@@ -192,11 +193,8 @@ func sign(args []string, stdout, stderr io.Writer) error {
 		l.IssuedAt = t
 	}
 	l.ExpiresAt = l.IssuedAt.AddDate(0, 0, *days)
-	for f := range strings.SplitSeq(*features, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			l.Features = append(l.Features, f)
-		}
-	}
+	l.Features = splitList(*features)
+	l.ExcludedFeatures = splitList(*exclude)
 	priv, err := readPrivateKey(*keyPath)
 	if err != nil {
 		return err
@@ -207,6 +205,17 @@ func sign(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, key)
 	return nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for f := range strings.SplitSeq(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func verify(args []string, stdout, stderr io.Writer) error {

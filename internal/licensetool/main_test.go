@@ -67,7 +67,7 @@ func TestKeygenSignVerify(t *testing.T) {
 	}
 
 	out := mustRun(t, "sign", "-key", keyPath, "-customer", "Acme Corp", "-tier", "enterprise", "-days", "30",
-		"-teams", "4", "-projects", "20", "-servers", "8", "-users", "50", "-features", "kubernetes-runner, ")
+		"-teams", "4", "-projects", "20", "-servers", "8", "-users", "50", "-features", "kubernetes-runner, ", "-exclude", "preview-deployments")
 	key := strings.TrimSpace(out)
 	l, err := admin.ParseLicense(key, pub)
 	if err != nil {
@@ -75,7 +75,7 @@ func TestKeygenSignVerify(t *testing.T) {
 	}
 	if l.Customer != "Acme Corp" || l.Tier != admin.TierEnterprise ||
 		l.Limits != (admin.Limits{Teams: 4, Projects: 20, RunningServers: 8, Users: 50}) ||
-		len(l.Features) != 1 || l.Allows(admin.FeatureKubernetesRunner) != nil {
+		len(l.Features) != 1 || l.Allows(admin.FeatureKubernetesRunner) != nil || l.Allows(admin.FeaturePreviewDeployments) == nil {
 		t.Errorf("signed license = %+v", *l)
 	}
 	if d := l.ExpiresAt.Sub(l.IssuedAt); d != 30*24*time.Hour {
@@ -142,6 +142,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown tier", append(sign(), "-tier", "gold"), `"gold" is unknown`},
 		{"negative limit", sign("-teams", "-1"), "must not be negative"},
 		{"unknown feature", sign("-features", "sso,teleport"), `"teleport" is unknown`},
+		{"excluded feature not of the tier", sign("-exclude", "teleport"), `"teleport" is not a feature of tier base`},
 		{"bad issue date", sign("-issued", "01/02/2026"), "want YYYY-MM-DD"},
 		{"extra argument", sign("extra"), "want 0 argument(s)"},
 		{"missing key file", []string{"sign", "-key", filepath.Join(dir, "nope"), "-customer", "A", "-tier", "base", "-days", "1"}, "no such file"},
