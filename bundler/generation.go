@@ -88,3 +88,19 @@ func generationFor(v *semver.Version, source string) (*generation, error) {
 	}
 	return nil, &UnsupportedVersionError{Version: v, Source: source, Supported: SupportedVersions()}
 }
+
+// CheckProject tells, before the project's dependencies are installed,
+// whether Build could instrument it: it detects the @mastra/core version
+// as Build does (DetectCoreVersion: here mostly from the lockfile or the
+// declared range) and returns an *UnsupportedVersionError when no
+// generation covers it, so that a runner can refuse the build before
+// downloading anything. It returns nil when the version is supported or
+// cannot be told yet; Build checks again after the install.
+func CheckProject(projectDir string) error {
+	v, source, err := DetectCoreVersion(projectDir)
+	if err != nil {
+		return nil
+	}
+	_, err = generationFor(v, source)
+	return err
+}

@@ -81,9 +81,15 @@ func (r *Runner) Build(ctx context.Context, spec admin.BuildSpec, logFn admin.Lo
 	if err := checkEnv("Env", spec.Env); err != nil {
 		return nil, fmt.Errorf("local: build: %w", err)
 	}
+	log := &syncLog{fn: logFn}
 	var instrument telemetryIDs
 	if r.opts.BuildMode != BuildPlain {
 		if instrument, err = telemetryIDsOf(spec.Project, spec.Deployment, spec.Build); err != nil {
+			return nil, fmt.Errorf("local: build: %w", err)
+		}
+		// An unsupported Mastra fails now, not after a long install.
+		if err := bundler.CheckProject(dir); err != nil {
+			log.line("build", "", err.Error())
 			return nil, fmt.Errorf("local: build: %w", err)
 		}
 	}
@@ -97,7 +103,6 @@ func (r *Runner) Build(ctx context.Context, spec admin.BuildSpec, logFn admin.Lo
 		ctx, cancel = context.WithTimeout(ctx, r.opts.BuildTimeout)
 		defer cancel()
 	}
-	log := &syncLog{fn: logFn}
 
 	need, err := projectNode(dir, &m)
 	if err != nil {

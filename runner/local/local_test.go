@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/bundler"
 	"github.com/mastra-admin/mastra-admin-go/runner/local"
 	"github.com/mastra-admin/mastra-admin-go/runner/runnertest"
 )
@@ -379,4 +380,37 @@ func TestOptionsValidation(t *testing.T) {
 			t.Errorf("CacheDir = %s, want %s", r.CacheDir(), want)
 		}
 	})
+}
+
+// TestUnsupportedMastraFailsFirst: an instrumenting build of a project
+// whose @mastra/core no bundler generation covers (the fake project's
+// 1.0.0-fake) fails with the bundler's clear error before anything is
+// installed; so does one that lacks the ids the records need.
+func TestUnsupportedMastraFailsFirst(t *testing.T) {
+	r := newRunner(t, runnertest.Config{CacheDir: t.TempDir()}, func(o *local.Options) { o.BuildMode = local.BuildFaithful })
+	defer r.Close()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if err := runnertest.WriteFakeProject(src); err != nil {
+		t.Fatal(err)
+	}
+	spec := admin.BuildSpec{Dir: dir, SourceDir: src, Project: &admin.Project{ID: "prj_1"},
+		Deployment: &admin.Deployment{ID: "dep_1", ProjectID: "prj_1"}, Build: &admin.Build{ID: "bld_1"}}
+	var log logLines
+	_, err := r.Build(context.Background(), spec, log.add)
+	var uv *bundler.UnsupportedVersionError
+	if !errors.As(err, &uv) || !errors.Is(err, admin.ErrNotSupported) || !strings.Contains(err.Error(), ">=1.20.0") {
+		t.Fatalf("Build = %v; want an *UnsupportedVersionError naming the supported ranges", err)
+	}
+	if log.has("$ ") || !log.has("is not supported") {
+		t.Errorf("want the error in the log and no command run:\n%s", &log)
+	}
+	if _, err := os.Stat(filepath.Join(src, "node_modules")); !os.IsNotExist(err) {
+		t.Errorf("dependencies were installed: %v", err)
+	}
+
+	spec.Build = nil
+	if _, err := r.Build(context.Background(), spec, nil); !errors.Is(err, admin.ErrInvalidArgument) || !strings.Contains(err.Error(), "Build") {
+		t.Errorf("Build without a Build = %v; want ErrInvalidArgument naming Build", err)
+	}
 }
