@@ -28,8 +28,10 @@ type Config struct {
 	DataDir, ProjectsDir string
 	// FileStoragePath and CacheDir are as in Options.
 	FileStoragePath, CacheDir string
-	// AllowedOrigins are the browser origins allowed to call the API.
-	AllowedOrigins []string
+	// API holds the options of the API Handler: allowed browser origins,
+	// authenticators and extra routes (single sign-on, see oidcauth),
+	// limits. Its Logger defaults to Logger.
+	API httpapi.Options
 	// AdminOptions are added to the Admin's (a license, an instance id, …).
 	AdminOptions []admin.Option
 	// Logger receives the log; default: discard.
@@ -50,7 +52,7 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "data directory (default: a temporary one, removed on exit)")
 	fs.StringVar(&c.ProjectsDir, "projects", c.ProjectsDir, "directory of the Mastra projects the local source offers")
 	fs.Func("origin", "a browser origin allowed to call the API (repeatable)", func(s string) error {
-		c.AllowedOrigins = append(c.AllowedOrigins, s)
+		c.API.AllowedOrigins = append(c.API.AllowedOrigins, s)
 		return nil
 	})
 }
@@ -89,12 +91,16 @@ func Run(ctx context.Context, c Config, mount func(api http.Handler) http.Handle
 // alone), and serves the result on c.Addr, and the deployments on
 // c.ProxyAddr, until ctx is done or serving fails. ready, when set, is
 // called with the API's address once it listens. Serve uses c's Addr,
-// ProxyAddr, AllowedOrigins and Logger; it does not close s.
+// ProxyAddr, API and Logger; it does not close s.
 func (s *Stack) Serve(ctx context.Context, c Config, mount func(api http.Handler) http.Handler, ready func(apiAddr string)) (err error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	api, err := httpapi.New(s.Admin, &httpapi.Options{AllowedOrigins: c.AllowedOrigins, Logger: c.Logger})
+	opts := c.API
+	if opts.Logger == nil {
+		opts.Logger = c.Logger
+	}
+	api, err := httpapi.New(s.Admin, &opts)
 	if err != nil {
 		return err
 	}
