@@ -44,21 +44,23 @@
 // # The WebSocket stream
 //
 // GET /v1/builds/{id}/logs/ws?from=N sends JSON text messages (see
-// StreamMessage): a "status" message with the build first; "log" messages
-// for the lines from seq N on, those already held and then each new one as
-// it is written; a "status" message whenever the build's status changes
-// (read every Options.StatusPollInterval, one poll per build shared by all
-// its followers, since the Admin offers no status events); and, once the
-// build has ended and its whole log was sent, an "end" message and a normal
-// closure (1000 "build ended"). Every log message carries its seq, so a
-// client that reconnects with from=lastSeq+1 misses and repeats nothing.
-// A client whose send buffer (Options.WebSocketBuffer messages) stays full
-// for half of Options.WriteTimeout is closed with 1008 "too slow"; each
-// follower reads the log cache at its own pace, so a slow client slows
-// nothing else. Closing the Handler closes streams with 1001. The upgrade
-// is done by the Handler itself through http.Hijacker, on the
-// ResponseWriter the server or framework passed in, which is what makes it
-// work behind every router.
+// StreamMessage): a "status" message with the build and its deployment
+// first; "log" messages for the lines from seq N on, those already held and
+// then each new one as it is written; a "status" message, with the
+// deployment read again, whenever the build's status changes (read every
+// Options.StatusPollInterval, one poll per build shared by all its
+// followers, since the Admin offers no status events); and, once the build
+// has ended and its whole log was sent, an "end" message with the final
+// build and deployment (running at its public URL after a successful
+// deploy) and a normal closure (1000 "build ended"). Every log message
+// carries its seq, so a client that reconnects with from=lastSeq+1 misses
+// and repeats nothing. A client whose send buffer (Options.WebSocketBuffer
+// messages) stays full for half of Options.WriteTimeout is closed with
+// 1008 "too slow"; each follower reads the log cache at its own pace, so a
+// slow client slows nothing else. Closing the Handler closes streams with
+// 1001. The upgrade is done by the Handler itself through http.Hijacker, on
+// the ResponseWriter the server or framework passed in, which is what makes
+// it work behind every router.
 //
 // # Authentication
 //
