@@ -22,6 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+export API_ADDR=127.0.0.1:$((port + 2))  # the quickstart serves its API there
 cache=${HOME}/.cache/mastra-admin
 [ "${COLD:-}" = 1 ] && cache=$work/cache
 export MASTRA_ADMIN_CACHE=$cache

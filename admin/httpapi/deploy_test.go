@@ -15,9 +15,10 @@ import (
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/apitest"
 )
 
-// follow reads a build's WebSocket to its end and returns the log lines
-// and the statuses seen.
-func follow(t *testing.T, s *server, token, buildID string) ([]admin.LogLine, []admin.BuildStatus, *admin.Build) {
+// follow reads a build's WebSocket to its end and returns the log lines,
+// the statuses seen and the end message. Every status and end message
+// must carry the build's deployment.
+func follow(t *testing.T, s *server, token, buildID string) ([]admin.LogLine, []admin.BuildStatus, httpapi.StreamMessage) {
 	t.Helper()
 	c := dial(t, s, "/v1/builds/"+buildID+"/logs/ws", token)
 	var lines []admin.LogLine
@@ -31,12 +32,18 @@ func follow(t *testing.T, s *server, token, buildID string) ([]admin.LogLine, []
 		case httpapi.MessageLog:
 			lines = append(lines, *m.LogLine)
 		case httpapi.MessageStatus:
+			if m.Deployment == nil || m.Deployment.ID != m.Build.DeploymentID {
+				t.Fatalf("status message without the build's deployment: %+v", m)
+			}
 			statuses = append(statuses, m.Build.Status)
 		case httpapi.MessageEnd:
+			if m.Deployment == nil || m.Deployment.ID != m.Build.DeploymentID {
+				t.Fatalf("end message without the build's deployment: %+v", m)
+			}
 			if _, err := read(t, c); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
 				t.Fatalf("after end: %v", err)
 			}
-			return lines, statuses, m.Build
+			return lines, statuses, m
 		default:
 			t.Fatalf("unexpected message %+v", m)
 		}
@@ -65,12 +72,16 @@ func TestDeploy(t *testing.T) {
 
 	var b admin.Build
 	root.Do("POST", "/v1/deployments/"+prod.ID+"/deploy", nil).Must(t, 202, &b)
-	lines, statuses, end := follow(t, s, root.Token, b.ID)
+	lines, statuses, endMsg := follow(t, s, root.Token, b.ID)
+	end := endMsg.Build
 	if end.Status != admin.BuildSucceeded {
 		for _, l := range lines {
 			t.Log(admin.FormatLogLine(l))
 		}
 		t.Fatalf("build %s: %s", end.Status, end.Error)
+	}
+	if d := endMsg.Deployment; d.Status != admin.DeploymentRunning || d.CurrentBuildID != b.ID || d.PublicURL == "" {
+		t.Errorf("the end message's deployment: %+v", d)
 	}
 	if statuses[0] != admin.BuildQueued && statuses[0] != admin.BuildBuilding {
 		t.Errorf("first status %s", statuses[0])
@@ -129,8 +140,8 @@ func TestDeploy(t *testing.T) {
 	// Roll back to the same artifact, then stop.
 	var rb admin.Build
 	root.Do("POST", "/v1/deployments/"+prod.ID+"/rollback", map[string]string{"buildId": b.ID}).Must(t, 202, &rb)
-	if _, _, end := follow(t, s, root.Token, rb.ID); end.Status != admin.BuildSucceeded || end.SourceBuildID != b.ID {
-		t.Fatalf("rollback %+v", end)
+	if _, _, end := follow(t, s, root.Token, rb.ID); end.Build.Status != admin.BuildSucceeded || end.Build.SourceBuildID != b.ID {
+		t.Fatalf("rollback %+v", end.Build)
 	}
 	root.Do("POST", "/v1/deployments/"+prod.ID+"/stop", nil).Must(t, 204, nil)
 	var d admin.Deployment

@@ -283,14 +283,18 @@ func (h *Handler) buildLogs(w http.ResponseWriter, r *http.Request) error {
 	}
 	// A build that ends without ever starting never finishes its log:
 	// stop following it then (see logEnds).
-	updates, unsubscribe := h.subscribe(b)
+	updates, unsubscribe := h.subscribe(&buildState{build: b})
 	defer unsubscribe()
 	go func() {
 		for cur := b; !h.logEnds(cur, &grace); {
 			select {
 			case <-ctx.Done():
 				return
-			case cur = <-updates:
+			case st := <-updates:
+				cur = nil // deleted
+				if st != nil {
+					cur = st.build
+				}
 			case <-grace:
 				cancel()
 				return

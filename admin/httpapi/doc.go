@@ -17,44 +17,21 @@
 //
 // # Walk-through
 //
-// Start a server (here the net/http example, on the embedded defaults) and
-// create the first user; the answer carries an API token, shown once:
+// The README's section "The HTTP API, step by step" is the walk-through,
+// kept in one place: a shell script that creates a team, a project from
+// the local source, env vars and a deploy with curl, follows the build log
+// over the WebSocket, and calls the deployed server through the router.
+// examples/quickstart's TestREADMEWalkThrough runs it as the README shows
+// it, against the quickstart and a real Mastra build.
 //
-//	go run ./examples/nethttp -addr :3001 -projects ./examples &
+// The quickstart makes the platform's first user and keeps their token in
+// its data directory. A server with no user yet (the nethttp, chi, gin and
+// echo examples) takes one POST /v1/bootstrap, which creates the first
+// user and answers with an API token, shown once:
+//
 //	curl -s localhost:3001/v1/bootstrap -H 'content-type: application/json' \
 //	     -d '{"email":"me@example.com","name":"Me"}'
 //	# {"user":{…},"token":{…},"secret":"mat_…"}
-//	export TOKEN=mat_…  H="authorization: Bearer $TOKEN"  J='content-type: application/json'
-//
-// A team, and a project from the local source (the source picker lists
-// what -projects offers):
-//
-//	curl -s -H "$H" -H "$J" localhost:3001/v1/teams -d '{"name":"Platform"}'            # → "id":"team_…"
-//	curl -s -H "$H" localhost:3001/v1/sources/local/projects                            # → "config":{"path":"sample-project"}
-//	curl -s -H "$H" -H "$J" localhost:3001/v1/teams/team_…/projects \
-//	     -d '{"name":"Sample Agent","sourceType":"local","sourceConfig":{"path":"sample-project"}}'   # → "id":"prj_…"
-//
-// Env vars are write-only: values go in, only names come out.
-//
-//	curl -s -X PUT -H "$H" -H "$J" localhost:3001/v1/projects/prj_…/env -d '{"vars":{"OPENAI_API_KEY":"sk-…"}}'
-//	curl -s -H "$H" localhost:3001/v1/projects/prj_…/env                               # names and key ids only
-//
-// Deploy the production deployment (made with the project) and watch the
-// build, with any WebSocket client:
-//
-//	curl -s -H "$H" localhost:3001/v1/projects/prj_…/deployments                       # → "id":"dep_…","publicUrl":…
-//	curl -s -X POST -H "$H" localhost:3001/v1/deployments/dep_…/deploy                 # 202 → "id":"bld_…"
-//	websocat -H "Authorization: Bearer $TOKEN" ws://localhost:3001/v1/builds/bld_…/logs/ws
-//	# {"type":"status","build":{"status":"queued",…}}
-//	# {"type":"log","seq":0,"time":…,"phase":"admin","text":"build bld_… claimed by …"}
-//	# … {"type":"status","build":{"status":"deploying",…}} …
-//	# {"type":"end","build":{"status":"succeeded",…}}
-//	curl -s -H "$H" localhost:3001/v1/builds/bld_…/logs                                # the whole log as text
-//
-// and reach the deployed server through the router (host names under
-// localhost resolve to loopback, so no DNS is needed):
-//
-//	curl -s http://sample-agent.localhost:3100/health
 //
 // From a browser, which cannot set headers on a WebSocket, pass the token as
 // a subprotocol (the server answers with "mastra-admin.v1" and never echoes
@@ -67,21 +44,23 @@
 // # The WebSocket stream
 //
 // GET /v1/builds/{id}/logs/ws?from=N sends JSON text messages (see
-// StreamMessage): a "status" message with the build first; "log" messages
-// for the lines from seq N on, those already held and then each new one as
-// it is written; a "status" message whenever the build's status changes
-// (read every Options.StatusPollInterval, one poll per build shared by all
-// its followers, since the Admin offers no status events); and, once the
-// build has ended and its whole log was sent, an "end" message and a normal
-// closure (1000 "build ended"). Every log message carries its seq, so a
-// client that reconnects with from=lastSeq+1 misses and repeats nothing.
-// A client whose send buffer (Options.WebSocketBuffer messages) stays full
-// for half of Options.WriteTimeout is closed with 1008 "too slow"; each
-// follower reads the log cache at its own pace, so a slow client slows
-// nothing else. Closing the Handler closes streams with 1001. The upgrade
-// is done by the Handler itself through http.Hijacker, on the
-// ResponseWriter the server or framework passed in, which is what makes it
-// work behind every router.
+// StreamMessage): a "status" message with the build and its deployment
+// first; "log" messages for the lines from seq N on, those already held and
+// then each new one as it is written; a "status" message, with the
+// deployment read again, whenever the build's status changes (read every
+// Options.StatusPollInterval, one poll per build shared by all its
+// followers, since the Admin offers no status events); and, once the build
+// has ended and its whole log was sent, an "end" message with the final
+// build and deployment (running at its public URL after a successful
+// deploy) and a normal closure (1000 "build ended"). Every log message
+// carries its seq, so a client that reconnects with from=lastSeq+1 misses
+// and repeats nothing. A client whose send buffer (Options.WebSocketBuffer
+// messages) stays full for half of Options.WriteTimeout is closed with
+// 1008 "too slow"; each follower reads the log cache at its own pace, so a
+// slow client slows nothing else. Closing the Handler closes streams with
+// 1001. The upgrade is done by the Handler itself through http.Hijacker, on
+// the ResponseWriter the server or framework passed in, which is what makes
+// it work behind every router.
 //
 // # Authentication
 //

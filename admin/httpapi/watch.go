@@ -19,27 +19,45 @@ type watchers struct {
 	m  map[string]*watch
 }
 
+// buildState is what a stream reports of a build: the build and its
+// deployment, read together.
+type buildState struct {
+	build *admin.Build
+	dep   *admin.Deployment
+}
+
+// message returns a message of type typ carrying the state; a nil state
+// (a deleted build) carries nothing.
+func (st *buildState) message(typ string) StreamMessage {
+	m := StreamMessage{Type: typ}
+	if st != nil {
+		m.Build, m.Deployment = st.build, st.dep
+	}
+	return m
+}
+
 // watch is one build's poll loop and its subscribers. Each subscriber has
 // a channel of capacity 1 that always holds the latest change not yet
 // read; nil means the build was deleted.
 type watch struct {
-	subs map[chan *admin.Build]struct{}
-	last *admin.Build
+	subs map[chan *buildState]struct{}
+	last *buildState
 	gone bool
 	stop context.CancelFunc
 }
 
-// subscribe follows b's status changes. The returned function ends the
-// subscription.
-func (h *Handler) subscribe(b *admin.Build) (<-chan *admin.Build, func()) {
-	ch := make(chan *admin.Build, 1)
+// subscribe follows the changes of a build from the state st. The returned
+// function ends the subscription.
+func (h *Handler) subscribe(st *buildState) (<-chan *buildState, func()) {
+	b := st.build
+	ch := make(chan *buildState, 1)
 	ws := &h.watches
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	w := ws.m[b.ID]
 	if w == nil {
 		ctx, stop := context.WithCancel(h.closing)
-		w = &watch{subs: map[chan *admin.Build]struct{}{}, last: b, stop: stop}
+		w = &watch{subs: map[chan *buildState]struct{}{}, last: st, stop: stop}
 		ws.m[b.ID] = w
 		go h.poll(ctx, b.ID, w)
 	}
@@ -47,7 +65,7 @@ func (h *Handler) subscribe(b *admin.Build) (<-chan *admin.Build, func()) {
 	switch {
 	case w.gone:
 		ch <- nil
-	case w.last.Version > b.Version:
+	case w.last.build.Version > b.Version:
 		ch <- w.last
 	}
 	return ch, func() {
@@ -62,7 +80,8 @@ func (h *Handler) subscribe(b *admin.Build) (<-chan *admin.Build, func()) {
 }
 
 // poll reads the build every pollEvery and tells the subscribers of each
-// change, until the build has ended for good or nobody listens.
+// change, with the deployment read again, until the build has ended for
+// good or nobody listens.
 func (h *Handler) poll(ctx context.Context, id string, w *watch) {
 	sys := admin.WithPrincipal(ctx, admin.SystemPrincipal())
 	t := time.NewTicker(h.pollEvery)
@@ -78,24 +97,34 @@ func (h *Handler) poll(ctx context.Context, id string, w *watch) {
 			h.log.DebugContext(ctx, "poll build status", "build", id, "err", err)
 			continue
 		}
+		prev := w.last // poll is its only writer
+		var st *buildState
+		if b != nil {
+			if b.Version == prev.build.Version {
+				continue
+			}
+			st = &buildState{build: b, dep: prev.dep}
+			if d, err := h.a.GetDeployment(sys, b.DeploymentID); err == nil {
+				st.dep = d
+			} else {
+				h.log.DebugContext(ctx, "poll deployment status", "deployment", b.DeploymentID, "err", err)
+			}
+		}
 		h.watches.mu.Lock()
-		if b == nil {
+		if st == nil {
 			w.gone = true
-		} else if b.Version == w.last.Version {
-			h.watches.mu.Unlock()
-			continue
 		} else {
-			w.last = b
+			w.last = st
 		}
 		for ch := range w.subs {
 			select {
-			case ch <- b:
+			case ch <- st:
 			default: // replace the unread change with this newer one
 				select {
 				case <-ch:
 				default:
 				}
-				ch <- b
+				ch <- st
 			}
 		}
 		h.watches.mu.Unlock()

@@ -16,15 +16,17 @@ import (
 // Message types sent over the build-log WebSocket, one JSON object per text
 // message.
 const (
-	// MessageStatus carries the build ("build") when its status changes,
-	// and once first.
+	// MessageStatus carries the build ("build") and its deployment
+	// ("deployment") when the build's status changes, and once first.
 	MessageStatus = "status"
 	// MessageLog carries one log line, flattened: seq, time, phase, stream,
 	// text, dropped. A client that reconnects with ?from=lastSeq+1 resumes
 	// without gaps or duplicates.
 	MessageLog = "log"
 	// MessageEnd is the last message: the build ("build") has ended and its
-	// whole log was sent. A normal closure (1000) follows.
+	// whole log was sent; "deployment" is its deployment then (running at
+	// its public URL after a successful deploy). A normal closure (1000)
+	// follows.
 	MessageEnd = "end"
 	// MessageError is the last message when the stream fails ("error",
 	// shaped as error responses are); closure 1011 follows.
@@ -44,7 +46,10 @@ type StreamMessage struct {
 	Type string `json:"type"`
 	*admin.LogLine
 	Build *admin.Build `json:"build,omitempty"`
-	Error *ErrorBody   `json:"error,omitempty"`
+	// Deployment is the build's deployment as read with Build: the
+	// deployment's status events travel with the build's.
+	Deployment *admin.Deployment `json:"deployment,omitempty"`
+	Error      *ErrorBody        `json:"error,omitempty"`
 }
 
 // outMsg is a message waiting to be written; last ones close the stream.
@@ -73,6 +78,10 @@ func (h *Handler) buildLogsWS(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	b, err := h.a.GetBuild(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	d, err := h.a.GetDeployment(r.Context(), b.DeploymentID)
 	if err != nil {
 		return err
 	}
@@ -117,7 +126,7 @@ func (h *Handler) buildLogsWS(w http.ResponseWriter, r *http.Request) error {
 	}
 	h.streams.Add(1)
 	defer h.streams.Done()
-	s := &stream{h: h, c: c, build: b, requestID: info(r).id,
+	s := &stream{h: h, c: c, state: &buildState{build: b, dep: d}, requestID: info(r).id,
 		sendq: make(chan outMsg, h.wsBuffer), overflow: make(chan struct{})}
 	s.run(ctx, cancel, lines)
 	return nil
@@ -127,7 +136,7 @@ func (h *Handler) buildLogsWS(w http.ResponseWriter, r *http.Request) error {
 type stream struct {
 	h         *Handler
 	c         *websocket.Conn
-	build     *admin.Build
+	state     *buildState // as the stream began
 	requestID string
 	ctx       context.Context // ends with the stream
 	sendq     chan outMsg
@@ -161,7 +170,7 @@ func (s *stream) enqueue(m StreamMessage, last bool, code websocket.StatusCode, 
 		return false
 	case <-t.C:
 		s.slowOnce.Do(func() {
-			s.h.log.Warn("websocket client too slow: disconnecting", "build", s.build.ID, "requestId", s.requestID,
+			s.h.log.Warn("websocket client too slow: disconnecting", "build", s.state.build.ID, "requestId", s.requestID,
 				"buffer", cap(s.sendq))
 			close(s.overflow)
 		})
@@ -172,9 +181,9 @@ func (s *stream) enqueue(m StreamMessage, last bool, code websocket.StatusCode, 
 func (s *stream) run(ctx context.Context, cancel context.CancelFunc, lines iter.Seq2[admin.LogLine, error]) {
 	s.ctx = ctx
 	clientGone := s.c.CloseRead(context.Background())
-	updates, unsubscribe := s.h.subscribe(s.build)
+	updates, unsubscribe := s.h.subscribe(s.state)
 	defer unsubscribe()
-	s.enqueue(StreamMessage{Type: MessageStatus, Build: s.build}, false, 0, "")
+	s.enqueue(s.state.message(MessageStatus), false, 0, "")
 
 	logsDone := make(chan struct{})
 	go func() {
@@ -182,7 +191,7 @@ func (s *stream) run(ctx context.Context, cancel context.CancelFunc, lines iter.
 		for l, err := range lines {
 			if err != nil {
 				if ctx.Err() == nil {
-					s.h.log.WarnContext(ctx, "build log stream failed", "build", s.build.ID, "requestId", s.requestID, "err", err)
+					s.h.log.WarnContext(ctx, "build log stream failed", "build", s.state.build.ID, "requestId", s.requestID, "err", err)
 					_, body, _ := classify(err)
 					body.Message = "reading the build log failed"
 					s.enqueue(StreamMessage{Type: MessageError, Error: &body}, true, websocket.StatusInternalError, "log stream failed")
@@ -206,32 +215,36 @@ func (s *stream) run(ctx context.Context, cancel context.CancelFunc, lines iter.
 
 // track sends status changes and, once the build has ended and its log
 // with it, the final message.
-func (s *stream) track(ctx context.Context, updates <-chan *admin.Build, logsDone <-chan struct{}) {
-	cur := s.build
+func (s *stream) track(ctx context.Context, updates <-chan *buildState, logsDone <-chan struct{}) {
+	cur := s.state // nil once the build is deleted
 	var grace <-chan time.Time
 	for {
+		var b *admin.Build
+		if cur != nil {
+			b = cur.build
+		}
 		logsEnded := logsDone == nil
-		if s.h.logEnds(cur, &grace) || logsEnded && cur.Status.Terminal() {
-			if cur == nil {
+		if s.h.logEnds(b, &grace) || logsEnded && b.Status.Terminal() {
+			if b == nil {
 				s.enqueue(StreamMessage{Type: MessageError, Error: &ErrorBody{Code: CodeNotFound,
 					Message: "the build was deleted"}}, true, websocket.StatusNormalClosure, "build deleted")
 				return
 			}
-			s.enqueue(StreamMessage{Type: MessageEnd, Build: cur}, true, websocket.StatusNormalClosure, closeEnded)
+			s.enqueue(cur.message(MessageEnd), true, websocket.StatusNormalClosure, closeEnded)
 			return
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case b := <-updates:
-			if b != nil && cur != nil && b.Status != cur.Status {
-				s.enqueue(StreamMessage{Type: MessageStatus, Build: b}, false, 0, "")
+		case st := <-updates:
+			if st != nil && b != nil && st.build.Status != b.Status {
+				s.enqueue(st.message(MessageStatus), false, 0, "")
 			}
-			cur = b
+			cur = st
 		case <-logsDone:
 			logsDone = nil
 		case <-grace:
-			s.enqueue(StreamMessage{Type: MessageEnd, Build: cur}, true, websocket.StatusNormalClosure, closeEnded)
+			s.enqueue(cur.message(MessageEnd), true, websocket.StatusNormalClosure, closeEnded)
 			return
 		}
 	}

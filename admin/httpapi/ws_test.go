@@ -97,8 +97,9 @@ func TestWebSocketResume(t *testing.T) {
 
 	var got []int64
 	c := dial(t, s, "/v1/builds/"+b.ID+"/logs/ws", f.root.Token)
-	if m := mustRead(t, c, httpapi.MessageStatus); m.Build.Status != admin.BuildQueued {
-		t.Fatalf("first status %+v", m.Build)
+	if m := mustRead(t, c, httpapi.MessageStatus); m.Build.Status != admin.BuildQueued || m.Deployment == nil ||
+		m.Deployment.ID != f.prod.ID || m.Deployment.Status != admin.DeploymentPending {
+		t.Fatalf("first status: build %+v, deployment %+v", m.Build, m.Deployment)
 	}
 	for range 5 {
 		got = append(got, mustRead(t, c, httpapi.MessageLog).Seq)

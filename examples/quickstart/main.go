@@ -1,5 +1,5 @@
-// Command quickstart runs MastraAdmin on embedded defaults and deploys the
-// Mastra projects it finds.
+// Command quickstart runs MastraAdmin on embedded defaults, deploys the
+// Mastra projects it finds, and serves its HTTP API.
 //
 //	go run ./examples/quickstart
 //
@@ -14,15 +14,28 @@
 //	curl -X POST http://sample-agent.localhost:3100/api/workflows/textStats/start-async \
 //	     -H 'content-type: application/json' -d '{"inputData":{"text":"hello mastra"}}'
 //
+// Meanwhile it serves the HTTP API (package httpapi) on :3001, as the
+// platform's first user, admin@localhost.localdomain, whom it creates on
+// the first run. Their API token is in .mastra/api-token (0600, made when
+// missing or no longer valid, never printed):
+//
+//	curl -H "authorization: Bearer $(cat .mastra/api-token)" http://localhost:3001/v1/teams
+//
+// The README walks through the API from there: a team, a project, env
+// vars, a deploy with its build log followed over the WebSocket, and the
+// deployed server through the proxy.
+//
 // Deployed servers outlive the admin by design (a restarted admin adopts
 // them again); -stop stops them.
 //
 // Environment: PROJECTS_DIR, MASTRA_ADMIN_DATA (default ./.mastra),
-// FILE_STORAGE_PATH (default {data}/storage), PROXY_ADDR (default :3100),
-// MASTRA_ADMIN_CACHE (the runner's Node, npm and build caches; default
-// ~/.cache/mastra-admin).
-// Flags: -once deploys and exits; -stop stops every deployment and exits;
-// -projects narrows the deploys to the named project slugs.
+// FILE_STORAGE_PATH (default {data}/storage), API_ADDR (default :3001),
+// PROXY_ADDR (default :3100), MASTRA_ADMIN_CACHE (the runner's Node, npm
+// and build caches; default ~/.cache/mastra-admin).
+// Flags: -once deploys and exits; -stop stops every deployment (of every
+// team) and exits; -projects narrows either to the named project slugs
+// (-projects none deploys nothing: the admin serves, adopting the servers
+// it left running).
 package main
 
 import (
@@ -33,30 +46,23 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
-	filelocal "github.com/mastra-admin/mastra-admin-go/filestore/local"
-	"github.com/mastra-admin/mastra-admin-go/logcache/memory"
-	routerlocal "github.com/mastra-admin/mastra-admin-go/router/local"
+	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/embedded"
 	runnerlocal "github.com/mastra-admin/mastra-admin-go/runner/local"
-	sourcelocal "github.com/mastra-admin/mastra-admin-go/source/local"
-	"github.com/mastra-admin/mastra-admin-go/storage/sqlite"
 )
 
 // mode is what one run does.
 type mode struct {
 	once bool      // deploy, then exit
 	stop bool      // stop every deployment, then exit
-	only string    // comma-separated project slugs to deploy
+	only string    // comma-separated project slugs to deploy or stop
 	out  io.Writer // build logs and messages
 }
 
@@ -64,7 +70,7 @@ func main() {
 	var m mode
 	flag.BoolVar(&m.once, "once", false, "deploy, then exit (the servers keep running)")
 	flag.BoolVar(&m.stop, "stop", false, "stop every deployment, then exit")
-	flag.StringVar(&m.only, "projects", "", "comma-separated project slugs to deploy (default: all discovered)")
+	flag.StringVar(&m.only, "projects", "", "comma-separated project slugs to deploy or stop (default: all)")
 	flag.Parse()
 	m.out = os.Stdout
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -82,114 +88,102 @@ func env(name, def string) string {
 	return def
 }
 
-func run(ctx context.Context, m mode) error {
-	data := env("MASTRA_ADMIN_DATA", ".mastra")
-	projectsDir := env("PROJECTS_DIR", "examples")
-	proxyAddr := env("PROXY_ADDR", ":3100")
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		return err
-	}
-	key, err := encryptionKey(filepath.Join(data, "encryption.key"))
-	if err != nil {
-		return err
-	}
-	store, err := sqlite.Open(filepath.Join(data, "admin.db"), nil)
-	if err != nil {
-		return err
-	}
-	files, err := filelocal.New(env("FILE_STORAGE_PATH", filepath.Join(data, "storage")), nil)
-	if err != nil {
-		return err
-	}
-	logs, err := memory.New(nil)
-	if err != nil {
-		return err
-	}
-	src, err := sourcelocal.New(projectsDir, &sourcelocal.Options{Logger: logger})
-	if err != nil {
-		return fmt.Errorf("PROJECTS_DIR: %w", err)
-	}
-	runner, err := runnerlocal.New(&runnerlocal.Options{CacheDir: os.Getenv("MASTRA_ADMIN_CACHE"), Logger: logger})
-	if err != nil {
-		return err
-	}
-	_, portText, err := net.SplitHostPort(proxyAddr)
-	if err != nil {
-		return fmt.Errorf("PROXY_ADDR: %w", err)
-	}
-	port, err := strconv.Atoi(portText)
-	if err != nil {
-		return fmt.Errorf("PROXY_ADDR: %w", err)
-	}
-	router, err := routerlocal.New(&routerlocal.Options{PublicPort: port, Logger: logger})
-	if err != nil {
-		return err
-	}
-	a, err := admin.New(admin.WithStorage(store), admin.WithFileStorage(files), admin.WithBuildLogCache(logs),
-		admin.WithSource(src), admin.WithRunner(runner), admin.WithRouter(router), admin.WithLogger(logger),
-		admin.WithBuildDir(filepath.Join(data, "builds")), admin.WithInstanceID("quickstart"),
-		admin.WithEncryptionKeys("quickstart", map[string][]byte{"quickstart": key}))
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	if err := a.Start(ctx); err != nil {
-		return err
-	}
+// tokenFile is the name of the API token's file in the data directory.
+const tokenFile = "api-token"
 
-	ctx, err = signIn(ctx, a)
+func run(ctx context.Context, m mode) (err error) {
+	cfg := embedded.Config{
+		Addr:            env("API_ADDR", ":3001"),
+		ProxyAddr:       env("PROXY_ADDR", ":3100"),
+		DataDir:         env("MASTRA_ADMIN_DATA", ".mastra"),
+		ProjectsDir:     env("PROJECTS_DIR", "examples"),
+		FileStoragePath: os.Getenv("FILE_STORAGE_PATH"),
+		Runner:          &runnerlocal.Options{CacheDir: os.Getenv("MASTRA_ADMIN_CACHE")},
+		AdminOptions:    []admin.Option{admin.WithInstanceID("quickstart")},
+		Logger:          slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	st, err := cfg.Open(ctx)
 	if err != nil {
 		return err
 	}
-	deps, err := ensureProjects(ctx, a, m.only)
-	if err != nil {
+	defer func() { err = errors.Join(err, st.Close()) }()
+	a := st.Admin
+	if ctx, err = signIn(ctx, a); err != nil {
 		return err
 	}
 	if m.stop {
-		for _, d := range deps {
-			if err := a.StopDeployment(ctx, d.ID); err != nil {
-				return fmt.Errorf("stop %s: %w", d.PublicURL, err)
-			}
-			fmt.Fprintf(m.out, "==> stopped %s\n", d.PublicURL)
-		}
-		return nil
+		return stopAll(ctx, a, m)
+	}
+	deps, err := ensureProjects(ctx, a, cfg.ProjectsDir, m.only)
+	if err != nil {
+		return err
 	}
 	if len(deps) == 0 {
-		return fmt.Errorf("no Mastra project found under %s (set PROJECTS_DIR)", projectsDir)
+		fmt.Fprintf(m.out, "==> -projects %q selects no project: nothing to deploy\n", m.only)
+	}
+	tokenPath := filepath.Join(cfg.DataDir, tokenFile)
+	if err := ensureToken(ctx, a, tokenPath); err != nil {
+		return fmt.Errorf("API token: %w", err)
 	}
 
-	proxy := &http.Server{Addr: proxyAddr, Handler: router, ReadHeaderTimeout: 10 * time.Second}
-	proxyErr := make(chan error, 1)
-	go func() { proxyErr <- proxy.ListenAndServe() }()
-	defer proxy.Close()
+	serveCtx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
+	served, listening := make(chan error, 1), make(chan string, 1)
+	go func() { served <- st.Serve(serveCtx, cfg, nil, func(addr string) { listening <- addr }) }()
+	select {
+	case addr := <-listening:
+		api := "http://" + localURLHost(addr)
+		fmt.Fprintf(m.out, "==> API on %s as %s; its token is in %s:\n    curl -H \"authorization: Bearer $(cat %s)\" %s/v1/me\n",
+			api, adminEmail, tokenPath, tokenPath, api)
+	case err := <-served:
+		return err
+	}
 
 	failed := 0
 	for _, d := range deps {
 		if err := deploy(ctx, a, d, m.out); err != nil {
+			if ctx.Err() != nil {
+				break // interrupted: not a failure
+			}
 			fmt.Fprintf(m.out, "deploy %s: %v\n", d.PublicURL, err)
 			failed++
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d deploys failed", failed, len(deps))
+		err = fmt.Errorf("%d of %d deploys failed", failed, len(deps))
+	} else if !m.once && ctx.Err() == nil {
+		fmt.Fprintf(m.out, "\nServing the API on %s and the deployments on %s; Ctrl-C to stop the admin (servers keep running; -stop stops them).\n",
+			cfg.Addr, cfg.ProxyAddr)
+		select {
+		case <-ctx.Done():
+		case err := <-served:
+			return err
+		}
 	}
-	if m.once {
-		return nil
-	}
-	fmt.Fprintf(m.out, "\nServing through the proxy on %s; Ctrl-C to stop the admin (servers keep running; -stop stops them).\n", proxyAddr)
-	select {
-	case <-ctx.Done():
-		return nil
-	case err := <-proxyErr:
-		return fmt.Errorf("proxy: %w", err)
-	}
+	stopServing()
+	return errors.Join(err, <-served)
 }
+
+// localURLHost turns a listening address into the host of a URL that
+// reaches it from this machine: localhost for an unspecified address.
+func localURLHost(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// adminEmail is the platform's first user, made by the first run.
+const adminEmail = "admin@localhost.localdomain"
 
 // signIn returns ctx acting as the platform's first user, made on the first
 // run.
 func signIn(ctx context.Context, a *admin.Admin) (context.Context, error) {
-	u, err := a.Bootstrap(ctx, admin.NewUser{Email: "admin@localhost.localdomain", Name: "Quickstart Admin"})
+	u, err := a.Bootstrap(ctx, admin.NewUser{Email: adminEmail, Name: "Quickstart Admin"})
 	if errors.Is(err, admin.ErrConflict) {
 		users, lerr := a.ListUsers(admin.WithPrincipal(ctx, admin.SystemPrincipal()), admin.Page{Limit: 1})
 		if lerr != nil || len(users.Items) == 0 {
@@ -203,22 +197,75 @@ func signIn(ctx context.Context, a *admin.Admin) (context.Context, error) {
 	return admin.WithPrincipal(ctx, admin.Principal{UserID: u.ID}), nil
 }
 
-// ensureProjects makes a team and one project per discovered Mastra project
-// on the first run, and returns their production deployments.
-func ensureProjects(ctx context.Context, a *admin.Admin, only string) ([]*admin.Deployment, error) {
-	teams, err := a.ListTeams(ctx, admin.Page{Limit: 1})
+// ensureToken makes sure the file at path holds a valid API token of the
+// acting user: it keeps the one there, or, when the file is missing or its
+// token no longer authenticates (expired, revoked), makes a new one,
+// writes it (0600, atomically) and revokes the user's older quickstart
+// tokens. The secret goes to the file only.
+func ensureToken(ctx context.Context, a *admin.Admin, path string) error {
+	if b, err := os.ReadFile(path); err == nil {
+		if _, err := a.AuthenticateToken(ctx, strings.TrimSpace(string(b))); err == nil {
+			return nil
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	tok, secret, err := a.CreateToken(ctx, admin.NewToken{Name: tokenFile})
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), tokenFile+".*") // made 0600
+	if err != nil {
+		return err
+	}
+	_, werr := f.WriteString(secret + "\n")
+	if err := errors.Join(werr, f.Close()); err != nil {
+		return errors.Join(err, os.Remove(f.Name()))
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return errors.Join(err, os.Remove(f.Name()))
+	}
+	old, err := a.ListTokens(ctx, admin.Page{Limit: admin.MaxPageLimit})
+	if err != nil {
+		return err
+	}
+	for _, t := range old.Items {
+		if t.Name == tokenFile && t.ID != tok.ID && t.RevokedAt == nil {
+			if err := a.RevokeToken(ctx, t.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// selected reports whether the project slug is among only's
+// comma-separated slugs, or only is empty.
+func selected(only, slug string) bool {
+	return only == "" || slices.Contains(strings.Split(only, ","), slug)
+}
+
+// ensureProjects makes the Quickstart team and one project per discovered
+// Mastra project in it on the first run, and returns the production
+// deployments of the selected ones. Finding no project in dir is an error.
+func ensureProjects(ctx context.Context, a *admin.Admin, dir, only string) ([]*admin.Deployment, error) {
+	teams, err := a.ListTeams(ctx, admin.Page{Limit: admin.MaxPageLimit})
 	if err != nil {
 		return nil, err
 	}
+	i := slices.IndexFunc(teams.Items, func(t *admin.Team) bool { return t.Slug == "quickstart" })
 	var team *admin.Team
-	if len(teams.Items) > 0 {
-		team = teams.Items[0]
+	if i >= 0 {
+		team = teams.Items[i]
 	} else if team, err = a.CreateTeam(ctx, admin.NewTeam{Name: "Quickstart"}); err != nil {
 		return nil, err
 	}
 	found, err := a.DiscoverProjects(ctx, admin.SourceLocal)
 	if err != nil {
 		return nil, err
+	}
+	if len(found) == 0 {
+		return nil, fmt.Errorf("no Mastra project found under %s (set PROJECTS_DIR)", dir)
 	}
 	existing, err := a.ListProjects(ctx, team.ID, admin.Page{Limit: admin.MaxPageLimit})
 	if err != nil {
@@ -236,7 +283,7 @@ func ensureProjects(ctx context.Context, a *admin.Admin, only string) ([]*admin.
 				return nil, fmt.Errorf("create project %s: %w", f.Name, err)
 			}
 		}
-		if only != "" && !slices.Contains(strings.Split(only, ","), p.Slug) {
+		if !selected(only, p.Slug) {
 			continue
 		}
 		deps, err := a.ListDeployments(ctx, p.ID, admin.Page{})
@@ -250,6 +297,40 @@ func ensureProjects(ctx context.Context, a *admin.Admin, only string) ([]*admin.
 		}
 	}
 	return out, nil
+}
+
+// stopAll stops every deployment that may have a server, in every team
+// (those made through the API too), of the projects m.only selects.
+func stopAll(ctx context.Context, a *admin.Admin, m mode) error {
+	teams, err := a.ListTeams(ctx, admin.Page{Limit: admin.MaxPageLimit})
+	if err != nil {
+		return err
+	}
+	for _, t := range teams.Items {
+		projects, err := a.ListProjects(ctx, t.ID, admin.Page{Limit: admin.MaxPageLimit})
+		if err != nil {
+			return err
+		}
+		for _, p := range projects.Items {
+			if !selected(m.only, p.Slug) {
+				continue
+			}
+			deps, err := a.ListDeployments(ctx, p.ID, admin.Page{Limit: admin.MaxPageLimit})
+			if err != nil {
+				return err
+			}
+			for _, d := range deps.Items {
+				if d.Status == admin.DeploymentPending || d.Status == admin.DeploymentStopped {
+					continue
+				}
+				if err := a.StopDeployment(ctx, d.ID); err != nil {
+					return fmt.Errorf("stop %s: %w", d.PublicURL, err)
+				}
+				fmt.Fprintf(m.out, "==> stopped %s\n", d.PublicURL)
+			}
+		}
+	}
+	return nil
 }
 
 // deploy queues a build and prints its log until it ends.
@@ -277,15 +358,4 @@ func deploy(ctx context.Context, a *admin.Admin, d *admin.Deployment, out io.Wri
 	}
 	fmt.Fprintf(out, "==> %s is live at %s\n", d.Slug, d.PublicURL)
 	return nil
-}
-
-// encryptionKey reads the env-var key at path, making it on the first run.
-func encryptionKey(path string) ([]byte, error) {
-	if b, err := os.ReadFile(path); err == nil {
-		return admin.ParseEncryptionKey(strings.TrimSpace(string(b)))
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
-	key := admin.GenerateEncryptionKey()
-	return key, os.WriteFile(path, []byte(fmt.Sprintf("%x\n", key)), 0o600)
 }

@@ -1,36 +1,40 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/apitest"
 )
 
-// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+// quickstart is one run of the quickstart, serving, in the test's
+// environment (see setEnv).
+type quickstart struct {
+	out    *apitest.Buffer
+	done   chan error
+	cancel context.CancelFunc
+	once   sync.Once
+	err    error
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
-// TestQuickstartDeploysTheSampleProject is the README's first command end
-// to end, for real: it discovers examples/sample-project (a Mastra 1.x
-// project), installs it with npm (provisioning Node 22 when the machine's
-// is older), builds it with the mastra CLI, starts it, and runs its
-// workflow through the reverse proxy. A second run on the same state
-// redeploys it. Minutes on a cold machine; the npm, Node and dependency
-// caches under ~/.cache/mastra-admin make later runs faster.
-func TestQuickstartDeploysTheSampleProject(t *testing.T) {
+// setEnv points the quickstart at a temporary data directory, the examples
+// folder (whose only Mastra project is sample-project) and free loopback
+// ports, and stops every deployment it made when the test ends. It returns
+// the proxy's address.
+func setEnv(t *testing.T) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -40,47 +44,192 @@ func TestQuickstartDeploysTheSampleProject(t *testing.T) {
 	t.Setenv("MASTRA_ADMIN_DATA", t.TempDir())
 	t.Setenv("PROJECTS_DIR", "..")
 	t.Setenv("PROXY_ADDR", proxyAddr)
-	only := "sample-agent"
+	t.Setenv("API_ADDR", "127.0.0.1:0")
 	t.Cleanup(func() {
-		if err := run(context.Background(), mode{stop: true, only: only, out: io.Discard}); err != nil {
+		if err := run(context.Background(), mode{stop: true, out: io.Discard}); err != nil {
 			t.Errorf("stop the deployed servers: %v", err)
 		}
 	})
+	return proxyAddr
+}
+
+// start runs the quickstart in the background until stop, or the end of
+// the test (before setEnv's clean-up).
+func start(t *testing.T, m mode) *quickstart {
+	q := &quickstart{out: &apitest.Buffer{}, done: make(chan error, 1)}
+	m.out = q.out
+	ctx, cancel := context.WithCancel(context.Background())
+	q.cancel = cancel
+	go func() { q.done <- run(ctx, m) }()
+	t.Cleanup(func() { _ = q.stop() })
+	return q
+}
+
+// stop ends the run and returns its error.
+func (q *quickstart) stop() error {
+	q.once.Do(func() {
+		q.cancel()
+		q.err = <-q.done
+	})
+	return q.err
+}
+
+var apiLine = regexp.MustCompile(`==> API on (http://\S+) as `)
+
+// apiURL waits for the quickstart to announce its API and returns its URL.
+func (q *quickstart) apiURL(t *testing.T) string {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		if m := apiLine.FindStringSubmatch(q.out.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case err := <-q.done:
+			t.Fatalf("quickstart ended before serving its API: %v\n%s", err, q.out)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("the quickstart did not announce its API in time\n%s", q.out)
+	return ""
+}
+
+// TestQuickstartDeploysTheSampleProject is the README's first command end
+// to end, for real: it discovers examples/sample-project (a Mastra 1.x
+// project), installs it with npm (provisioning Node 22 when the machine's
+// is older), builds it with the mastra CLI, starts it, and runs its
+// workflow through the reverse proxy; meanwhile it serves the HTTP API,
+// whose token it keeps in the data directory. A second run on the same
+// state redeploys it with the same token. Minutes on a cold machine; the
+// npm, Node and dependency caches under ~/.cache/mastra-admin make later
+// runs faster.
+func TestQuickstartDeploysTheSampleProject(t *testing.T) {
+	proxyAddr := setEnv(t)
+	only := "sample-agent"
 
 	// First run: deploy and serve until the workflow answers through the
 	// proxy.
-	out := &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	start := time.Now()
-	go func() { done <- run(ctx, mode{only: only, out: out}) }()
-	result := runWorkflow(t, proxyAddr, done, out)
-	cold := time.Since(start)
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("quickstart: %v\n%s", err, out)
+	begin := time.Now()
+	q := start(t, mode{only: only})
+	api := q.apiURL(t)
+	tokenPath := filepath.Join(os.Getenv("MASTRA_ADMIN_DATA"), tokenFile)
+	token := readToken(t, tokenPath)
+	var me admin.User
+	(&apitest.Client{T: t, URL: api, Token: token}).Do("GET", "/v1/me", nil).Must(t, http.StatusOK, &me)
+	if me.Email != adminEmail {
+		t.Errorf("the token's user is %q, want %q", me.Email, adminEmail)
+	}
+	result := runWorkflow(t, proxyAddr, q)
+	cold := time.Since(begin)
+	if err := q.stop(); err != nil {
+		t.Fatalf("quickstart: %v\n%s", err, q.out)
 	}
 	if result.Status != "success" || result.Result.Words != 5 || result.Result.Lines != 2 {
 		t.Fatalf("workflow result %+v", result)
 	}
-	for _, want := range []string{"[copy   ]", "[install]", "[build  ]", "[start  ]", "[health ]", "is live at http://sample-agent.localhost:"} {
-		if !strings.Contains(out.String(), want) {
+	for _, want := range []string{"[copy   ]", "[install]", "[build  ]", "[start  ]", "[health ]", "is live at http://sample-agent.localhost:",
+		"authorization: Bearer $(cat " + tokenPath + ")"} {
+		if !strings.Contains(q.out.String(), want) {
 			t.Errorf("quickstart output lacks %q", want)
 		}
 	}
+	if strings.Contains(q.out.String(), token) {
+		t.Error("the quickstart printed its API token")
+	}
 
-	// Second run on the same state: the same team and project, a new build.
-	out2 := &syncBuffer{}
-	start = time.Now()
+	// Second run on the same state: the same team, project and token, a
+	// new build.
+	out2 := &apitest.Buffer{}
+	begin = time.Now()
 	if err := run(context.Background(), mode{once: true, only: only, out: out2}); err != nil {
 		t.Fatalf("second run: %v\n%s", err, out2)
 	}
-	warm := time.Since(start)
+	warm := time.Since(begin)
 	if strings.Count(out2.String(), "==> deploying") != 1 || !strings.Contains(out2.String(), "is live") {
 		t.Fatalf("second run output:\n%s", out2)
 	}
+	if again := readToken(t, tokenPath); again != token {
+		t.Error("the second run replaced a valid API token")
+	}
 	t.Logf("first deploy to a workflow answer: %v; redeploy on the same state: %v (%.2fx)", cold.Round(time.Millisecond),
 		warm.Round(time.Millisecond), warm.Seconds()/cold.Seconds())
+}
+
+// TestEnsureToken: the token file is made 0600 on the first run, kept
+// while its token authenticates, and replaced when it is missing, garbled
+// or revoked; older quickstart tokens are revoked then.
+func TestEnsureToken(t *testing.T) {
+	env := apitest.New(t, nil)
+	ctx, err := signIn(context.Background(), env.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), tokenFile)
+	ensure := func() string {
+		t.Helper()
+		if err := ensureToken(ctx, env.Admin, path); err != nil {
+			t.Fatal(err)
+		}
+		return readToken(t, path)
+	}
+	valid := func(secret string) bool {
+		_, err := env.Admin.AuthenticateToken(ctx, secret)
+		return err == nil
+	}
+	first := ensure()
+	if !valid(first) {
+		t.Fatal("the token made does not authenticate")
+	}
+	if again := ensure(); again != first {
+		t.Fatal("a valid token was replaced")
+	}
+
+	if err := os.WriteFile(path, []byte("mat_garbled\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := ensure() // readToken checks it is 0600 again
+	if second == first || !valid(second) || valid(first) {
+		t.Fatalf("after a garbled file: new token valid %v, old token valid %v", valid(second), valid(first))
+	}
+
+	toks, err := env.Admin.ListTokens(ctx, admin.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range toks.Items {
+		if tok.RevokedAt == nil {
+			if err := env.Admin.RevokeToken(ctx, tok.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if third := ensure(); third == second || !valid(third) {
+		t.Fatal("a revoked token was kept")
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if fourth := ensure(); !valid(fourth) {
+		t.Fatal("no valid token after the file was removed")
+	}
+}
+
+// readToken returns the API token in the file at path, which must be
+// readable by its owner only.
+func readToken(t *testing.T, path string) string {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s has mode %v, want 0600", path, fi.Mode().Perm())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
 }
 
 type workflowRun struct {
@@ -94,15 +243,15 @@ type workflowRun struct {
 
 // runWorkflow polls the sample project's workflow through the proxy until it
 // answers, the quickstart fails, or ten minutes pass.
-func runWorkflow(t *testing.T, proxyAddr string, done <-chan error, out *syncBuffer) workflowRun {
+func runWorkflow(t *testing.T, proxyAddr string, q *quickstart) workflowRun {
 	t.Helper()
 	url := fmt.Sprintf("http://%s/api/workflows/textStats/start-async", proxyAddr)
 	body := `{"inputData":{"text":"hello mastra admin\nsecond line"}}`
 	deadline := time.Now().Add(10 * time.Minute)
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-done:
-			t.Fatalf("quickstart ended before serving: %v\n%s", err, out)
+		case err := <-q.done:
+			t.Fatalf("quickstart ended before serving: %v\n%s", err, q.out)
 		default:
 		}
 		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
@@ -122,6 +271,6 @@ func runWorkflow(t *testing.T, proxyAddr string, done <-chan error, out *syncBuf
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	t.Fatalf("the workflow did not answer through the proxy in time\n%s", out)
+	t.Fatalf("the workflow did not answer through the proxy in time\n%s", q.out)
 	return workflowRun{}
 }

@@ -11,9 +11,17 @@
 //	go st.Router.ListenAndServe(ctx, ":3100") // the deployed servers
 //	h, err := httpapi.New(st.Admin, nil)     // the API
 //
-// The data directory holds admin.db, storage/ (build logs), builds/ and
-// encryption.key (made on the first run, 0600). An empty data directory
-// means a new temporary one, removed by Close.
+// The data directory holds admin.db, storage/ (build logs; see
+// Options.FileStoragePath), builds/ and encryption.key (made on the first
+// run, 0600). An empty data directory means a new temporary one, removed by
+// Close. The local runner keeps its Node, npm, dependency and build-output
+// caches in its own cache folder (Options.Runner.CacheDir), shared by every
+// data directory.
+//
+// Command-line servers start from a Config instead: Run opens the Stack and
+// serves the API and the router until its context ends; Config.Open and
+// Stack.Serve do the same in two steps, for servers (the quickstart) that
+// work with the Admin while it serves.
 //
 // # Errors
 //
@@ -53,8 +61,14 @@ type Options struct {
 	AdminOptions []admin.Option
 	// NoStart leaves the Admin's workers stopped: builds stay queued.
 	NoStart bool
-	// Runner configures the local runner (cache folder, ports, build
-	// mode, …); nil means its defaults. Its Logger defaults to Logger.
+	// FileStoragePath is the directory of the file storage (build logs).
+	// Default: storage/ in the data directory.
+	FileStoragePath string
+	// Runner configures the local runner: its cache of Node versions, npm
+	// packages, dependency trees and build outputs (default
+	// $XDG_CACHE_HOME/mastra-admin, else ~/.cache/mastra-admin, shared by
+	// every data directory), ports, build mode, …; nil means its
+	// defaults. Its Logger defaults to Logger.
 	Runner *runnerlocal.Options
 }
 
@@ -114,7 +128,10 @@ func Open(ctx context.Context, dataDir string, opts *Options) (st *Stack, err er
 		return nil, fmt.Errorf("embedded: storage: %w", err)
 	}
 	closers = append(closers, st.Store.Close)
-	files, err := filelocal.New(filepath.Join(st.DataDir, "storage"), &filelocal.Options{Logger: o.Logger})
+	if o.FileStoragePath == "" {
+		o.FileStoragePath = filepath.Join(st.DataDir, "storage")
+	}
+	files, err := filelocal.New(o.FileStoragePath, &filelocal.Options{Logger: o.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("embedded: file storage: %w", err)
 	}

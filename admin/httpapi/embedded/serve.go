@@ -11,24 +11,31 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/mastra-admin/mastra-admin-go/admin"
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi"
 	runnerlocal "github.com/mastra-admin/mastra-admin-go/runner/local"
 )
 
-// Config is what the example servers read from their command line.
+// Config is what a command-line server reads from its flags or
+// environment: where to serve, and the Options of its Stack.
 type Config struct {
 	// Addr is where the API listens (default ":3001").
 	Addr string
 	// ProxyAddr is where the router serves the deployments (default
-	// ":3100"; empty: not served).
+	// ":3100"; empty: not served). Its port is the port of the
+	// deployments' public URLs.
 	ProxyAddr string
 	// DataDir and ProjectsDir are as for Open.
 	DataDir, ProjectsDir string
-	// Runner configures the local runner; nil means its defaults (see
-	// Options.Runner).
-	Runner *runnerlocal.Options
-	// AllowedOrigins are the browser origins allowed to call the API.
-	AllowedOrigins []string
+	// FileStoragePath and Runner are as in Options.
+	FileStoragePath string
+	Runner          *runnerlocal.Options
+	// API holds the options of the API Handler: allowed browser origins,
+	// authenticators and extra routes (single sign-on, see oidcauth),
+	// limits. Its Logger defaults to Logger.
+	API httpapi.Options
+	// AdminOptions are added to the Admin's (a license, an instance id, …).
+	AdminOptions []admin.Option
 	// Logger receives the log; default: discard.
 	Logger *slog.Logger
 }
@@ -47,59 +54,97 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "data directory (default: a temporary one, removed on exit)")
 	fs.StringVar(&c.ProjectsDir, "projects", c.ProjectsDir, "directory of the Mastra projects the local source offers")
 	fs.Func("origin", "a browser origin allowed to call the API (repeatable)", func(s string) error {
-		c.AllowedOrigins = append(c.AllowedOrigins, s)
+		c.API.AllowedOrigins = append(c.API.AllowedOrigins, s)
 		return nil
 	})
 }
 
-// Run opens the Stack, builds the API Handler, lets mount put it into the
-// application's router (net/http, chi, gin, echo …), and serves the result
-// on c.Addr, and the deployments on c.ProxyAddr, until ctx is done. ready,
-// when set, is called with the API's address once it listens.
-func Run(ctx context.Context, c Config, mount func(api http.Handler) http.Handler, ready func(apiAddr string)) (err error) {
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
+// Open opens the Stack c describes (see Open), its deployments' public
+// URLs on the port of c.ProxyAddr, and starts the Admin's workers.
+func (c Config) Open(ctx context.Context) (*Stack, error) {
 	port := 0
 	if c.ProxyAddr != "" {
 		_, p, err := net.SplitHostPort(c.ProxyAddr)
-		if err != nil {
-			return fmt.Errorf("proxy address: %w", err)
+		if err == nil {
+			port, err = strconv.Atoi(p)
 		}
-		if port, err = strconv.Atoi(p); err != nil {
-			return fmt.Errorf("proxy address: %w", err)
+		if err != nil {
+			return nil, fmt.Errorf("embedded: %w", &admin.ValidationError{Field: "proxy address",
+				Reason: fmt.Sprintf("%q is not host:port with a numeric port", c.ProxyAddr)})
 		}
 	}
-	st, err := Open(ctx, c.DataDir, &Options{ProjectsDir: c.ProjectsDir, ProxyPort: port, Logger: c.Logger, Runner: c.Runner})
+	return Open(ctx, c.DataDir, &Options{ProjectsDir: c.ProjectsDir, ProxyPort: port, Logger: c.Logger,
+		AdminOptions: c.AdminOptions, FileStoragePath: c.FileStoragePath, Runner: c.Runner})
+}
+
+// Run opens the Stack c describes, serves it (see Stack.Serve) until ctx is
+// done, and closes it.
+func Run(ctx context.Context, c Config, mount func(api http.Handler) http.Handler, ready func(apiAddr string)) (err error) {
+	st, err := c.Open(ctx)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, st.Close()) }()
-	api, err := httpapi.New(st.Admin, &httpapi.Options{AllowedOrigins: c.AllowedOrigins, Logger: c.Logger})
+	return st.Serve(ctx, c, mount, ready)
+}
+
+// Serve builds the API Handler of s's Admin, lets mount put it into the
+// application's router (net/http, chi, gin, echo …; nil serves the API
+// alone), and serves the result on c.Addr, and the deployments on
+// c.ProxyAddr, until ctx is done or serving fails. ready, when set, is
+// called with the API's address once it listens. Serve uses c's Addr,
+// ProxyAddr, API and Logger; it does not close s.
+func (s *Stack) Serve(ctx context.Context, c Config, mount func(api http.Handler) http.Handler, ready func(apiAddr string)) (err error) {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	opts := c.API
+	if opts.Logger == nil {
+		opts.Logger = c.Logger
+	}
+	api, err := httpapi.New(s.Admin, &opts)
 	if err != nil {
 		return err
 	}
 	defer api.Close()
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", c.Addr)
+	var h http.Handler = api
+	if mount != nil {
+		h = mount(api)
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", c.Addr)
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return fmt.Errorf("API: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	proxied := make(chan error, 1)
+	var proxied chan error // nil, never ready, without a proxy
 	if c.ProxyAddr != "" {
-		go func() { proxied <- st.Router.ListenAndServe(ctx, c.ProxyAddr) }()
+		pl, err := lc.Listen(ctx, "tcp", c.ProxyAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("proxy: %w", err)
+		}
+		proxied = make(chan error, 1)
+		go func() { proxied <- s.Router.Serve(ctx, pl) }()
+		defer func() {
+			cancel()
+			if proxied != nil {
+				<-proxied // the proxy's port is free when Serve returns
+			}
+		}()
 	}
-	srv := &http.Server{Handler: mount(api), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	c.Logger.Info("serving the API", "addr", ln.Addr().String(), "proxy", c.ProxyAddr, "data", st.DataDir)
+	c.Logger.Info("serving the API", "addr", ln.Addr().String(), "proxy", c.ProxyAddr, "data", s.DataDir)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
 	select {
 	case err = <-served:
 	case err = <-proxied:
+		proxied = nil
 		err = fmt.Errorf("proxy: %w", err)
 	case <-ctx.Done():
 	}

@@ -19,6 +19,10 @@
 //     fragment of Options.PostLoginRedirect (never sent to a server), or as
 //     JSON without it.
 //
+// examples/sso is a server with both, and pages of its own that finish
+// the browser flow (they read the token from the fragment and call the API
+// with it).
+//
 // # Configuration
 //
 //	o, err := oidcauth.New(ctx, a, "https://login.example.com", "mastra-admin", &oidcauth.Options{
