@@ -11,14 +11,9 @@
 package main
 
 import (
-	"context"
-	"flag"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -27,13 +22,7 @@ import (
 )
 
 func main() {
-	cfg := embedded.DefaultConfig()
-	cfg.RegisterFlags(flag.CommandLine)
-	flag.Parse()
-	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := embedded.Run(ctx, cfg, mount, nil); err != nil {
+	if err := embedded.RunCommand(os.Args[1:], mount); err != nil {
 		fmt.Fprintln(os.Stderr, "chi:", err)
 		os.Exit(1)
 	}

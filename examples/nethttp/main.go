@@ -11,26 +11,15 @@
 package main
 
 import (
-	"context"
-	"flag"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/embedded"
 )
 
 func main() {
-	cfg := embedded.DefaultConfig()
-	cfg.RegisterFlags(flag.CommandLine)
-	flag.Parse()
-	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := embedded.Run(ctx, cfg, mount, nil); err != nil {
+	if err := embedded.RunCommand(os.Args[1:], mount); err != nil {
 		fmt.Fprintln(os.Stderr, "nethttp:", err)
 		os.Exit(1)
 	}

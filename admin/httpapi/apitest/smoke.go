@@ -95,6 +95,25 @@ func Smoke(t *testing.T, baseURL string) {
 	root.Do("POST", "/v1/deployments/"+prod.ID+"/stop", nil).Must(t, http.StatusNoContent, nil)
 }
 
+// CheckExample is the test of an example server: it serves the API through
+// the example's mount (ServeExample), walks it (Smoke: REST calls, a
+// deploy, the build-log WebSocket upgraded through the application's
+// router), and checks that the application's own GET /healthz still
+// answers beside it.
+func CheckExample(t *testing.T, mount func(api http.Handler) http.Handler) {
+	t.Helper()
+	url := ServeExample(t, mount)
+	Smoke(t, url)
+	resp, err := http.Get(url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the application's own route: %d", resp.StatusCode)
+	}
+}
+
 // ServeExample serves the API as the example servers do (embedded.Run,
 // with mount putting it into their router) on a free loopback port, with
 // ProjectsDir offering the fake project at ProjectPath and no proxy, and

@@ -8,7 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
@@ -44,6 +48,25 @@ type Config struct {
 // projects in the current directory, a temporary data directory.
 func DefaultConfig() Config {
 	return Config{Addr: ":3001", ProxyAddr: ":3100", ProjectsDir: "."}
+}
+
+// RunCommand is the whole of a command-line server's main: it reads the
+// flags of RegisterFlags from args (os.Args[1:]) onto DefaultConfig, logs
+// to stderr, and serves the API, put into the application's router by
+// mount, and the router of the deployments (Run) until SIGINT or SIGTERM.
+func RunCommand(args []string, mount func(api http.Handler) http.Handler) error {
+	c := DefaultConfig()
+	fs := flag.NewFlagSet(filepath.Base(os.Args[0]), flag.ContinueOnError)
+	c.RegisterFlags(fs)
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, c, mount, nil)
 }
 
 // RegisterFlags binds c's fields to flags -addr, -proxy, -data, -projects
