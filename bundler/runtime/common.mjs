@@ -323,6 +323,36 @@ export function spanRecord(config, span) {
   };
 }
 
+// FileExporter writes one span line per finished span. Each generation
+// subclasses it with the method its Mastra calls for a tracing event
+// (exportTracingEvent on 1.x, exportEvent on 0.x), which passes the event
+// to record.
+export class FileExporter {
+  name = 'mastra-admin-file-exporter';
+  #writer;
+  #config;
+
+  constructor(writer, config) {
+    this.#writer = writer;
+    this.#config = config;
+  }
+
+  record(event) {
+    if (event?.type !== 'span_ended' || !event.exportedSpan) return;
+    this.#writer.write(spanRecord(this.#config, event.exportedSpan));
+  }
+
+  init() {}
+
+  async flush() {
+    this.#writer.flush();
+  }
+
+  async shutdown() {
+    this.#writer.flush();
+  }
+}
+
 // logData turns the arguments after a log message into the record's data.
 function logData(args, maxBytes) {
   if (!args || args.length === 0) return undefined;

@@ -7,32 +7,12 @@
 // so log lines carry no trace ids.
 import * as aiTracing from '@mastra/core/ai-tracing';
 import * as coreLogger from '@mastra/core/logger';
-import { defineFileLogger, forceServer, openSinks, resolveConfig, spanRecord } from './common.mjs';
+import { defineFileLogger, FileExporter, forceServer, openSinks, resolveConfig } from './common.mjs';
 
-// FileExporter writes one span line per finished span.
-class FileExporter {
-  name = 'mastra-admin-file-exporter';
-  #writer;
-  #config;
-
-  constructor(writer, config) {
-    this.#writer = writer;
-    this.#config = config;
-  }
-
-  init() {}
-
+// GenerationExporter hands Mastra 0.x's tracing events to the FileExporter.
+class GenerationExporter extends FileExporter {
   async exportEvent(event) {
-    if (event?.type !== 'span_ended' || !event.exportedSpan) return;
-    this.#writer.write(spanRecord(this.#config, event.exportedSpan));
-  }
-
-  async flush() {
-    this.#writer.flush();
-  }
-
-  async shutdown() {
-    this.#writer.flush();
+    this.record(event);
   }
 }
 
@@ -72,7 +52,7 @@ export function instrument(mastra, rawConfig) {
   const config = resolveConfig(rawConfig);
   forceServer(mastra);
   const sinks = openSinks(config);
-  const exporter = new FileExporter(sinks.spans, config);
+  const exporter = new GenerationExporter(sinks.spans, config);
   registerExporter(exporter, config, mastra.getLogger());
   mastra.setLogger({ logger: new FileLogger(mastra.getLogger(), sinks.logs, config) });
   return { exporter, sinks };

@@ -8,30 +8,12 @@
 import * as coreLogger from '@mastra/core/logger';
 import * as coreObservability from '@mastra/core/observability';
 import * as mastraObservability from '@mastra/observability';
-import { defineFileLogger, forceServer, forward, openSinks, resolveConfig, spanRecord } from './common.mjs';
+import { defineFileLogger, FileExporter, forceServer, forward, openSinks, resolveConfig } from './common.mjs';
 
-// FileExporter writes one span line per finished span.
-class FileExporter {
-  name = 'mastra-admin-file-exporter';
-  #writer;
-  #config;
-
-  constructor(writer, config) {
-    this.#writer = writer;
-    this.#config = config;
-  }
-
+// GenerationExporter hands Mastra 1.x's tracing events to the FileExporter.
+class GenerationExporter extends FileExporter {
   async exportTracingEvent(event) {
-    if (event?.type !== 'span_ended' || !event.exportedSpan) return;
-    this.#writer.write(spanRecord(this.#config, event.exportedSpan));
-  }
-
-  async flush() {
-    this.#writer.flush();
-  }
-
-  async shutdown() {
-    this.#writer.flush();
+    this.record(event);
   }
 }
 
@@ -94,7 +76,7 @@ export function instrument(mastra, rawConfig) {
   const config = resolveConfig(rawConfig);
   forceServer(mastra);
   const sinks = openSinks(config);
-  const exporter = new FileExporter(sinks.spans, config);
+  const exporter = new GenerationExporter(sinks.spans, config);
   registerExporter(mastra, exporter, config);
   mastra.setLogger({ logger: new FileLogger(mastra.getLogger(), sinks.logs, config) });
   return { exporter, sinks };
