@@ -439,6 +439,80 @@ func TestCancelAndSupersede(t *testing.T) {
 	}
 }
 
+// peer returns another Admin on e's state, as another admin server sharing
+// its Storage would be; it is not started.
+func (e *deployEnv) peer(t *testing.T, extra ...admin.Option) *admin.Admin {
+	t.Helper()
+	store, err := sqlite.Open(filepath.Join(e.dir, "admin.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := admin.New(append([]admin.Option{admin.WithStorage(store), admin.WithInstanceID("peer"),
+		admin.WithEncryptionKeys("k1", map[string][]byte{"k1": testKey})}, extra...)...)
+	if err != nil {
+		store.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+func TestCancelledBuildNeverServes(t *testing.T) {
+	// The cancel reaches the build's worker through Storage only, as from
+	// another admin server, and late: the queue poll, which also watches
+	// for cancels, is slow.
+	e := newDeployEnv(t, admin.WithIntervals(time.Hour, 200*time.Millisecond))
+	first := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if first.Status != admin.BuildSucceeded {
+		t.Fatalf("first build %s: %s", first.Status, first.Error)
+	}
+	gate, pidFile := filepath.Join(t.TempDir(), "healthy"), filepath.Join(t.TempDir(), "pid")
+	must[[]admin.EnvVarInfo](t)(e.a.SetDeploymentEnvVars(e.ctx, e.prod.ID, map[string]string{
+		runnertest.FakeHealthyWhen: gate, runnertest.FakePIDFile: pidFile}))
+	b := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	pid := waitFor(t, time.Minute, "the new server to start", func() (int, bool) {
+		raw, err := os.ReadFile(pidFile)
+		pid, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
+		return pid, err == nil && pid > 0
+	})
+	if got := must[*admin.Build](t)(e.a.GetBuild(e.ctx, b.ID)); got.Status != admin.BuildDeploying {
+		t.Fatalf("build %s while its server starts, want deploying", got.Status)
+	}
+	if err := e.peer(t).CancelBuild(e.ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	next := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	// The server becomes healthy after the cancel: it must not take over.
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b = e.waitBuild(t, b.ID)
+	if b.Status != admin.BuildCancelled {
+		t.Fatalf("the cancelled build ended %s: %s", b.Status, b.Error)
+	}
+	for _, s := range must[[]*admin.RunningServer](t)(e.store.ListServers(context.Background(), admin.ServerFilter{BuildID: b.ID}, admin.Page{})) {
+		if s.Status != admin.ServerStopped {
+			t.Errorf("a server of the cancelled build is %s", s.Status)
+		}
+	}
+	waitFor(t, 10*time.Second, "the cancelled build's server to exit", func() (bool, bool) { return true, !alive(pid) })
+	// The next build of the deployment waited until the cancelled one was
+	// settled, then served.
+	next = e.waitBuild(t, next.ID)
+	if next.Status != admin.BuildSucceeded {
+		t.Fatalf("the next build %s: %s", next.Status, next.Error)
+	}
+	if next.StartedAt.Before(*b.CompletedAt) {
+		t.Fatalf("the next build started at %v, before the cancelled build was completed at %v", next.StartedAt, b.CompletedAt)
+	}
+	if live := e.liveServers(t); len(live) != 1 || live[0].BuildID != next.ID {
+		t.Fatalf("running servers %+v, want the next build's", live)
+	}
+	if d := must[*admin.Deployment](t)(e.a.GetDeployment(e.ctx, e.prod.ID)); d.CurrentBuildID != next.ID {
+		t.Fatalf("current build %s, want %s", d.CurrentBuildID, next.ID)
+	}
+}
+
 func TestRollbackRestartsAnEarlierArtifact(t *testing.T) {
 	e := newDeployEnv(t)
 	first := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)

@@ -238,24 +238,56 @@ func (a *Admin) execute(ctx context.Context, b *Build, logf LogFunc) error {
 	if err != nil {
 		return err
 	}
-	return a.promote(ctx, p, d, b, srv, logf)
+	return a.promote(ctx, p, d, b, srv, logf, true)
 }
 
 // promote records a healthy new server, switches the route to it, and stops
-// the deployment's previous servers.
-func (a *Admin) promote(ctx context.Context, p *Project, d *Deployment, b *Build, srv *RunningServer, logf LogFunc) error {
+// the deployment's previous servers. With commit, b is a deploying build:
+// it is marked succeeded once the route points at the new server, and from
+// then on it can no longer be cancelled. A build cancelled before that
+// (perhaps through another admin) never serves: the route goes back to the
+// previous server, the new one is stopped, and promote returns errCancelled.
+func (a *Admin) promote(ctx context.Context, p *Project, d *Deployment, b *Build, srv *RunningServer, logf LogFunc, commit bool) error {
+	ctx = context.WithoutCancel(ctx) // a healthy server is switched to unless the build was cancelled
+	prev, err := a.store.ListServers(ctx, ServerFilter{DeploymentID: d.ID, Statuses: []ServerStatus{ServerRunning}}, Page{Desc: true, Limit: 1})
+	if err != nil {
+		a.stopQuietly(ctx, srv)
+		return err
+	}
 	now := a.clock()
 	srv.ID, srv.DeploymentID, srv.BuildID = NewID(prefixServer, now), d.ID, b.ID
 	srv.Status, srv.Health, srv.StartedAt, srv.UpdatedAt, srv.Version = ServerRunning, HealthHealthy, now, now, 1
-	ctx = context.WithoutCancel(ctx) // a healthy server is switched to, whatever happens now
 	if err := a.store.CreateServer(ctx, srv); err != nil {
 		a.stopQuietly(ctx, srv)
 		return err
 	}
 	target := net.JoinHostPort(srv.Host, strconv.Itoa(srv.Port))
 	if err := a.router.SetRoute(ctx, a.route(p, d, target)); err != nil {
-		a.stopQuietly(ctx, srv)
+		a.retire(ctx, srv)
 		return fmt.Errorf("switch route: %w", err)
+	}
+	if commit {
+		err := a.updateBuild(ctx, b, func(b *Build) error {
+			switch b.Status {
+			case BuildDeploying:
+				b.Status = BuildSucceeded
+				return nil
+			case BuildCancelled:
+				return errCancelled
+			}
+			return fmt.Errorf("the build was marked %s meanwhile: %s", b.Status, b.Error)
+		})
+		if err != nil {
+			back := ""
+			if len(prev) > 0 {
+				back = net.JoinHostPort(prev[0].Host, strconv.Itoa(prev[0].Port))
+			}
+			if rerr := a.router.SetRoute(ctx, a.route(p, d, back)); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("switch the route back: %w", rerr))
+			}
+			a.retire(ctx, srv)
+			return err
+		}
 	}
 	logf("admin", "", "serving at "+a.router.PublicURL(a.route(p, d, target)))
 	if err := a.stopServers(ctx, d.ID, srv.ID); err != nil {
@@ -309,13 +341,8 @@ func (a *Admin) finishBuild(ctx context.Context, b *Build, runErr error, logf Lo
 	case runErr != nil:
 		status, msg = BuildFailed, runErr.Error()
 	}
-	if runErr != nil {
-		logf("admin", "", "build "+string(status)+": "+msg)
-	} else {
-		logf("admin", "", "build succeeded")
-	}
 	err := a.updateBuild(ctx, b, func(b *Build) error {
-		if !b.Status.Terminal() { // CancelBuild may have ended it already
+		if !b.Status.Terminal() { // CancelBuild, or promote, may have ended it already
 			b.Status, b.Error = status, msg
 		}
 		return nil
@@ -323,13 +350,21 @@ func (a *Admin) finishBuild(ctx context.Context, b *Build, runErr error, logf Lo
 	if err != nil {
 		a.logger.ErrorContext(ctx, "record build outcome", "build", b.ID, "err", err)
 	}
-	if runErr != nil {
+	switch {
+	case runErr == nil:
+		logf("admin", "", "build succeeded")
+	case b.Status == BuildSucceeded: // its server serves: what failed after the switch does not undo it
+		logf("admin", "", "build succeeded, then: "+msg)
+	default:
+		logf("admin", "", "build "+string(status)+": "+msg)
+	}
+	if b.Status == BuildSucceeded {
+		a.pruneArtifacts(ctx, b.DeploymentID)
+	} else {
 		a.settleAfterFailure(ctx, b.DeploymentID)
 		if b.SourceBuildID == "" {
 			a.removeBuildDir(ctx, b.ID)
 		}
-	} else {
-		a.pruneArtifacts(ctx, b.DeploymentID)
 	}
 	if err := a.logs.Finish(ctx, b.ID); err != nil {
 		a.logger.WarnContext(ctx, "finish build log", "build", b.ID, "err", err)
@@ -450,6 +485,15 @@ func (a *Admin) stopServers(ctx context.Context, deploymentID, keep string) erro
 func (a *Admin) stopQuietly(ctx context.Context, s *RunningServer) {
 	if err := a.runner.Stop(ctx, s); err != nil {
 		a.logger.ErrorContext(ctx, "stop server", "pid", s.PID, "err", err)
+	}
+}
+
+// retire stops a recorded server that is not to serve and records it
+// stopped.
+func (a *Admin) retire(ctx context.Context, s *RunningServer) {
+	a.stopQuietly(ctx, s)
+	if err := a.setServerStatus(ctx, s, ServerStopped); err != nil {
+		a.logger.ErrorContext(ctx, "record server stopped", "server", s.ID, "err", err)
 	}
 }
 

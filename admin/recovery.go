@@ -12,9 +12,10 @@ import (
 	"time"
 )
 
-// recoverBuilds fails the builds this instance had in flight when it died.
+// recoverBuilds fails the builds this instance had in flight when it died
+// (and settles those that had ended but were not completed yet).
 func (a *Admin) recoverBuilds(ctx context.Context) error {
-	active, err := a.store.ListBuilds(ctx, BuildFilter{Statuses: []BuildStatus{BuildBuilding, BuildDeploying}}, Page{})
+	active, err := a.store.ListBuilds(ctx, BuildFilter{InFlight: true}, Page{})
 	if err != nil {
 		return err
 	}
@@ -223,7 +224,7 @@ func (a *Admin) maybeRestart(ctx context.Context, s *RunningServer) {
 	if err := a.setServerStatus(ctx, s, ServerStopped); err != nil {
 		a.logger.WarnContext(ctx, "retire crashed server", "server", s.ID, "err", err)
 	}
-	if err := a.promote(ctx, p, d, b, srv, logf); err != nil {
+	if err := a.promote(ctx, p, d, b, srv, logf, false); err != nil {
 		a.logger.ErrorContext(ctx, "switch to restarted server", "deployment", d.ID, "err", err)
 		return
 	}

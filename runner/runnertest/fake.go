@@ -32,6 +32,9 @@ const (
 	FakeCrash = "FAKE_SERVER_CRASH"
 	// FakeNeverHealthy=1 makes GET /health answer 503.
 	FakeNeverHealthy = "FAKE_SERVER_NEVER_HEALTHY"
+	// FakeHealthyWhen=path makes GET /health answer 503 until a file exists
+	// at path: a test decides when the server becomes healthy.
+	FakeHealthyWhen = "FAKE_SERVER_HEALTHY_WHEN"
 	// FakeChild=1 makes the server start a child process in its process
 	// group; FakeChild=detached in a session of its own.
 	FakeChild = "FAKE_SERVER_CHILD"
