@@ -537,8 +537,53 @@ func TestRollbackRestartsAnEarlierArtifact(t *testing.T) {
 	}
 }
 
-func TestCrashedServerIsRestarted(t *testing.T) {
+func TestHungServerIsRestarted(t *testing.T) {
 	e := newDeployEnv(t)
+	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if b.Status != admin.BuildSucceeded {
+		t.Fatalf("build %s: %s", b.Status, b.Error)
+	}
+	old := e.liveServers(t)[0]
+	// A stopped process does not exit: only its health checks fail.
+	if err := syscall.Kill(old.PID, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	fresh := waitFor(t, time.Minute, "a restarted server", func() (*admin.RunningServer, bool) {
+		live := e.liveServers(t)
+		return firstOr(live), len(live) == 1 && live[0].ID != old.ID
+	})
+	if fresh.BuildID != b.ID || !alive(fresh.PID) {
+		t.Fatalf("restarted server %+v", fresh)
+	}
+	if code, _ := e.get("app.localhost", "/health"); code != http.StatusOK {
+		t.Fatalf("after restart: %d", code)
+	}
+	if alive(old.PID) {
+		t.Fatalf("the hung server (pid %d) still runs", old.PID)
+	}
+	if events := e.serverEvents(t); strings.Join(events, ",") != "server.crash: 3 failed health checks in a row,server.restart: replaces crashed server "+old.ID {
+		t.Fatalf("server audit events %q", events)
+	}
+}
+
+// serverEvents returns the server.* audit events, oldest first, as
+// "action: detail".
+func (e *deployEnv) serverEvents(t *testing.T) []string {
+	t.Helper()
+	events := must[admin.List[*admin.AuditEvent]](t)(e.a.ListAudit(e.ctx, admin.AuditFilter{}, admin.Page{}))
+	var out []string
+	for _, ev := range events.Items {
+		if strings.HasPrefix(ev.Action, "server.") {
+			out = append(out, ev.Action+": "+ev.Metadata["detail"])
+		}
+	}
+	return out
+}
+
+func TestCrashIsHandledAtOnce(t *testing.T) {
+	// Health checks run once, at Start: only the runner's exit
+	// notification can tell the admin of the crash.
+	e := newDeployEnv(t, admin.WithIntervals(50*time.Millisecond, time.Hour))
 	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
 	if b.Status != admin.BuildSucceeded {
 		t.Fatalf("build %s: %s", b.Status, b.Error)
@@ -554,18 +599,13 @@ func TestCrashedServerIsRestarted(t *testing.T) {
 	if fresh.BuildID != b.ID || !alive(fresh.PID) {
 		t.Fatalf("restarted server %+v", fresh)
 	}
-	if code, _ := e.get("app.localhost", "/health"); code != http.StatusOK {
-		t.Fatalf("after restart: %d", code)
+	if got := must[*admin.RunningServer](t)(e.store.GetServer(context.Background(), old.ID)); got.Status != admin.ServerStopped {
+		t.Errorf("the crashed server's record is %s, want stopped once replaced", got.Status)
 	}
-	events := must[admin.List[*admin.AuditEvent]](t)(e.a.ListAudit(e.ctx, admin.AuditFilter{}, admin.Page{}))
-	var actions []string
-	for _, ev := range events.Items {
-		if strings.HasPrefix(ev.Action, "server.") {
-			actions = append(actions, ev.Action)
-		}
-	}
-	if strings.Join(actions, ",") != "server.crash,server.restart" {
-		t.Fatalf("server audit events %v", actions)
+	events := e.serverEvents(t)
+	if len(events) != 2 || events[0] != "server.crash: the server was killed by a signal (killed)" ||
+		!strings.HasPrefix(events[1], "server.restart: ") {
+		t.Fatalf("server audit events %q", events)
 	}
 }
 

@@ -27,6 +27,12 @@ import (
 // Servers recorded as running are re-attached when their process is still
 // the same one; the routes of live servers are restored; dead ones are
 // restarted from their build's artifact by the restart policy.
+//
+// Crashes: a Runner that is an ExitNotifier reports a server's exit at
+// once; the health worker also checks every running server each health
+// interval and counts one that fails unhealthyAfter checks in a row (a
+// server that hangs) as crashed. Either way the server is marked crashed,
+// audited (server.crash), and restarted by the restart policy.
 
 // orchestrator is the Admin's background machinery.
 type orchestrator struct {
@@ -38,6 +44,7 @@ type orchestrator struct {
 	failures map[string]int                     // server id → consecutive failed health checks
 	restarts map[string]time.Time               // deployment id → earliest next restart
 	backoff  map[string]time.Duration           // deployment id → current restart backoff
+	exits    chan ServerExit                    // crashes an ExitNotifier reported
 }
 
 var errCancelled = errors.New("build cancelled")
@@ -60,7 +67,13 @@ func (a *Admin) Start(ctx context.Context) error {
 		return fmt.Errorf("admin: build dir: %w", err)
 	}
 	a.orch = orchestrator{wake: make(chan struct{}, a.workers), inflight: map[string]context.CancelCauseFunc{},
-		failures: map[string]int{}, restarts: map[string]time.Time{}, backoff: map[string]time.Duration{}}
+		failures: map[string]int{}, restarts: map[string]time.Time{}, backoff: map[string]time.Duration{},
+		exits: make(chan ServerExit, 64)}
+	if n, ok := a.runner.(ExitNotifier); ok {
+		// Before recovery, which reattaches servers: their exits wait in
+		// the channel for the health worker.
+		n.NotifyExits(a.notifyExit)
+	}
 	sys := WithPrincipal(ctx, SystemPrincipal())
 	if err := a.recoverBuilds(sys); err != nil {
 		return fmt.Errorf("admin: recover builds: %w", err)

@@ -93,7 +93,8 @@ func (a *Admin) audit(ctx context.Context, action string, s *RunningServer, deta
 	o.end(ctx, nil)
 }
 
-// healthWorker checks running servers and restarts crashed ones.
+// healthWorker checks running servers, restarts crashed ones, and handles
+// the crashes the Runner reports.
 func (a *Admin) healthWorker(ctx context.Context) {
 	t := time.NewTicker(a.healthInterval)
 	defer t.Stop()
@@ -102,9 +103,60 @@ func (a *Admin) healthWorker(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case ex := <-a.orch.exits:
+			a.serverExited(ctx, ex)
 		case <-t.C:
 		}
 	}
+}
+
+// notifyExit is the Admin's ExitNotifier callback: it hands the crash to
+// the health worker without blocking the Runner. Should the worker be that
+// far behind, the health checks find the server dead instead.
+func (a *Admin) notifyExit(ex ServerExit) {
+	select {
+	case a.orch.exits <- ex:
+	default:
+		a.logger.Warn("too many server exits queued; the health checks will find this one", "pid", ex.Server.PID)
+	}
+}
+
+// serverExited marks the server a Runner reported dead crashed and applies
+// the restart policy.
+func (a *Admin) serverExited(ctx context.Context, ex ServerExit) {
+	live, err := a.store.ListServers(ctx, ServerFilter{DeploymentID: ex.Server.DeploymentID,
+		Statuses: []ServerStatus{ServerStarting, ServerRunning}}, Page{})
+	if err != nil {
+		a.logger.ErrorContext(ctx, "list servers", "err", err)
+		return
+	}
+	how := fmt.Sprintf("exited with status %d", ex.ExitCode)
+	switch {
+	case ex.Signal != "":
+		how = "was killed by a signal (" + ex.Signal + ")"
+	case ex.ExitCode < 0:
+		how = "exited"
+	}
+	for _, s := range live {
+		if s.PID == ex.Server.PID && s.Handle == ex.Server.Handle {
+			a.crashed(ctx, s, "the server "+how)
+			return
+		}
+	}
+}
+
+// crashed records that a server died (detail says how) and applies the
+// restart policy.
+func (a *Admin) crashed(ctx context.Context, s *RunningServer, detail string) {
+	a.orch.mu.Lock()
+	delete(a.orch.failures, s.ID)
+	a.orch.mu.Unlock()
+	if err := a.setServerStatus(ctx, s, ServerCrashed); err != nil {
+		a.logger.ErrorContext(ctx, "mark server crashed", "server", s.ID, "err", err)
+		return
+	}
+	a.audit(ctx, "server.crash", s, detail)
+	a.maybeRestart(ctx, s)
 }
 
 // unhealthyAfter is how many failed checks in a row make a server crashed.
@@ -143,19 +195,11 @@ func (a *Admin) checkServers(ctx context.Context) {
 		if failed < unhealthyAfter {
 			continue
 		}
-		a.orch.mu.Lock()
-		delete(a.orch.failures, s.ID)
-		a.orch.mu.Unlock()
 		// Make sure nothing of it lingers, then mark it crashed.
 		if err := a.runner.Stop(ctx, s); err != nil {
 			a.logger.ErrorContext(ctx, "stop unhealthy server", "server", s.ID, "err", err)
 		}
-		if err := a.setServerStatus(ctx, s, ServerCrashed); err != nil {
-			a.logger.ErrorContext(ctx, "mark server crashed", "server", s.ID, "err", err)
-			continue
-		}
-		a.audit(ctx, "server.crash", s, fmt.Sprintf("%d failed health checks in a row", unhealthyAfter))
-		a.maybeRestart(ctx, s)
+		a.crashed(ctx, s, fmt.Sprintf("%d failed health checks in a row", unhealthyAfter))
 	}
 }
 
