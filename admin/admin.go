@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"cmp"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -50,7 +51,7 @@ type config struct {
 	pollInterval   time.Duration
 	healthInterval time.Duration
 	logRetention   time.Duration
-	restartBackoff time.Duration
+	restart        RestartPolicy
 	keepArtifacts  int
 }
 
@@ -226,6 +227,22 @@ func WithArtifactRetention(n int) Option {
 	}
 }
 
+// WithRestartPolicy sets how servers that crash are restarted (default
+// DefaultRestartPolicy). Zero fields take their default.
+func WithRestartPolicy(p RestartPolicy) Option {
+	return func(c *config) error {
+		d := DefaultRestartPolicy
+		p.FirstDelay = cmp.Or(p.FirstDelay, d.FirstDelay)
+		p.MaxDelay = cmp.Or(p.MaxDelay, max(d.MaxDelay, p.FirstDelay))
+		p.StableAfter = cmp.Or(p.StableAfter, d.StableAfter)
+		if p.FirstDelay < 0 || p.MaxDelay < p.FirstDelay || p.StableAfter < 0 {
+			return invalid("restart policy", "want 0 < FirstDelay <= MaxDelay and StableAfter > 0, got %+v", p)
+		}
+		c.restart = p
+		return nil
+	}
+}
+
 // New returns an Admin. Storage is required; the other providers are needed
 // only by the features that use them (a call that needs a missing one
 // returns ErrNotSupported). A configured license that does not verify makes
@@ -234,7 +251,7 @@ func New(opts ...Option) (*Admin, error) {
 	c := config{now: time.Now, logger: slog.New(slog.DiscardHandler),
 		buildRoot: filepath.Join(os.TempDir(), "mastra", "builds"), workers: 2, buildTimeout: 30 * time.Minute,
 		pollInterval: 2 * time.Second, healthInterval: 10 * time.Second, logRetention: 10 * time.Minute,
-		restartBackoff: time.Second, keepArtifacts: 3}
+		restart: DefaultRestartPolicy, keepArtifacts: 3}
 	if host, err := os.Hostname(); err == nil {
 		c.instanceID = host
 	} else {

@@ -3,6 +3,7 @@ package admin_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -561,7 +562,7 @@ func TestHungServerIsRestarted(t *testing.T) {
 	if alive(old.PID) {
 		t.Fatalf("the hung server (pid %d) still runs", old.PID)
 	}
-	if events := e.serverEvents(t); strings.Join(events, ",") != "server.crash: 3 failed health checks in a row,server.restart: replaces crashed server "+old.ID {
+	if events := e.serverEvents(t); strings.Join(events, ",") != "server.crash: 3 failed health checks in a row; restart attempt 1 in 0s,server.restart: attempt 1, after 0s: replaces crashed server "+old.ID {
 		t.Fatalf("server audit events %q", events)
 	}
 }
@@ -570,12 +571,9 @@ func TestHungServerIsRestarted(t *testing.T) {
 // "action: detail".
 func (e *deployEnv) serverEvents(t *testing.T) []string {
 	t.Helper()
-	events := must[admin.List[*admin.AuditEvent]](t)(e.a.ListAudit(e.ctx, admin.AuditFilter{}, admin.Page{}))
 	var out []string
-	for _, ev := range events.Items {
-		if strings.HasPrefix(ev.Action, "server.") {
-			out = append(out, ev.Action+": "+ev.Metadata["detail"])
-		}
+	for _, ev := range e.serverAudit(t) {
+		out = append(out, ev.Action+": "+ev.Metadata["detail"])
 	}
 	return out
 }
@@ -603,10 +601,102 @@ func TestCrashIsHandledAtOnce(t *testing.T) {
 		t.Errorf("the crashed server's record is %s, want stopped once replaced", got.Status)
 	}
 	events := e.serverEvents(t)
-	if len(events) != 2 || events[0] != "server.crash: the server was killed by a signal (killed)" ||
+	if len(events) != 2 || events[0] != "server.crash: the server was killed by a signal (killed); restart attempt 1 in 0s" ||
 		!strings.HasPrefix(events[1], "server.restart: ") {
 		t.Fatalf("server audit events %q", events)
 	}
+}
+
+// serverAudit returns the server.* audit events, oldest first.
+func (e *deployEnv) serverAudit(t *testing.T) []*admin.AuditEvent {
+	t.Helper()
+	events := must[admin.List[*admin.AuditEvent]](t)(e.a.ListAudit(e.ctx, admin.AuditFilter{}, admin.Page{}))
+	var out []*admin.AuditEvent
+	for _, ev := range events.Items {
+		if strings.HasPrefix(ev.Action, "server.") {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// nthEvent waits for the n-th (1-based) server audit event with action
+// and returns it.
+func (e *deployEnv) nthEvent(t *testing.T, action string, n int) *admin.AuditEvent {
+	t.Helper()
+	return waitFor(t, time.Minute, fmt.Sprintf("%s event %d", action, n), func() (*admin.AuditEvent, bool) {
+		seen := 0
+		for _, ev := range e.serverAudit(t) {
+			if ev.Action == action {
+				if seen++; seen == n {
+					return ev, true
+				}
+			}
+		}
+		return nil, false
+	})
+}
+
+func TestCrashLoopBacksOff(t *testing.T) {
+	var clk offsetClock
+	policy := admin.RestartPolicy{FirstDelay: time.Minute, MaxDelay: 4 * time.Minute, StableAfter: time.Hour}
+	e := newDeployEnv(t, admin.WithClock(clk.now), admin.WithRestartPolicy(policy))
+	// Every server of the deployment crashes a second after it is up.
+	must[[]admin.EnvVarInfo](t)(e.a.SetDeploymentEnvVars(e.ctx, e.prod.ID, map[string]string{runnertest.FakeExitAfter: "1000"}))
+	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if b.Status != admin.BuildSucceeded {
+		t.Fatalf("build %s: %s", b.Status, b.Error)
+	}
+	wantDelays := []time.Duration{0, time.Minute, 2 * time.Minute, 4 * time.Minute, 4 * time.Minute}
+	var restarts []time.Time
+	for i, want := range wantDelays {
+		crash := e.nthEvent(t, "server.crash", i+1)
+		if got := crash.Metadata["attempt"]; got != strconv.Itoa(i+1) {
+			t.Fatalf("crash %d schedules restart attempt %s, want %d (%s)", i+1, got, i+1, crash.Metadata["detail"])
+		}
+		delay, err := time.ParseDuration(crash.Metadata["delay"])
+		if err != nil || delay != want {
+			t.Fatalf("crash %d: restart in %q, want %v (%s)", i+1, crash.Metadata["delay"], want, crash.Metadata["detail"])
+		}
+		if i == len(wantDelays)-1 {
+			// The next server stays up.
+			if err := e.a.DeleteDeploymentEnvVar(e.ctx, e.prod.ID, runnertest.FakeExitAfter); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clk.advance(delay) // the restart is due now
+		restart := e.nthEvent(t, "server.restart", i+1)
+		if restart.Time.Before(crash.Time.Add(delay)) {
+			t.Fatalf("restart %d at %v, before its due time %v", i+1, restart.Time, crash.Time.Add(delay))
+		}
+		restarts = append(restarts, restart.Time)
+	}
+	// The gaps between restarts grow while the delay doubles, then stay at
+	// the cap.
+	for i := 2; i < len(restarts); i++ {
+		prev, gap := restarts[i-1].Sub(restarts[i-2]), restarts[i].Sub(restarts[i-1])
+		if wantDelays[i] > wantDelays[i-1] && gap <= prev {
+			t.Errorf("gap before restart %d is %v, not longer than the one before (%v)", i+1, gap, prev)
+		}
+		if gap < wantDelays[i] {
+			t.Errorf("gap before restart %d is %v, shorter than its delay %v", i+1, gap, wantDelays[i])
+		}
+	}
+	// Once a server ran for StableAfter, its crash starts a new loop: an
+	// immediate first restart.
+	srv := waitFor(t, time.Minute, "the restarted server", func() (*admin.RunningServer, bool) {
+		live := e.liveServers(t)
+		return firstOr(live), len(live) == 1
+	})
+	clk.advance(policy.StableAfter)
+	if err := syscall.Kill(srv.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	crash := e.nthEvent(t, "server.crash", len(wantDelays)+1)
+	if crash.Metadata["attempt"] != "1" || crash.Metadata["delay"] != "0s" {
+		t.Fatalf("a crash after a stable run: %s", crash.Metadata["detail"])
+	}
+	e.nthEvent(t, "server.restart", len(wantDelays)+1)
 }
 
 func firstOr[T any](s []*T) *T {

@@ -32,7 +32,7 @@ import (
 // once; the health worker also checks every running server each health
 // interval and counts one that fails unhealthyAfter checks in a row (a
 // server that hangs) as crashed. Either way the server is marked crashed,
-// audited (server.crash), and restarted by the restart policy.
+// audited (server.crash), and restarted by the RestartPolicy.
 
 // orchestrator is the Admin's background machinery.
 type orchestrator struct {
@@ -42,8 +42,7 @@ type orchestrator struct {
 	mu       sync.Mutex
 	inflight map[string]context.CancelCauseFunc // build id → cancel
 	failures map[string]int                     // server id → consecutive failed health checks
-	restarts map[string]time.Time               // deployment id → earliest next restart
-	backoff  map[string]time.Duration           // deployment id → current restart backoff
+	loops    map[string]*crashLoop              // deployment id → its crash loop
 	exits    chan ServerExit                    // crashes an ExitNotifier reported
 }
 
@@ -67,8 +66,7 @@ func (a *Admin) Start(ctx context.Context) error {
 		return fmt.Errorf("admin: build dir: %w", err)
 	}
 	a.orch = orchestrator{wake: make(chan struct{}, a.workers), inflight: map[string]context.CancelCauseFunc{},
-		failures: map[string]int{}, restarts: map[string]time.Time{}, backoff: map[string]time.Duration{},
-		exits: make(chan ServerExit, 64)}
+		failures: map[string]int{}, loops: map[string]*crashLoop{}, exits: make(chan ServerExit, 64)}
 	if n, ok := a.runner.(ExitNotifier); ok {
 		// Before recovery, which reattaches servers: their exits wait in
 		// the channel for the health worker.
