@@ -734,6 +734,42 @@ func TestRestartReattachesServers(t *testing.T) {
 	}
 }
 
+func TestServerFoundDeadIsRestarted(t *testing.T) {
+	e := newDeployEnv(t)
+	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if b.Status != admin.BuildSucceeded {
+		t.Fatalf("build %s: %s", b.Status, b.Error)
+	}
+	srv := e.liveServers(t)[0]
+	if err := e.a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The server dies while no admin runs.
+	if err := syscall.Kill(srv.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the server to die", func() (bool, bool) { return true, !alive(srv.PID) })
+	restarted(t, e)
+	fresh := waitFor(t, time.Minute, "a restarted server", func() (*admin.RunningServer, bool) {
+		live := e.liveServers(t)
+		return firstOr(live), len(live) == 1 && live[0].ID != srv.ID
+	})
+	if fresh.BuildID != b.ID || !alive(fresh.PID) {
+		t.Fatalf("restarted server %+v", fresh)
+	}
+	if code, body := e.get("app.localhost", "/health"); code != http.StatusOK {
+		t.Fatalf("after the restart: %d %s", code, body)
+	}
+	want := []string{"server.crash: found dead when the admin started; restart attempt 1 in 0s",
+		"server.restart: attempt 1, after 0s: replaces crashed server " + srv.ID}
+	if events := e.serverEvents(t); strings.Join(events, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("server audit events %q, want %q", events, want)
+	}
+	if got := must[*admin.RunningServer](t)(e.store.GetServer(context.Background(), srv.ID)); got.Status != admin.ServerStopped {
+		t.Fatalf("the dead server's record is %s, want stopped once replaced", got.Status)
+	}
+}
+
 func TestPortRangeExhausted(t *testing.T) {
 	e := newDeployEnv(t)
 	if err := e.a.Close(); err != nil { // a second admin, whose runner has no free port, takes over
