@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 //
 //	queue: enqueue a build without starting workers ("QUEUED id")
 //	build: start, deploy, wait for the build's process ("BUILDING id")
-//	serve: start, deploy, wait for the server ("SERVING id")
+//	serve: start, deploy, wait for the server ("SERVING id pid")
 func childAdmin(mode string) error {
 	dir, projects := os.Getenv("MASTRA_ADMIN_TEST_DIR"), os.Getenv("MASTRA_ADMIN_TEST_PROJECTS")
 	ctx := admin.WithPrincipal(context.Background(), admin.Principal{UserID: os.Getenv("MASTRA_ADMIN_TEST_USER")})
@@ -80,7 +80,11 @@ func childAdmin(mode string) error {
 				return err
 			}
 			if cur.Status == admin.BuildSucceeded && cur.CompletedAt != nil {
-				fmt.Println("SERVING", b.ID)
+				live, err := s.store.ListServers(ctx, admin.ServerFilter{BuildID: b.ID, Statuses: []admin.ServerStatus{admin.ServerRunning}}, admin.Page{})
+				if err != nil || len(live) != 1 {
+					return fmt.Errorf("servers of build %s: %v %v", b.ID, live, err)
+				}
+				fmt.Println("SERVING", b.ID, live[0].PID)
 			} else if cur.Status.Terminal() && cur.CompletedAt != nil {
 				return fmt.Errorf("build %s: %s", cur.Status, cur.Error)
 			}
@@ -193,10 +197,26 @@ func TestKilledWhileBuilding(t *testing.T) {
 func TestKilledWhileServing(t *testing.T) {
 	e := newDeployEnv(t)
 	f := killedAdmin(t, e, rootOf(t, e), "serve", "SERVING")
+	pid, err := strconv.Atoi(f[2])
+	if err != nil {
+		t.Fatalf("report %v", f)
+	}
 	took := restarted(t, e)
+	// The same process is adopted, not a second one started.
 	live := e.liveServers(t)
-	if len(live) != 1 || live[0].BuildID != f[1] || !alive(live[0].PID) {
-		t.Fatalf("servers after the admin was killed: %+v", live)
+	if len(live) != 1 || live[0].BuildID != f[1] || live[0].PID != pid || !alive(pid) {
+		t.Fatalf("servers after the admin was killed: %+v, want the one with pid %d", live, pid)
+	}
+	if all := must[[]*admin.RunningServer](t)(e.store.ListServers(context.Background(), admin.ServerFilter{}, admin.Page{})); len(all) != 1 {
+		t.Fatalf("%d server records after recovery, want the one", len(all))
+	}
+	// The runner appends a header to server.log for every start.
+	serverLog, err := os.ReadFile(filepath.Join(e.dir, "builds", f[1], "server.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if starts := strings.Count(string(serverLog), "=== "); starts != 1 {
+		t.Fatalf("the build's server was started %d times:\n%s", starts, serverLog)
 	}
 	if code, body := e.get("app.localhost", "/health"); code != 200 {
 		t.Fatalf("not serving after recovery: %d %s", code, body)
