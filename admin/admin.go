@@ -162,8 +162,11 @@ func WithBuildDir(dir string) Option {
 	}
 }
 
-// WithBuildWorkers sets how many builds run at once in this process
-// (default 2).
+// WithBuildWorkers sets how many builds run at once in this admin process
+// (default 2). The limit is per process, not global: several admin servers
+// sharing one Storage each run up to their own limit at once, and the
+// shared queue keeps at most one build per deployment in flight across
+// all of them.
 func WithBuildWorkers(n int) Option {
 	return func(c *config) error {
 		if n < 1 || n > 64 {

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -437,6 +438,57 @@ func TestCancelAndSupersede(t *testing.T) {
 	d := must[*admin.Deployment](t)(e.a.GetDeployment(e.ctx, e.prod.ID))
 	if d.Status != admin.DeploymentFailed {
 		t.Fatalf("a deployment that never served is %s after cancels, want failed", d.Status)
+	}
+}
+
+func TestBuildWorkersLimitBuildsAtOnce(t *testing.T) {
+	e := newDeployEnv(t, admin.WithBuildWorkers(2))
+	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{runnertest.FakeBuildHang: "1"}))
+	deps := []*admin.Deployment{e.prod,
+		must[*admin.Deployment](t)(e.a.CreateDeployment(e.ctx, e.project.ID, admin.NewDeployment{Type: admin.DeploymentStaging, Branch: "main"})),
+		must[*admin.Deployment](t)(e.a.CreateDeployment(e.ctx, e.project.ID, admin.NewDeployment{Type: admin.DeploymentPreview, Branch: "pr-1"}))}
+	var ids []string
+	for _, d := range deps {
+		ids = append(ids, must[*admin.Build](t)(e.a.Deploy(e.ctx, d.ID)).ID)
+	}
+	// hanging lists the builds whose (hanging) build step runs, and the
+	// status of each build.
+	hanging := func() ([]string, map[admin.BuildStatus]int) {
+		var hung []string
+		count := map[admin.BuildStatus]int{}
+		for _, id := range ids {
+			b := must[*admin.Build](t)(e.a.GetBuild(e.ctx, id))
+			count[b.Status]++
+			if b.Status == admin.BuildBuilding && strings.Contains(e.heldText(t, id), "pid=") {
+				hung = append(hung, id)
+			}
+		}
+		return hung, count
+	}
+	running := waitFor(t, 2*time.Minute, "two builds to hang in their build step", func() ([]string, bool) {
+		h, _ := hanging()
+		return h, len(h) == 2
+	})
+	// Both workers are taken: the third build waits, long after it could
+	// have been claimed.
+	if _, count := hanging(); count[admin.BuildBuilding] != 2 || count[admin.BuildQueued] != 1 {
+		t.Fatalf("builds by status %v, want 2 building and 1 queued", count)
+	}
+	// A free worker takes it.
+	if err := e.a.CancelBuild(e.ctx, running[0]); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 2*time.Minute, "the queued build to hang in its build step", func() ([]string, bool) {
+		h, count := hanging()
+		return h, len(h) == 2 && count[admin.BuildCancelled] == 1 && !slices.Contains(h, running[0])
+	})
+	for _, id := range ids {
+		if b := must[*admin.Build](t)(e.a.GetBuild(e.ctx, id)); b.Status == admin.BuildBuilding {
+			if err := e.a.CancelBuild(e.ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			e.waitBuild(t, id)
+		}
 	}
 }
 
