@@ -20,7 +20,9 @@ import (
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	filelocal "github.com/mastra-admin/mastra-admin-go/filestore/local"
+	"github.com/mastra-admin/mastra-admin-go/internal/testenv"
 	"github.com/mastra-admin/mastra-admin-go/logcache/memory"
+	logredis "github.com/mastra-admin/mastra-admin-go/logcache/redis"
 	routerlocal "github.com/mastra-admin/mastra-admin-go/router/local"
 	runnerlocal "github.com/mastra-admin/mastra-admin-go/runner/local"
 	"github.com/mastra-admin/mastra-admin-go/runner/runnertest"
@@ -820,6 +822,48 @@ func TestServerFoundDeadIsRestarted(t *testing.T) {
 	if got := must[*admin.RunningServer](t)(e.store.GetServer(context.Background(), srv.ID)); got.Status != admin.ServerStopped {
 		t.Fatalf("the dead server's record is %s, want stopped once replaced", got.Status)
 	}
+}
+
+func TestEndedBuildLogsLeaveTheCache(t *testing.T) {
+	client, prefix := testenv.Redis(t)
+	cache := func() *logredis.Cache {
+		c, err := logredis.New(client, &logredis.Options{Prefix: prefix})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	held := func(c *logredis.Cache, id string) bool {
+		return len(must[[]admin.LogLine](t)(c.Lines(context.Background(), id, 0, 1))) > 0
+	}
+	var clk offsetClock
+	first := cache()
+	e := newDeployEnv(t, admin.WithClock(clk.now), admin.WithBuildLogCache(first))
+	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	live := e.logText(t, b.ID)
+	if !held(first, b.ID) {
+		t.Fatal("the log cache does not hold the log of a build that just ended")
+	}
+	// Once the build ended longer ago than the retention (10 minutes),
+	// the cache lets go of its log; FollowBuildLogs reads build.log.
+	clk.advance(11 * time.Minute)
+	waitFor(t, 10*time.Second, "the log to leave the cache", func() (bool, bool) { return true, !held(first, b.ID) })
+	if stored := e.logText(t, b.ID); stored != live {
+		t.Fatalf("the stored log differs from the live one:\n%s\n---\n%s", stored, live)
+	}
+	// A build that ends just before its admin closes: the next admin
+	// process, on the same cache, clears its log in time.
+	b = e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if err := e.a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	second := cache()
+	if !held(second, b.ID) {
+		t.Fatal("the log cache does not hold the log of a build that just ended")
+	}
+	restarted(t, e, admin.WithClock(clk.now), admin.WithBuildLogCache(second))
+	clk.advance(11 * time.Minute)
+	waitFor(t, 10*time.Second, "the log to leave the cache after a restart", func() (bool, bool) { return true, !held(second, b.ID) })
 }
 
 func TestPortRangeExhausted(t *testing.T) {

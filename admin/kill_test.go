@@ -142,10 +142,10 @@ func killedAdmin(t *testing.T, e *deployEnv, userID, mode, want string) []string
 
 // restarted starts a new admin on e's state, as after a crash, and returns
 // how long recovery took.
-func restarted(t *testing.T, e *deployEnv) time.Duration {
+func restarted(t *testing.T, e *deployEnv, extra ...admin.Option) time.Duration {
 	t.Helper()
 	start := time.Now()
-	s, a := newAdmin(t, e.dir, e.projects, 20*time.Second)
+	s, a := newAdmin(t, e.dir, e.projects, 20*time.Second, extra...)
 	t.Cleanup(func() { a.Close() })
 	if err := a.Start(context.Background()); err != nil {
 		t.Fatal(err)

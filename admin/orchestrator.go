@@ -29,10 +29,10 @@ import (
 // restarted from their build's artifact by the restart policy.
 //
 // Crashes: a Runner that is an ExitNotifier reports a server's exit at
-// once; the health worker also checks every running server each health
-// interval and counts one that fails unhealthyAfter checks in a row (a
-// server that hangs) as crashed. Either way the server is marked crashed,
-// audited (server.crash), and restarted by the RestartPolicy.
+// once; the maintenance worker also checks every running server each
+// health interval and counts one that fails unhealthyAfter checks in a row
+// (a server that hangs) as crashed. Either way the server is marked
+// crashed, audited (server.crash), and restarted by the RestartPolicy.
 
 // orchestrator is the Admin's background machinery.
 type orchestrator struct {
@@ -44,11 +44,15 @@ type orchestrator struct {
 	failures map[string]int                     // server id → consecutive failed health checks
 	loops    map[string]*crashLoop              // deployment id → its crash loop
 	exits    chan ServerExit                    // crashes an ExitNotifier reported
+
+	// Used by the maintenance worker only.
+	logsClearedTo time.Time // logs of builds completed until then are cleared
 }
 
 var errCancelled = errors.New("build cancelled")
 
-// Start recovers state and starts the build workers and the health worker.
+// Start recovers state and starts the build workers and the maintenance
+// worker.
 // It returns once recovery is done; the workers run until Close.
 func (a *Admin) Start(ctx context.Context) error {
 	a.mu.Lock()
@@ -69,7 +73,7 @@ func (a *Admin) Start(ctx context.Context) error {
 		failures: map[string]int{}, loops: map[string]*crashLoop{}, exits: make(chan ServerExit, 64)}
 	if n, ok := a.runner.(ExitNotifier); ok {
 		// Before recovery, which reattaches servers: their exits wait in
-		// the channel for the health worker.
+		// the channel for the maintenance worker.
 		n.NotifyExits(a.notifyExit)
 	}
 	sys := WithPrincipal(ctx, SystemPrincipal())
@@ -84,7 +88,7 @@ func (a *Admin) Start(ctx context.Context) error {
 	for i := range a.workers {
 		a.orch.wg.Go(func() { a.buildWorker(wctx, a.instanceID+"/"+strconv.Itoa(i)) })
 	}
-	a.orch.wg.Go(func() { a.healthWorker(wctx) })
+	a.orch.wg.Go(func() { a.maintenanceWorker(wctx) })
 	a.started = true
 	return nil
 }
@@ -392,11 +396,6 @@ func (a *Admin) finishBuild(ctx context.Context, b *Build, runErr error, logf Lo
 	if err != nil {
 		a.logger.ErrorContext(ctx, "record build end", "build", b.ID, "err", err)
 	}
-	time.AfterFunc(a.logRetention, func() {
-		if err := a.logs.Clear(context.Background(), b.ID); err != nil {
-			a.logger.Warn("clear build log", "build", b.ID, "err", err)
-		}
-	})
 }
 
 // settleAfterFailure leaves a deployment running when its server still

@@ -35,8 +35,8 @@ func (a *Admin) recoverBuilds(ctx context.Context) error {
 }
 
 // recoverServers re-attaches live servers and restores their routes; a
-// server found dead is marked crashed, and the health worker restarts it
-// by the restart policy.
+// server found dead is marked crashed, and the maintenance worker restarts
+// it by the restart policy.
 func (a *Admin) recoverServers(ctx context.Context) error {
 	servers, err := a.store.ListServers(ctx, ServerFilter{Statuses: []ServerStatus{ServerStarting, ServerRunning, ServerStopping}}, Page{})
 	if err != nil {
@@ -95,13 +95,14 @@ func (a *Admin) audit(ctx context.Context, action string, s *RunningServer, deta
 	o.end(ctx, nil)
 }
 
-// healthWorker checks running servers, restarts crashed ones, and handles
-// the crashes the Runner reports.
-func (a *Admin) healthWorker(ctx context.Context) {
+// maintenanceWorker checks running servers, restarts crashed ones,
+// handles the crashes the Runner reports and, each health interval, sweeps.
+func (a *Admin) maintenanceWorker(ctx context.Context) {
 	t := time.NewTicker(a.healthInterval)
 	defer t.Stop()
 	for {
 		a.checkServers(ctx)
+		a.sweep(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -113,8 +114,8 @@ func (a *Admin) healthWorker(ctx context.Context) {
 }
 
 // notifyExit is the Admin's ExitNotifier callback: it hands the crash to
-// the health worker without blocking the Runner. Should the worker be that
-// far behind, the health checks find the server dead instead.
+// the maintenance worker without blocking the Runner. Should the worker be
+// that far behind, the health checks find the server dead instead.
 func (a *Admin) notifyExit(ex ServerExit) {
 	select {
 	case a.orch.exits <- ex:

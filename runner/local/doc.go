@@ -138,7 +138,7 @@
 // as zombies; reattached servers are checked every WatchInterval through
 // /proc. The Runner is an admin.ExitNotifier: admin.Admin.Start registers
 // its restart policy through NotifyExits, so a crash is handled at once
-// (OnExit stays free for the embedder); the admin's health worker covers
+// (OnExit stays free for the embedder); the admin's health checks cover
 // what an exit cannot show (a server that hangs).
 //
 // # Close
