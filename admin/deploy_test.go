@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -359,9 +360,19 @@ func TestFailedBuildKeepsTheOldServer(t *testing.T) {
 	}
 	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{runnertest.FakeBuildFail: "1"}))
 	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
-	log := e.logText(t, b.ID)
-	if b.Status != admin.BuildFailed || b.Error == "" || !strings.Contains(log, "build failed") {
-		t.Fatalf("build %s (%q); log:\n%s", b.Status, b.Error, log)
+	if b.Status != admin.BuildFailed || b.Error == "" {
+		t.Fatalf("build %s (%q)", b.Status, b.Error)
+	}
+	// The tool's own error reached the flushed build.log (the admin's
+	// "build failed" line alone would not tell it).
+	rc, err := e.files.Read(context.Background(), b.LogPath)
+	if err != nil {
+		t.Fatalf("read the flushed log %q: %v", b.LogPath, err)
+	}
+	flushed, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil || !strings.Contains(string(flushed), "stderr: fake mastra: build failed on purpose") {
+		t.Fatalf("build.log (%v) lacks the build tool's error:\n%s", err, flushed)
 	}
 	if code, _ := e.get("app.localhost", "/health"); code != http.StatusOK {
 		t.Fatalf("the old server stopped serving: %d", code)
@@ -762,7 +773,9 @@ func firstOr[T any](s []*T) *T {
 
 func TestRestartReattachesServers(t *testing.T) {
 	e := newDeployEnv(t)
-	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	b := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	followed := e.logText(t, b.ID) // live, from the queued build to its end
+	b = e.waitBuild(t, b.ID)
 	if b.Status != admin.BuildSucceeded {
 		t.Fatalf("build %s: %s", b.Status, b.Error)
 	}
@@ -785,6 +798,14 @@ func TestRestartReattachesServers(t *testing.T) {
 	}
 	if live := e.liveServers(t); len(live) != 1 || live[0].PID != srv.PID {
 		t.Fatalf("servers after restart %+v, want the same pid %d", live, srv.PID)
+	}
+	// The new process's log cache holds nothing: the log comes from
+	// build.log, as it was followed live.
+	if stored := e.logText(t, b.ID); stored != followed {
+		t.Fatalf("the log after the restart differs from the one followed live:\n%s\n---\n%s", stored, followed)
+	}
+	if !strings.Contains(followed, "[admin] build succeeded") {
+		t.Fatalf("the log followed live does not reach the build's end:\n%s", followed)
 	}
 }
 
