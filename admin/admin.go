@@ -51,6 +51,7 @@ type config struct {
 	pollInterval   time.Duration
 	healthInterval time.Duration
 	logRetention   time.Duration
+	keepFailed     time.Duration
 	restart        RestartPolicy
 	keepArtifacts  int
 }
@@ -218,14 +219,30 @@ func WithIntervals(queuePoll, health time.Duration) Option {
 
 // WithArtifactRetention sets how many successful builds of each deployment
 // keep their build directory for rollbacks (default 3, at least 1). The
-// directory of a build a server runs from is always kept; failed builds'
-// are removed when they end.
+// directory of a build a server runs from is always kept; those of failed
+// and cancelled builds are kept for WithFailedBuildRetention.
 func WithArtifactRetention(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
 			return invalid("artifact retention", "must keep at least 1 build, got %d", n)
 		}
 		c.keepArtifacts = n
+		return nil
+	}
+}
+
+// WithFailedBuildRetention sets how long the directory of a failed or
+// cancelled build (its source copy, installed dependencies, partial output
+// and server.log) is kept after the build ended, for operators to inspect
+// (default 24 hours; 0 removes it as soon as the maintenance worker comes
+// by). Each admin process sweeps its own build directory about once a
+// minute.
+func WithFailedBuildRetention(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return invalid("failed build retention", "must not be negative")
+		}
+		c.keepFailed = d
 		return nil
 	}
 }
@@ -253,7 +270,7 @@ func WithRestartPolicy(p RestartPolicy) Option {
 func New(opts ...Option) (*Admin, error) {
 	c := config{now: time.Now, logger: slog.New(slog.DiscardHandler),
 		buildRoot: filepath.Join(os.TempDir(), "mastra", "builds"), workers: 2, buildTimeout: 30 * time.Minute,
-		pollInterval: 2 * time.Second, healthInterval: 10 * time.Second, logRetention: 10 * time.Minute,
+		pollInterval: 2 * time.Second, healthInterval: 10 * time.Second, logRetention: 10 * time.Minute, keepFailed: 24 * time.Hour,
 		restart: DefaultRestartPolicy, keepArtifacts: 3}
 	if host, err := os.Hostname(); err == nil {
 		c.instanceID = host

@@ -381,8 +381,52 @@ func TestFailedBuildKeepsTheOldServer(t *testing.T) {
 	if d.Status != admin.DeploymentRunning || d.CurrentBuildID != first.ID {
 		t.Fatalf("deployment after a failed build: %s, current %s", d.Status, d.CurrentBuildID)
 	}
-	if _, err := os.Stat(filepath.Join(e.dir, "builds", b.ID)); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("the failed build's directory was kept: %v", err)
+	if _, err := os.Stat(filepath.Join(e.dir, "builds", b.ID, "src", "package.json")); err != nil {
+		t.Fatalf("the failed build's directory is not kept for inspection: %v", err)
+	}
+}
+
+func TestFailedBuildDirectoriesAreSwept(t *testing.T) {
+	var clk offsetClock
+	e := newDeployEnv(t, admin.WithClock(clk.now), admin.WithFailedBuildRetention(time.Hour))
+	ok := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{runnertest.FakeBuildFail: "1"}))
+	failed := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{runnertest.FakeBuildHang: "1"}))
+	cancelled := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	waitFor(t, time.Minute, "the build to hang", func() (bool, bool) { return true, strings.Contains(e.heldText(t, cancelled.ID), "pid=") })
+	if err := e.a.CancelBuild(e.ctx, cancelled.ID); err != nil {
+		t.Fatal(err)
+	}
+	cancelled = e.waitBuild(t, cancelled.ID)
+	if ok.Status != admin.BuildSucceeded || failed.Status != admin.BuildFailed || cancelled.Status != admin.BuildCancelled {
+		t.Fatalf("builds %s, %s, %s; want succeeded, failed, cancelled", ok.Status, failed.Status, cancelled.Status)
+	}
+	kept := func(id string) bool {
+		_, err := os.Stat(filepath.Join(e.dir, "builds", id))
+		return err == nil
+	}
+	// sweeps waits for a maintenance round after now: the one that clears
+	// the logs of the builds (which ended more than 10 minutes before),
+	// right after sweeping the build directory.
+	sweeps := func() {
+		waitFor(t, 10*time.Second, "a maintenance round", func() (bool, bool) {
+			return true, e.heldText(t, failed.ID) == "" && e.heldText(t, cancelled.ID) == ""
+		})
+	}
+	clk.advance(30 * time.Minute)
+	sweeps()
+	for _, b := range []*admin.Build{ok, failed, cancelled} {
+		if !kept(b.ID) {
+			t.Fatalf("the directory of the %s build was removed within its retention", b.Status)
+		}
+	}
+	clk.advance(31 * time.Minute)
+	waitFor(t, 10*time.Second, "the failed and cancelled builds' directories to go", func() (bool, bool) {
+		return true, !kept(failed.ID) && !kept(cancelled.ID)
+	})
+	if !kept(ok.ID) {
+		t.Fatal("the serving build's directory was removed")
 	}
 }
 

@@ -186,8 +186,8 @@ func TestKilledWhileBuilding(t *testing.T) {
 		t.Fatalf("the interrupted build: %s %q", b.Status, b.Error)
 	}
 	waitFor(t, 20*time.Second, "the interrupted build's process to be reaped", func() (bool, bool) { return true, !alive(pid) })
-	if _, err := os.Stat(filepath.Join(e.dir, "builds", b.ID)); !os.IsNotExist(err) {
-		t.Fatalf("the interrupted build's directory: %v", err)
+	if _, err := os.Stat(filepath.Join(e.dir, "builds", b.ID, "src", "package.json")); err != nil {
+		t.Fatalf("the interrupted build's directory is not kept for inspection: %v", err)
 	}
 	if live := e.liveServers(t); len(live) != 0 {
 		t.Fatalf("servers after an interrupted first build: %+v", live)

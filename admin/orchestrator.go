@@ -46,7 +46,8 @@ type orchestrator struct {
 	exits    chan ServerExit                    // crashes an ExitNotifier reported
 
 	// Used by the maintenance worker only.
-	logsClearedTo time.Time // logs of builds completed until then are cleared
+	logsClearedTo  time.Time // logs of builds completed until then are cleared
+	nextBuildSweep time.Time // when sweepBuildDirs looks through the build directory again
 }
 
 var errCancelled = errors.New("build cancelled")
@@ -376,10 +377,7 @@ func (a *Admin) finishBuild(ctx context.Context, b *Build, runErr error, logf Lo
 	if b.Status == BuildSucceeded {
 		a.pruneArtifacts(ctx, b.DeploymentID)
 	} else {
-		a.settleAfterFailure(ctx, b.DeploymentID)
-		if b.SourceBuildID == "" {
-			a.removeBuildDir(ctx, b.ID)
-		}
+		a.settleAfterFailure(ctx, b.DeploymentID) // its directory stays for inspection (sweepBuildDirs)
 	}
 	if err := a.logs.Finish(ctx, b.ID); err != nil {
 		a.logger.WarnContext(ctx, "finish build log", "build", b.ID, "err", err)

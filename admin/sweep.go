@@ -2,6 +2,8 @@ package admin
 
 import (
 	"context"
+	"errors"
+	"os"
 	"time"
 )
 
@@ -12,9 +14,48 @@ import (
 // restart).
 const logSweepHorizon = 24 * time.Hour
 
-// sweep is the maintenance worker's housekeeping, done each round.
+// buildSweepEvery is how often, by the admin's clock, the maintenance
+// worker looks through the build directory.
+const buildSweepEvery = time.Minute
+
+// sweep is the maintenance worker's housekeeping, done each round (tests
+// rely on the order: a round's logs are cleared after its directories
+// were swept).
 func (a *Admin) sweep(ctx context.Context) {
+	a.sweepBuildDirs(ctx)
 	a.clearLogs(ctx)
+}
+
+// sweepBuildDirs removes from this admin's build directory the folders of
+// failed and cancelled builds that ended keepFailed ago or more. Folders
+// of builds that Storage does not know (another admin's, sharing the
+// directory) are left alone.
+func (a *Admin) sweepBuildDirs(ctx context.Context) {
+	now := a.clock()
+	if now.Before(a.orch.nextBuildSweep) {
+		return
+	}
+	a.orch.nextBuildSweep = now.Add(buildSweepEvery)
+	entries, err := os.ReadDir(a.buildRoot)
+	if err != nil {
+		a.logger.WarnContext(ctx, "read the build directory", "err", err)
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || CheckBuildID(e.Name()) != nil {
+			continue
+		}
+		b, err := a.store.GetBuild(ctx, e.Name())
+		if err != nil {
+			if !errors.Is(err, ErrNotFound) {
+				a.logger.WarnContext(ctx, "get build", "build", e.Name(), "err", err)
+			}
+			continue
+		}
+		if (b.Status == BuildFailed || b.Status == BuildCancelled) && b.CompletedAt != nil && now.Sub(*b.CompletedAt) >= a.keepFailed {
+			a.removeBuildDir(ctx, b.ID)
+		}
+	}
 }
 
 // clearLogs clears from the log cache the logs of builds completed more
