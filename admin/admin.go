@@ -52,6 +52,7 @@ type config struct {
 	healthInterval time.Duration
 	logRetention   time.Duration
 	keepFailed     time.Duration
+	buildLease     time.Duration
 	restart        RestartPolicy
 	keepArtifacts  int
 }
@@ -231,6 +232,25 @@ func WithArtifactRetention(n int) Option {
 	}
 }
 
+// WithBuildLease sets how long a build in flight may go without word from
+// the admin process running it (default 2 minutes, at least 1 s). That
+// process renews the lease every quarter of it; when a lease is older than
+// this, whichever admin server's maintenance worker sees it first fails
+// the build, naming the silent instance, ends what the build left running
+// when it can (BuildReaper), and frees the deployment for its next build.
+// A build of an admin that died is otherwise only settled when that same
+// instance (WithInstanceID) starts again. The admin servers' clocks must
+// agree to well within the lease.
+func WithBuildLease(d time.Duration) Option {
+	return func(c *config) error {
+		if d < time.Second {
+			return invalid("build lease", "must be at least 1s")
+		}
+		c.buildLease = d
+		return nil
+	}
+}
+
 // WithFailedBuildRetention sets how long the directory of a failed or
 // cancelled build (its source copy, installed dependencies, partial output
 // and server.log) is kept after the build ended, for operators to inspect
@@ -270,8 +290,8 @@ func WithRestartPolicy(p RestartPolicy) Option {
 func New(opts ...Option) (*Admin, error) {
 	c := config{now: time.Now, logger: slog.New(slog.DiscardHandler),
 		buildRoot: filepath.Join(os.TempDir(), "mastra", "builds"), workers: 2, buildTimeout: 30 * time.Minute,
-		pollInterval: 2 * time.Second, healthInterval: 10 * time.Second, logRetention: 10 * time.Minute, keepFailed: 24 * time.Hour,
-		restart: DefaultRestartPolicy, keepArtifacts: 3}
+		pollInterval: 2 * time.Second, healthInterval: 10 * time.Second, logRetention: 10 * time.Minute,
+		keepFailed: 24 * time.Hour, buildLease: 2 * time.Minute, restart: DefaultRestartPolicy, keepArtifacts: 3}
 	if host, err := os.Hostname(); err == nil {
 		c.instanceID = host
 	} else {

@@ -227,3 +227,83 @@ func TestKilledWhileServing(t *testing.T) {
 	}
 	t.Logf("recovered a running server (re-attached, route restored) in %v", took.Round(time.Millisecond))
 }
+
+func TestExpiredBuildLeaseFailsTheBuild(t *testing.T) {
+	e := newDeployEnv(t)
+	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{"FAKE_MASTRA_HANG": "1"}))
+	staging := must[*admin.Deployment](t)(e.a.CreateDeployment(e.ctx, e.project.ID, admin.NewDeployment{Type: admin.DeploymentStaging, Branch: "main"}))
+	// Admin instance "test" claims the production build and dies.
+	f := killedAdmin(t, e, rootOf(t, e), "build", "BUILDING")
+	pid, err := strconv.Atoi(f[2])
+	if err != nil {
+		t.Fatalf("report %v", f)
+	}
+	// Another admin server on the same Storage, which never hears from
+	// "test" again.
+	var clk offsetClock
+	const lease = time.Minute
+	restarted(t, e, admin.WithInstanceID("other"), admin.WithClock(clk.now), admin.WithBuildLease(lease))
+	if b := must[*admin.Build](t)(e.a.GetBuild(e.ctx, f[1])); b.Status != admin.BuildBuilding {
+		t.Fatalf("another instance's build is %s after a restart, want building (not this instance's to recover)", b.Status)
+	}
+	mine := must[*admin.Build](t)(e.a.Deploy(e.ctx, staging.ID))
+	waitFor(t, time.Minute, "this admin's build to hang", func() (bool, bool) { return true, strings.Contains(e.heldText(t, mine.ID), "pid=") })
+	// Half a lease at a time: this admin renews the lease of its build,
+	// while the dead instance's expires.
+	for range 3 {
+		clk.advance(lease / 2)
+		at := clk.now().Truncate(time.Microsecond)
+		waitFor(t, 10*time.Second, "the lease to be renewed", func() (bool, bool) {
+			return true, !must[*admin.Build](t)(e.a.GetBuild(e.ctx, mine.ID)).UpdatedAt.Before(at)
+		})
+	}
+	if b := must[*admin.Build](t)(e.a.GetBuild(e.ctx, mine.ID)); b.Status != admin.BuildBuilding || !strings.HasPrefix(b.ClaimedBy, "other/") {
+		t.Fatalf("the live admin's build after 1.5 leases: %s, claimed by %s (%s)", b.Status, b.ClaimedBy, b.Error)
+	}
+	dead := e.waitBuild(t, f[1])
+	if dead.Status != admin.BuildFailed || !strings.Contains(dead.Error, `admin instance "test"`) || !strings.Contains(dead.Error, "lease") {
+		t.Fatalf("the dead instance's build: %s %q", dead.Status, dead.Error)
+	}
+	if log := e.logText(t, dead.ID); !strings.Contains(log, dead.Error) {
+		t.Fatalf("the build log does not say why the build failed:\n%s", log)
+	}
+	waitFor(t, 20*time.Second, "the dead instance's build process to be reaped", func() (bool, bool) { return true, !alive(pid) })
+	// The deployment is free for its next build.
+	next := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	waitFor(t, time.Minute, "the next build to be claimed", func() (bool, bool) {
+		return true, must[*admin.Build](t)(e.a.GetBuild(e.ctx, next.ID)).Status == admin.BuildBuilding
+	})
+	for _, id := range []string{next.ID, mine.ID} {
+		if err := e.a.CancelBuild(e.ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		e.waitBuild(t, id)
+	}
+}
+
+func TestAdminBackAfterItsLeaseExpiredReapsItsBuild(t *testing.T) {
+	e := newDeployEnv(t)
+	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{"FAKE_MASTRA_HANG": "1"}))
+	f := killedAdmin(t, e, rootOf(t, e), "build", "BUILDING")
+	pid, err := strconv.Atoi(f[2])
+	if err != nil {
+		t.Fatalf("report %v", f)
+	}
+	// Another admin server, as on another machine: the build's folder is
+	// not in its build directory, so it cannot end the build's process.
+	var clk offsetClock
+	restarted(t, e, admin.WithInstanceID("other"), admin.WithBuildDir(t.TempDir()), admin.WithClock(clk.now), admin.WithBuildLease(time.Minute))
+	clk.advance(2 * time.Minute)
+	if b := e.waitBuild(t, f[1]); b.Status != admin.BuildFailed {
+		t.Fatalf("the dead instance's build: %s %q", b.Status, b.Error)
+	}
+	if !alive(pid) {
+		t.Fatal("the build's process was ended by an admin whose build directory does not hold it")
+	}
+	if err := e.a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Instance "test" comes back: it ends what its expired build left.
+	restarted(t, e)
+	waitFor(t, 20*time.Second, "the expired build's process to be reaped", func() (bool, bool) { return true, !alive(pid) })
+}

@@ -28,6 +28,13 @@ import (
 // the same one; the routes of live servers are restored; dead ones are
 // restarted from their build's artifact by the restart policy.
 //
+// Leases: the worker running a build renews its lease (the build's
+// UpdatedAt) while it runs. A build whose lease is older than buildLease
+// belongs to an admin that died and may never start again: the first
+// admin whose maintenance worker sees it takes it over and fails it, so its
+// deployment is not blocked for good. A build stays in flight, keeping its
+// deployment's next build waiting, until its worker set CompletedAt.
+//
 // Crashes: a Runner that is an ExitNotifier reports a server's exit at
 // once; the maintenance worker also checks every running server each
 // health interval and counts one that fails unhealthyAfter checks in a row
@@ -166,14 +173,15 @@ func (a *Admin) runBuild(ctx context.Context, b *Build) {
 	a.orch.mu.Lock()
 	a.orch.inflight[b.ID] = cancel
 	a.orch.mu.Unlock()
+	var watcher sync.WaitGroup
 	defer func() {
 		a.orch.mu.Lock()
 		delete(a.orch.inflight, b.ID)
 		a.orch.mu.Unlock()
 		cancel(nil)
+		watcher.Wait()
 	}()
-	// Another admin server may cancel the build through Storage.
-	go a.watchCancel(bctx, b.ID, cancel)
+	watcher.Go(func() { a.watchBuild(bctx, b.ID, b.ClaimedBy, cancel) })
 
 	logf := a.logTo(context.WithoutCancel(ctx), b.ID)
 	logf("admin", "", fmt.Sprintf("build %s claimed by %s", b.ID, b.ClaimedBy))
@@ -184,19 +192,45 @@ func (a *Admin) runBuild(ctx context.Context, b *Build) {
 	a.finishBuild(context.WithoutCancel(ctx), b, err, logf)
 }
 
-// watchCancel cancels a running build when Storage says it was cancelled.
-func (a *Admin) watchCancel(ctx context.Context, buildID string, cancel context.CancelCauseFunc) {
-	t := time.NewTicker(a.pollInterval)
+// errLeaseLost stops a lease renewal: the build was completed or taken
+// over meanwhile.
+var errLeaseLost = errors.New("build lease lost")
+
+// watchBuild holds the lease of a build that worker claimedBy runs, until
+// ctx ends: it renews the lease (the build's UpdatedAt) once a quarter of
+// it has passed, and cancels the run when the build was cancelled through
+// Storage (perhaps by another admin server) or taken over by an admin that
+// found its lease expired (expireLeases).
+func (a *Admin) watchBuild(ctx context.Context, buildID, claimedBy string, cancel context.CancelCauseFunc) {
+	t := time.NewTicker(min(a.pollInterval, a.buildLease/4))
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if b, err := a.store.GetBuild(ctx, buildID); err == nil && b.Status == BuildCancelled {
-				cancel(errCancelled)
-				return
+		}
+		b, err := a.store.GetBuild(ctx, buildID)
+		switch {
+		case err != nil:
+			continue
+		case b.ClaimedBy != claimedBy:
+			cancel(fmt.Errorf("the build was taken over by %s: %s", b.ClaimedBy, b.Error))
+			return
+		case b.Status == BuildCancelled:
+			cancel(errCancelled)
+			return
+		case a.clock().Sub(b.UpdatedAt) < a.buildLease/4:
+			continue
+		}
+		err = a.updateBuild(ctx, b, func(b *Build) error {
+			if b.ClaimedBy != claimedBy || b.CompletedAt != nil {
+				return errLeaseLost
 			}
+			return nil // updateBuild sets UpdatedAt
+		})
+		if err != nil && !errors.Is(err, errLeaseLost) && ctx.Err() == nil {
+			a.logger.WarnContext(ctx, "renew build lease", "build", buildID, "err", err)
 		}
 	}
 }

@@ -3,7 +3,9 @@ package admin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -22,12 +24,66 @@ const buildSweepEvery = time.Minute
 // rely on the order: a round's logs are cleared after its directories
 // were swept).
 func (a *Admin) sweep(ctx context.Context) {
+	a.expireLeases(ctx)
 	a.sweepBuildDirs(ctx)
 	a.clearLogs(ctx)
 }
 
-// sweepBuildDirs removes from this admin's build directory the folders of
-// failed and cancelled builds that ended keepFailed ago or more. Folders
+// expireLeases fails the builds in flight, claimed by any admin process,
+// whose lease (see watchBuild) is older than buildLease: their admin died,
+// or lost its Storage, mid-build. The build is taken over first (ClaimedBy
+// set to this instance, in an update that checks the lease is still
+// stale), so that a worker that was only slow stops when it sees it.
+func (a *Admin) expireLeases(ctx context.Context) {
+	inflight, err := a.store.ListBuilds(ctx, BuildFilter{InFlight: true}, Page{})
+	if err != nil {
+		a.logger.WarnContext(ctx, "list builds in flight", "err", err)
+		return
+	}
+	for _, b := range inflight {
+		now := a.clock()
+		silent := now.Sub(b.UpdatedAt)
+		if silent < a.buildLease {
+			continue
+		}
+		claimedBy, instance := b.ClaimedBy, b.ClaimedBy
+		if i := strings.LastIndex(claimedBy, "/"); i > 0 {
+			instance = claimedBy[:i] // worker ids are {instance}/{n}
+		}
+		reason := fmt.Errorf("admin instance %q (worker %s) stopped renewing the lease of this build %s ago and is taken for dead; admin instance %q failed the build",
+			instance, claimedBy, silent.Round(time.Second), a.instanceID)
+		err := a.updateBuild(ctx, b, func(b *Build) error {
+			if b.ClaimedBy != claimedBy || b.CompletedAt != nil || now.Sub(b.UpdatedAt) < a.buildLease {
+				return errLeaseLost // renewed or settled meanwhile
+			}
+			b.ClaimedBy = a.instanceID + "/lease"
+			if !b.Status.Terminal() {
+				b.Status, b.Error = BuildFailed, reason.Error()
+			}
+			return nil
+		})
+		if errors.Is(err, errLeaseLost) {
+			continue
+		}
+		if err != nil {
+			a.logger.WarnContext(ctx, "take over a build whose lease expired", "build", b.ID, "err", err)
+			continue
+		}
+		if r, ok := a.runner.(BuildReaper); ok {
+			if err := r.ReapBuild(ctx, a.buildDir(b.ID)); err != nil {
+				a.logger.WarnContext(ctx, "reap a build whose lease expired", "build", b.ID, "err", err)
+			}
+		}
+		a.finishBuild(ctx, b, reason, a.logTo(ctx, b.ID))
+		a.logger.WarnContext(ctx, "failed a build whose lease expired", "build", b.ID, "instance", instance)
+	}
+}
+
+// sweepBuildDirs looks through this admin's build directory at the
+// folders of failed and cancelled builds: it ends what such a build left
+// running (BuildReaper; an admin that died mid-build and whose lease
+// another admin expired finds its orphans here when it starts again) and
+// removes the folders of those that ended keepFailed ago or more. Folders
 // of builds that Storage does not know (another admin's, sharing the
 // directory) are left alone.
 func (a *Admin) sweepBuildDirs(ctx context.Context) {
@@ -41,6 +97,7 @@ func (a *Admin) sweepBuildDirs(ctx context.Context) {
 		a.logger.WarnContext(ctx, "read the build directory", "err", err)
 		return
 	}
+	reaper, _ := a.runner.(BuildReaper)
 	for _, e := range entries {
 		if !e.IsDir() || CheckBuildID(e.Name()) != nil {
 			continue
@@ -52,7 +109,16 @@ func (a *Admin) sweepBuildDirs(ctx context.Context) {
 			}
 			continue
 		}
-		if (b.Status == BuildFailed || b.Status == BuildCancelled) && b.CompletedAt != nil && now.Sub(*b.CompletedAt) >= a.keepFailed {
+		if b.Status != BuildFailed && b.Status != BuildCancelled || b.CompletedAt == nil {
+			continue
+		}
+		if reaper != nil {
+			if err := reaper.ReapBuild(ctx, a.buildDir(b.ID)); err != nil {
+				a.logger.WarnContext(ctx, "reap an ended build", "build", b.ID, "err", err)
+				continue
+			}
+		}
+		if now.Sub(*b.CompletedAt) >= a.keepFailed {
 			a.removeBuildDir(ctx, b.ID)
 		}
 	}
