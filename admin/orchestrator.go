@@ -60,8 +60,7 @@ type orchestrator struct {
 var errCancelled = errors.New("build cancelled")
 
 // Start recovers state and starts the build workers and the maintenance
-// worker.
-// It returns once recovery is done; the workers run until Close.
+// worker. It returns once recovery is done; the workers run until Close.
 func (a *Admin) Start(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()

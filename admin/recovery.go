@@ -95,20 +95,25 @@ func (a *Admin) audit(ctx context.Context, action string, s *RunningServer, deta
 	o.end(ctx, nil)
 }
 
-// maintenanceWorker checks running servers, restarts crashed ones,
-// handles the crashes the Runner reports and, each health interval, sweeps.
+// maintenanceWorker handles the crashes the Runner reports as they come
+// and, at Start and then each health interval, checks running servers,
+// restarts crashed ones, and sweeps.
 func (a *Admin) maintenanceWorker(ctx context.Context) {
+	round := func() {
+		a.checkServers(ctx)
+		a.sweep(ctx)
+	}
+	round()
 	t := time.NewTicker(a.healthInterval)
 	defer t.Stop()
 	for {
-		a.checkServers(ctx)
-		a.sweep(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case ex := <-a.orch.exits:
 			a.serverExited(ctx, ex)
 		case <-t.C:
+			round()
 		}
 	}
 }
