@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"cmp"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -50,7 +51,9 @@ type config struct {
 	pollInterval   time.Duration
 	healthInterval time.Duration
 	logRetention   time.Duration
-	restartBackoff time.Duration
+	keepFailed     time.Duration
+	buildLease     time.Duration
+	restart        RestartPolicy
 	keepArtifacts  int
 }
 
@@ -161,8 +164,11 @@ func WithBuildDir(dir string) Option {
 	}
 }
 
-// WithBuildWorkers sets how many builds run at once in this process
-// (default 2).
+// WithBuildWorkers sets how many builds run at once in this admin process
+// (default 2). The limit is per process, not global: several admin servers
+// sharing one Storage each run up to their own limit at once, and the
+// shared queue keeps at most one build per deployment in flight across
+// all of them.
 func WithBuildWorkers(n int) Option {
 	return func(c *config) error {
 		if n < 1 || n > 64 {
@@ -214,14 +220,65 @@ func WithIntervals(queuePoll, health time.Duration) Option {
 
 // WithArtifactRetention sets how many successful builds of each deployment
 // keep their build directory for rollbacks (default 3, at least 1). The
-// directory of a build a server runs from is always kept; failed builds'
-// are removed when they end.
+// directory of a build a server runs from is always kept; those of failed
+// and cancelled builds are kept for WithFailedBuildRetention.
 func WithArtifactRetention(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
 			return invalid("artifact retention", "must keep at least 1 build, got %d", n)
 		}
 		c.keepArtifacts = n
+		return nil
+	}
+}
+
+// WithBuildLease sets how long a build in flight may go without word from
+// the admin process running it (default 2 minutes, at least 1 s). That
+// process renews the lease every quarter of it; when a lease is older than
+// this, whichever admin server's maintenance worker sees it first fails
+// the build, naming the silent instance, ends what the build left running
+// when it can (BuildReaper), and frees the deployment for its next build.
+// A build of an admin that died is otherwise only settled when that same
+// instance (WithInstanceID) starts again. The admin servers' clocks must
+// agree to well within the lease.
+func WithBuildLease(d time.Duration) Option {
+	return func(c *config) error {
+		if d < time.Second {
+			return invalid("build lease", "must be at least 1s")
+		}
+		c.buildLease = d
+		return nil
+	}
+}
+
+// WithFailedBuildRetention sets how long the directory of a failed or
+// cancelled build (its source copy, installed dependencies, partial output
+// and server.log) is kept after the build ended, for operators to inspect
+// (default 24 hours; 0 removes it as soon as the maintenance worker comes
+// by). Each admin process sweeps its own build directory about once a
+// minute.
+func WithFailedBuildRetention(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return invalid("failed build retention", "must not be negative")
+		}
+		c.keepFailed = d
+		return nil
+	}
+}
+
+// WithRestartPolicy sets how servers that crash are restarted (default
+// DefaultRestartPolicy). Zero fields take their default.
+func WithRestartPolicy(p RestartPolicy) Option {
+	return func(c *config) error {
+		d := DefaultRestartPolicy
+		p.FirstDelay = cmp.Or(p.FirstDelay, d.FirstDelay)
+		p.MaxDelay = cmp.Or(p.MaxDelay, max(d.MaxDelay, p.FirstDelay))
+		p.StableAfter = cmp.Or(p.StableAfter, d.StableAfter)
+		if p.FirstDelay < 0 || p.MaxDelay < p.FirstDelay || p.StableAfter < 0 {
+			return invalid("restart policy", "want 0 < FirstDelay <= MaxDelay and StableAfter > 0, got %+v", p)
+		}
+		c.restart = p
 		return nil
 	}
 }
@@ -234,7 +291,7 @@ func New(opts ...Option) (*Admin, error) {
 	c := config{now: time.Now, logger: slog.New(slog.DiscardHandler),
 		buildRoot: filepath.Join(os.TempDir(), "mastra", "builds"), workers: 2, buildTimeout: 30 * time.Minute,
 		pollInterval: 2 * time.Second, healthInterval: 10 * time.Second, logRetention: 10 * time.Minute,
-		restartBackoff: time.Second, keepArtifacts: 3}
+		keepFailed: 24 * time.Hour, buildLease: 2 * time.Minute, restart: DefaultRestartPolicy, keepArtifacts: 3}
 	if host, err := os.Hostname(); err == nil {
 		c.instanceID = host
 	} else {

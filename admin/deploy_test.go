@@ -3,11 +3,14 @@ package admin_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,7 +21,9 @@ import (
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	filelocal "github.com/mastra-admin/mastra-admin-go/filestore/local"
+	"github.com/mastra-admin/mastra-admin-go/internal/testenv"
 	"github.com/mastra-admin/mastra-admin-go/logcache/memory"
+	logredis "github.com/mastra-admin/mastra-admin-go/logcache/redis"
 	routerlocal "github.com/mastra-admin/mastra-admin-go/router/local"
 	runnerlocal "github.com/mastra-admin/mastra-admin-go/runner/local"
 	"github.com/mastra-admin/mastra-admin-go/runner/runnertest"
@@ -434,9 +439,19 @@ func TestFailedBuildKeepsTheOldServer(t *testing.T) {
 	}
 	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{runnertest.FakeBuildFail: "1"}))
 	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
-	log := e.logText(t, b.ID)
-	if b.Status != admin.BuildFailed || b.Error == "" || !strings.Contains(log, "build failed") {
-		t.Fatalf("build %s (%q); log:\n%s", b.Status, b.Error, log)
+	if b.Status != admin.BuildFailed || b.Error == "" {
+		t.Fatalf("build %s (%q)", b.Status, b.Error)
+	}
+	// The tool's own error reached the flushed build.log (the admin's
+	// "build failed" line alone would not tell it).
+	rc, err := e.files.Read(context.Background(), b.LogPath)
+	if err != nil {
+		t.Fatalf("read the flushed log %q: %v", b.LogPath, err)
+	}
+	flushed, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil || !strings.Contains(string(flushed), "stderr: fake mastra: build failed on purpose") {
+		t.Fatalf("build.log (%v) lacks the build tool's error:\n%s", err, flushed)
 	}
 	if code, _ := e.get("app.localhost", "/health"); code != http.StatusOK {
 		t.Fatalf("the old server stopped serving: %d", code)
@@ -445,8 +460,52 @@ func TestFailedBuildKeepsTheOldServer(t *testing.T) {
 	if d.Status != admin.DeploymentRunning || d.CurrentBuildID != first.ID {
 		t.Fatalf("deployment after a failed build: %s, current %s", d.Status, d.CurrentBuildID)
 	}
-	if _, err := os.Stat(filepath.Join(e.dir, "builds", b.ID)); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("the failed build's directory was kept: %v", err)
+	if _, err := os.Stat(filepath.Join(e.dir, "builds", b.ID, "src", "package.json")); err != nil {
+		t.Fatalf("the failed build's directory is not kept for inspection: %v", err)
+	}
+}
+
+func TestFailedBuildDirectoriesAreSwept(t *testing.T) {
+	var clk offsetClock
+	e := newDeployEnv(t, admin.WithClock(clk.now), admin.WithFailedBuildRetention(time.Hour))
+	ok := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{runnertest.FakeBuildFail: "1"}))
+	failed := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{runnertest.FakeBuildHang: "1"}))
+	cancelled := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	waitFor(t, time.Minute, "the build to hang", func() (bool, bool) { return true, strings.Contains(e.heldText(t, cancelled.ID), "pid=") })
+	if err := e.a.CancelBuild(e.ctx, cancelled.ID); err != nil {
+		t.Fatal(err)
+	}
+	cancelled = e.waitBuild(t, cancelled.ID)
+	if ok.Status != admin.BuildSucceeded || failed.Status != admin.BuildFailed || cancelled.Status != admin.BuildCancelled {
+		t.Fatalf("builds %s, %s, %s; want succeeded, failed, cancelled", ok.Status, failed.Status, cancelled.Status)
+	}
+	kept := func(id string) bool {
+		_, err := os.Stat(filepath.Join(e.dir, "builds", id))
+		return err == nil
+	}
+	// sweeps waits for a maintenance round after now: the one that clears
+	// the logs of the builds (which ended more than 10 minutes before),
+	// right after sweeping the build directory.
+	sweeps := func() {
+		waitFor(t, 10*time.Second, "a maintenance round", func() (bool, bool) {
+			return true, e.heldText(t, failed.ID) == "" && e.heldText(t, cancelled.ID) == ""
+		})
+	}
+	clk.advance(30 * time.Minute)
+	sweeps()
+	for _, b := range []*admin.Build{ok, failed, cancelled} {
+		if !kept(b.ID) {
+			t.Fatalf("the directory of the %s build was removed within its retention", b.Status)
+		}
+	}
+	clk.advance(31 * time.Minute)
+	waitFor(t, 10*time.Second, "the failed and cancelled builds' directories to go", func() (bool, bool) {
+		return true, !kept(failed.ID) && !kept(cancelled.ID)
+	})
+	if !kept(ok.ID) {
+		t.Fatal("the serving build's directory was removed")
 	}
 }
 
@@ -518,6 +577,131 @@ func TestCancelAndSupersede(t *testing.T) {
 	}
 }
 
+func TestBuildWorkersLimitBuildsAtOnce(t *testing.T) {
+	e := newDeployEnv(t, admin.WithBuildWorkers(2))
+	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{runnertest.FakeBuildHang: "1"}))
+	deps := []*admin.Deployment{e.prod,
+		must[*admin.Deployment](t)(e.a.CreateDeployment(e.ctx, e.project.ID, admin.NewDeployment{Type: admin.DeploymentStaging, Branch: "main"})),
+		must[*admin.Deployment](t)(e.a.CreateDeployment(e.ctx, e.project.ID, admin.NewDeployment{Type: admin.DeploymentPreview, Branch: "pr-1"}))}
+	var ids []string
+	for _, d := range deps {
+		ids = append(ids, must[*admin.Build](t)(e.a.Deploy(e.ctx, d.ID)).ID)
+	}
+	// hanging lists the builds whose (hanging) build step runs, and the
+	// status of each build.
+	hanging := func() ([]string, map[admin.BuildStatus]int) {
+		var hung []string
+		count := map[admin.BuildStatus]int{}
+		for _, id := range ids {
+			b := must[*admin.Build](t)(e.a.GetBuild(e.ctx, id))
+			count[b.Status]++
+			if b.Status == admin.BuildBuilding && strings.Contains(e.heldText(t, id), "pid=") {
+				hung = append(hung, id)
+			}
+		}
+		return hung, count
+	}
+	running := waitFor(t, 2*time.Minute, "two builds to hang in their build step", func() ([]string, bool) {
+		h, _ := hanging()
+		return h, len(h) == 2
+	})
+	// Both workers are taken: the third build waits, long after it could
+	// have been claimed.
+	if _, count := hanging(); count[admin.BuildBuilding] != 2 || count[admin.BuildQueued] != 1 {
+		t.Fatalf("builds by status %v, want 2 building and 1 queued", count)
+	}
+	// A free worker takes it.
+	if err := e.a.CancelBuild(e.ctx, running[0]); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 2*time.Minute, "the queued build to hang in its build step", func() ([]string, bool) {
+		h, count := hanging()
+		return h, len(h) == 2 && count[admin.BuildCancelled] == 1 && !slices.Contains(h, running[0])
+	})
+	for _, id := range ids {
+		if b := must[*admin.Build](t)(e.a.GetBuild(e.ctx, id)); b.Status == admin.BuildBuilding {
+			if err := e.a.CancelBuild(e.ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			e.waitBuild(t, id)
+		}
+	}
+}
+
+// peer returns another Admin on e's state, as another admin server sharing
+// its Storage would be; it is not started.
+func (e *deployEnv) peer(t *testing.T, extra ...admin.Option) *admin.Admin {
+	t.Helper()
+	store, err := sqlite.Open(filepath.Join(e.dir, "admin.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := admin.New(append([]admin.Option{admin.WithStorage(store), admin.WithInstanceID("peer"),
+		admin.WithEncryptionKeys("k1", map[string][]byte{"k1": testKey})}, extra...)...)
+	if err != nil {
+		store.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+func TestCancelledBuildNeverServes(t *testing.T) {
+	// The cancel reaches the build's worker through Storage only, as from
+	// another admin server, and late: the queue poll, which also watches
+	// for cancels, is slow.
+	e := newDeployEnv(t, admin.WithIntervals(time.Hour, 200*time.Millisecond))
+	first := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if first.Status != admin.BuildSucceeded {
+		t.Fatalf("first build %s: %s", first.Status, first.Error)
+	}
+	gate, pidFile := filepath.Join(t.TempDir(), "healthy"), filepath.Join(t.TempDir(), "pid")
+	must[[]admin.EnvVarInfo](t)(e.a.SetDeploymentEnvVars(e.ctx, e.prod.ID, map[string]string{
+		runnertest.FakeHealthyWhen: gate, runnertest.FakePIDFile: pidFile}))
+	b := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	pid := waitFor(t, time.Minute, "the new server to start", func() (int, bool) {
+		raw, err := os.ReadFile(pidFile)
+		pid, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
+		return pid, err == nil && pid > 0
+	})
+	if got := must[*admin.Build](t)(e.a.GetBuild(e.ctx, b.ID)); got.Status != admin.BuildDeploying {
+		t.Fatalf("build %s while its server starts, want deploying", got.Status)
+	}
+	if err := e.peer(t).CancelBuild(e.ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	next := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	// The server becomes healthy after the cancel: it must not take over.
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b = e.waitBuild(t, b.ID)
+	if b.Status != admin.BuildCancelled {
+		t.Fatalf("the cancelled build ended %s: %s", b.Status, b.Error)
+	}
+	for _, s := range must[[]*admin.RunningServer](t)(e.store.ListServers(context.Background(), admin.ServerFilter{BuildID: b.ID}, admin.Page{})) {
+		if s.Status != admin.ServerStopped {
+			t.Errorf("a server of the cancelled build is %s", s.Status)
+		}
+	}
+	waitFor(t, 10*time.Second, "the cancelled build's server to exit", func() (bool, bool) { return true, !alive(pid) })
+	// The next build of the deployment waited until the cancelled one was
+	// settled, then served.
+	next = e.waitBuild(t, next.ID)
+	if next.Status != admin.BuildSucceeded {
+		t.Fatalf("the next build %s: %s", next.Status, next.Error)
+	}
+	if next.StartedAt.Before(*b.CompletedAt) {
+		t.Fatalf("the next build started at %v, before the cancelled build was completed at %v", next.StartedAt, b.CompletedAt)
+	}
+	if live := e.liveServers(t); len(live) != 1 || live[0].BuildID != next.ID {
+		t.Fatalf("running servers %+v, want the next build's", live)
+	}
+	if d := must[*admin.Deployment](t)(e.a.GetDeployment(e.ctx, e.prod.ID)); d.CurrentBuildID != next.ID {
+		t.Fatalf("current build %s, want %s", d.CurrentBuildID, next.ID)
+	}
+}
+
 func TestRollbackRestartsAnEarlierArtifact(t *testing.T) {
 	e := newDeployEnv(t)
 	first := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
@@ -542,8 +726,50 @@ func TestRollbackRestartsAnEarlierArtifact(t *testing.T) {
 	}
 }
 
-func TestCrashedServerIsRestarted(t *testing.T) {
+func TestHungServerIsRestarted(t *testing.T) {
 	e := newDeployEnv(t)
+	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if b.Status != admin.BuildSucceeded {
+		t.Fatalf("build %s: %s", b.Status, b.Error)
+	}
+	old := e.liveServers(t)[0]
+	// A stopped process does not exit: only its health checks fail.
+	if err := syscall.Kill(old.PID, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	fresh := waitFor(t, time.Minute, "a restarted server", func() (*admin.RunningServer, bool) {
+		live := e.liveServers(t)
+		return firstOr(live), len(live) == 1 && live[0].ID != old.ID
+	})
+	if fresh.BuildID != b.ID || !alive(fresh.PID) {
+		t.Fatalf("restarted server %+v", fresh)
+	}
+	if code, _ := e.get("app.localhost", "/health"); code != http.StatusOK {
+		t.Fatalf("after restart: %d", code)
+	}
+	if alive(old.PID) {
+		t.Fatalf("the hung server (pid %d) still runs", old.PID)
+	}
+	if events := e.serverEvents(t); strings.Join(events, ",") != "server.crash: 3 failed health checks in a row; restart attempt 1 in 0s,server.restart: attempt 1, after 0s: replaces crashed server "+old.ID {
+		t.Fatalf("server audit events %q", events)
+	}
+}
+
+// serverEvents returns the server.* audit events, oldest first, as
+// "action: detail".
+func (e *deployEnv) serverEvents(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, ev := range e.serverAudit(t) {
+		out = append(out, ev.Action+": "+ev.Metadata["detail"])
+	}
+	return out
+}
+
+func TestCrashIsHandledAtOnce(t *testing.T) {
+	// Health checks run once, at Start: only the runner's exit
+	// notification can tell the admin of the crash.
+	e := newDeployEnv(t, admin.WithIntervals(50*time.Millisecond, time.Hour))
 	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
 	if b.Status != admin.BuildSucceeded {
 		t.Fatalf("build %s: %s", b.Status, b.Error)
@@ -559,19 +785,106 @@ func TestCrashedServerIsRestarted(t *testing.T) {
 	if fresh.BuildID != b.ID || !alive(fresh.PID) {
 		t.Fatalf("restarted server %+v", fresh)
 	}
-	if code, _ := e.get("app.localhost", "/health"); code != http.StatusOK {
-		t.Fatalf("after restart: %d", code)
+	if got := must[*admin.RunningServer](t)(e.store.GetServer(context.Background(), old.ID)); got.Status != admin.ServerStopped {
+		t.Errorf("the crashed server's record is %s, want stopped once replaced", got.Status)
 	}
+	events := e.serverEvents(t)
+	if len(events) != 2 || events[0] != "server.crash: the server was killed by a signal (killed); restart attempt 1 in 0s" ||
+		!strings.HasPrefix(events[1], "server.restart: ") {
+		t.Fatalf("server audit events %q", events)
+	}
+}
+
+// serverAudit returns the server.* audit events, oldest first.
+func (e *deployEnv) serverAudit(t *testing.T) []*admin.AuditEvent {
+	t.Helper()
 	events := must[admin.List[*admin.AuditEvent]](t)(e.a.ListAudit(e.ctx, admin.AuditFilter{}, admin.Page{}))
-	var actions []string
+	var out []*admin.AuditEvent
 	for _, ev := range events.Items {
 		if strings.HasPrefix(ev.Action, "server.") {
-			actions = append(actions, ev.Action)
+			out = append(out, ev)
 		}
 	}
-	if strings.Join(actions, ",") != "server.crash,server.restart" {
-		t.Fatalf("server audit events %v", actions)
+	return out
+}
+
+// nthEvent waits for the n-th (1-based) server audit event with action
+// and returns it.
+func (e *deployEnv) nthEvent(t *testing.T, action string, n int) *admin.AuditEvent {
+	t.Helper()
+	return waitFor(t, time.Minute, fmt.Sprintf("%s event %d", action, n), func() (*admin.AuditEvent, bool) {
+		seen := 0
+		for _, ev := range e.serverAudit(t) {
+			if ev.Action == action {
+				if seen++; seen == n {
+					return ev, true
+				}
+			}
+		}
+		return nil, false
+	})
+}
+
+func TestCrashLoopBacksOff(t *testing.T) {
+	var clk offsetClock
+	policy := admin.RestartPolicy{FirstDelay: time.Minute, MaxDelay: 4 * time.Minute, StableAfter: time.Hour}
+	e := newDeployEnv(t, admin.WithClock(clk.now), admin.WithRestartPolicy(policy))
+	// Every server of the deployment crashes a second after it is up.
+	must[[]admin.EnvVarInfo](t)(e.a.SetDeploymentEnvVars(e.ctx, e.prod.ID, map[string]string{runnertest.FakeExitAfter: "1000"}))
+	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if b.Status != admin.BuildSucceeded {
+		t.Fatalf("build %s: %s", b.Status, b.Error)
 	}
+	wantDelays := []time.Duration{0, time.Minute, 2 * time.Minute, 4 * time.Minute, 4 * time.Minute}
+	var restarts []time.Time
+	for i, want := range wantDelays {
+		crash := e.nthEvent(t, "server.crash", i+1)
+		if got := crash.Metadata["attempt"]; got != strconv.Itoa(i+1) {
+			t.Fatalf("crash %d schedules restart attempt %s, want %d (%s)", i+1, got, i+1, crash.Metadata["detail"])
+		}
+		delay, err := time.ParseDuration(crash.Metadata["delay"])
+		if err != nil || delay != want {
+			t.Fatalf("crash %d: restart in %q, want %v (%s)", i+1, crash.Metadata["delay"], want, crash.Metadata["detail"])
+		}
+		if i == len(wantDelays)-1 {
+			// The next server stays up.
+			if err := e.a.DeleteDeploymentEnvVar(e.ctx, e.prod.ID, runnertest.FakeExitAfter); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clk.advance(delay) // the restart is due now
+		restart := e.nthEvent(t, "server.restart", i+1)
+		if restart.Time.Before(crash.Time.Add(delay)) {
+			t.Fatalf("restart %d at %v, before its due time %v", i+1, restart.Time, crash.Time.Add(delay))
+		}
+		restarts = append(restarts, restart.Time)
+	}
+	// The gaps between restarts grow while the delay doubles, then stay at
+	// the cap.
+	for i := 2; i < len(restarts); i++ {
+		prev, gap := restarts[i-1].Sub(restarts[i-2]), restarts[i].Sub(restarts[i-1])
+		if wantDelays[i] > wantDelays[i-1] && gap <= prev {
+			t.Errorf("gap before restart %d is %v, not longer than the one before (%v)", i+1, gap, prev)
+		}
+		if gap < wantDelays[i] {
+			t.Errorf("gap before restart %d is %v, shorter than its delay %v", i+1, gap, wantDelays[i])
+		}
+	}
+	// Once a server ran for StableAfter, its crash starts a new loop: an
+	// immediate first restart.
+	srv := waitFor(t, time.Minute, "the restarted server", func() (*admin.RunningServer, bool) {
+		live := e.liveServers(t)
+		return firstOr(live), len(live) == 1
+	})
+	clk.advance(policy.StableAfter)
+	if err := syscall.Kill(srv.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	crash := e.nthEvent(t, "server.crash", len(wantDelays)+1)
+	if crash.Metadata["attempt"] != "1" || crash.Metadata["delay"] != "0s" {
+		t.Fatalf("a crash after a stable run: %s", crash.Metadata["detail"])
+	}
+	e.nthEvent(t, "server.restart", len(wantDelays)+1)
 }
 
 func firstOr[T any](s []*T) *T {
@@ -583,7 +896,9 @@ func firstOr[T any](s []*T) *T {
 
 func TestRestartReattachesServers(t *testing.T) {
 	e := newDeployEnv(t)
-	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	b := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	followed := e.logText(t, b.ID) // live, from the queued build to its end
+	b = e.waitBuild(t, b.ID)
 	if b.Status != admin.BuildSucceeded {
 		t.Fatalf("build %s: %s", b.Status, b.Error)
 	}
@@ -607,6 +922,92 @@ func TestRestartReattachesServers(t *testing.T) {
 	if live := e.liveServers(t); len(live) != 1 || live[0].PID != srv.PID {
 		t.Fatalf("servers after restart %+v, want the same pid %d", live, srv.PID)
 	}
+	// The new process's log cache holds nothing: the log comes from
+	// build.log, as it was followed live.
+	if stored := e.logText(t, b.ID); stored != followed {
+		t.Fatalf("the log after the restart differs from the one followed live:\n%s\n---\n%s", stored, followed)
+	}
+	if !strings.Contains(followed, "[admin] build succeeded") {
+		t.Fatalf("the log followed live does not reach the build's end:\n%s", followed)
+	}
+}
+
+func TestServerFoundDeadIsRestarted(t *testing.T) {
+	e := newDeployEnv(t)
+	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if b.Status != admin.BuildSucceeded {
+		t.Fatalf("build %s: %s", b.Status, b.Error)
+	}
+	srv := e.liveServers(t)[0]
+	if err := e.a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The server dies while no admin runs.
+	if err := syscall.Kill(srv.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the server to die", func() (bool, bool) { return true, !alive(srv.PID) })
+	restarted(t, e)
+	fresh := waitFor(t, time.Minute, "a restarted server", func() (*admin.RunningServer, bool) {
+		live := e.liveServers(t)
+		return firstOr(live), len(live) == 1 && live[0].ID != srv.ID
+	})
+	if fresh.BuildID != b.ID || !alive(fresh.PID) {
+		t.Fatalf("restarted server %+v", fresh)
+	}
+	if code, body := e.get("app.localhost", "/health"); code != http.StatusOK {
+		t.Fatalf("after the restart: %d %s", code, body)
+	}
+	want := []string{"server.crash: found dead when the admin started; restart attempt 1 in 0s",
+		"server.restart: attempt 1, after 0s: replaces crashed server " + srv.ID}
+	if events := e.serverEvents(t); strings.Join(events, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("server audit events %q, want %q", events, want)
+	}
+	if got := must[*admin.RunningServer](t)(e.store.GetServer(context.Background(), srv.ID)); got.Status != admin.ServerStopped {
+		t.Fatalf("the dead server's record is %s, want stopped once replaced", got.Status)
+	}
+}
+
+func TestEndedBuildLogsLeaveTheCache(t *testing.T) {
+	client, prefix := testenv.Redis(t)
+	cache := func() *logredis.Cache {
+		c, err := logredis.New(client, &logredis.Options{Prefix: prefix})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	held := func(c *logredis.Cache, id string) bool {
+		return len(must[[]admin.LogLine](t)(c.Lines(context.Background(), id, 0, 1))) > 0
+	}
+	var clk offsetClock
+	first := cache()
+	e := newDeployEnv(t, admin.WithClock(clk.now), admin.WithBuildLogCache(first))
+	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	live := e.logText(t, b.ID)
+	if !held(first, b.ID) {
+		t.Fatal("the log cache does not hold the log of a build that just ended")
+	}
+	// Once the build ended longer ago than the retention (10 minutes),
+	// the cache lets go of its log; FollowBuildLogs reads build.log.
+	clk.advance(11 * time.Minute)
+	waitFor(t, 10*time.Second, "the log to leave the cache", func() (bool, bool) { return true, !held(first, b.ID) })
+	if stored := e.logText(t, b.ID); stored != live {
+		t.Fatalf("the stored log differs from the live one:\n%s\n---\n%s", stored, live)
+	}
+	// A build that ends just before its admin closes: the next admin
+	// process, on the same cache, clears its log in time.
+	b = e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if err := e.a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	second := cache()
+	if !held(second, b.ID) {
+		t.Fatal("the log cache does not hold the log of a build that just ended")
+	}
+	restarted(t, e, admin.WithClock(clk.now), admin.WithBuildLogCache(second))
+	clk.advance(11 * time.Minute)
+	waitFor(t, 10*time.Second, "the log to leave the cache after a restart", func() (bool, bool) { return true, !held(second, b.ID) })
 }
 
 func TestPortRangeExhausted(t *testing.T) {

@@ -27,6 +27,19 @@ import (
 // Servers recorded as running are re-attached when their process is still
 // the same one; the routes of live servers are restored; dead ones are
 // restarted from their build's artifact by the restart policy.
+//
+// Leases: the worker running a build renews its lease (the build's
+// UpdatedAt) while it runs. A build whose lease is older than buildLease
+// belongs to an admin that died and may never start again: the first
+// admin whose maintenance worker sees it takes it over and fails it, so its
+// deployment is not blocked for good. A build stays in flight, keeping its
+// deployment's next build waiting, until its worker set CompletedAt.
+//
+// Crashes: a Runner that is an ExitNotifier reports a server's exit at
+// once; the maintenance worker also checks every running server each
+// health interval and counts one that fails unhealthyAfter checks in a row
+// (a server that hangs) as crashed. Either way the server is marked
+// crashed, audited (server.crash), and restarted by the RestartPolicy.
 
 // orchestrator is the Admin's background machinery.
 type orchestrator struct {
@@ -36,14 +49,18 @@ type orchestrator struct {
 	mu       sync.Mutex
 	inflight map[string]context.CancelCauseFunc // build id → cancel
 	failures map[string]int                     // server id → consecutive failed health checks
-	restarts map[string]time.Time               // deployment id → earliest next restart
-	backoff  map[string]time.Duration           // deployment id → current restart backoff
+	loops    map[string]*crashLoop              // deployment id → its crash loop
+	exits    chan ServerExit                    // crashes an ExitNotifier reported
+
+	// Used by the maintenance worker only.
+	logsClearedTo  time.Time // logs of builds completed until then are cleared
+	nextBuildSweep time.Time // when sweepBuildDirs looks through the build directory again
 }
 
 var errCancelled = errors.New("build cancelled")
 
-// Start recovers state and starts the build workers and the health worker.
-// It returns once recovery is done; the workers run until Close.
+// Start recovers state and starts the build workers and the maintenance
+// worker. It returns once recovery is done; the workers run until Close.
 func (a *Admin) Start(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -60,7 +77,12 @@ func (a *Admin) Start(ctx context.Context) error {
 		return fmt.Errorf("admin: build dir: %w", err)
 	}
 	a.orch = orchestrator{wake: make(chan struct{}, a.workers), inflight: map[string]context.CancelCauseFunc{},
-		failures: map[string]int{}, restarts: map[string]time.Time{}, backoff: map[string]time.Duration{}}
+		failures: map[string]int{}, loops: map[string]*crashLoop{}, exits: make(chan ServerExit, 64)}
+	if n, ok := a.runner.(ExitNotifier); ok {
+		// Before recovery, which reattaches servers: their exits wait in
+		// the channel for the maintenance worker.
+		n.NotifyExits(a.notifyExit)
+	}
 	sys := WithPrincipal(ctx, SystemPrincipal())
 	if err := a.recoverBuilds(sys); err != nil {
 		return fmt.Errorf("admin: recover builds: %w", err)
@@ -73,7 +95,7 @@ func (a *Admin) Start(ctx context.Context) error {
 	for i := range a.workers {
 		a.orch.wg.Go(func() { a.buildWorker(wctx, a.instanceID+"/"+strconv.Itoa(i)) })
 	}
-	a.orch.wg.Go(func() { a.healthWorker(wctx) })
+	a.orch.wg.Go(func() { a.maintenanceWorker(wctx) })
 	a.started = true
 	return nil
 }
@@ -150,14 +172,15 @@ func (a *Admin) runBuild(ctx context.Context, b *Build) {
 	a.orch.mu.Lock()
 	a.orch.inflight[b.ID] = cancel
 	a.orch.mu.Unlock()
+	var watcher sync.WaitGroup
 	defer func() {
 		a.orch.mu.Lock()
 		delete(a.orch.inflight, b.ID)
 		a.orch.mu.Unlock()
 		cancel(nil)
+		watcher.Wait()
 	}()
-	// Another admin server may cancel the build through Storage.
-	go a.watchCancel(bctx, b.ID, cancel)
+	watcher.Go(func() { a.watchBuild(bctx, b.ID, b.ClaimedBy, cancel) })
 
 	logf := a.logTo(context.WithoutCancel(ctx), b.ID)
 	logf("admin", "", fmt.Sprintf("build %s claimed by %s", b.ID, b.ClaimedBy))
@@ -168,19 +191,45 @@ func (a *Admin) runBuild(ctx context.Context, b *Build) {
 	a.finishBuild(context.WithoutCancel(ctx), b, err, logf)
 }
 
-// watchCancel cancels a running build when Storage says it was cancelled.
-func (a *Admin) watchCancel(ctx context.Context, buildID string, cancel context.CancelCauseFunc) {
-	t := time.NewTicker(a.pollInterval)
+// errLeaseLost stops a lease renewal: the build was completed or taken
+// over meanwhile.
+var errLeaseLost = errors.New("build lease lost")
+
+// watchBuild holds the lease of a build that worker claimedBy runs, until
+// ctx ends: it renews the lease (the build's UpdatedAt) once a quarter of
+// it has passed, and cancels the run when the build was cancelled through
+// Storage (perhaps by another admin server) or taken over by an admin that
+// found its lease expired (expireLeases).
+func (a *Admin) watchBuild(ctx context.Context, buildID, claimedBy string, cancel context.CancelCauseFunc) {
+	t := time.NewTicker(min(a.pollInterval, a.buildLease/4))
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if b, err := a.store.GetBuild(ctx, buildID); err == nil && b.Status == BuildCancelled {
-				cancel(errCancelled)
-				return
+		}
+		b, err := a.store.GetBuild(ctx, buildID)
+		switch {
+		case err != nil:
+			continue
+		case b.ClaimedBy != claimedBy:
+			cancel(fmt.Errorf("the build was taken over by %s: %s", b.ClaimedBy, b.Error))
+			return
+		case b.Status == BuildCancelled:
+			cancel(errCancelled)
+			return
+		case a.clock().Sub(b.UpdatedAt) < a.buildLease/4:
+			continue
+		}
+		err = a.updateBuild(ctx, b, func(b *Build) error {
+			if b.ClaimedBy != claimedBy || b.CompletedAt != nil {
+				return errLeaseLost
 			}
+			return nil // updateBuild sets UpdatedAt
+		})
+		if err != nil && !errors.Is(err, errLeaseLost) && ctx.Err() == nil {
+			a.logger.WarnContext(ctx, "renew build lease", "build", buildID, "err", err)
 		}
 	}
 }
@@ -238,24 +287,56 @@ func (a *Admin) execute(ctx context.Context, b *Build, logf LogFunc) error {
 	if err != nil {
 		return err
 	}
-	return a.promote(ctx, p, d, b, srv, logf)
+	return a.promote(ctx, p, d, b, srv, logf, true)
 }
 
 // promote records a healthy new server, switches the route to it, and stops
-// the deployment's previous servers.
-func (a *Admin) promote(ctx context.Context, p *Project, d *Deployment, b *Build, srv *RunningServer, logf LogFunc) error {
+// the deployment's previous servers. With commit, b is a deploying build:
+// it is marked succeeded once the route points at the new server, and from
+// then on it can no longer be cancelled. A build cancelled before that
+// (perhaps through another admin) never serves: the route goes back to the
+// previous server, the new one is stopped, and promote returns errCancelled.
+func (a *Admin) promote(ctx context.Context, p *Project, d *Deployment, b *Build, srv *RunningServer, logf LogFunc, commit bool) error {
+	ctx = context.WithoutCancel(ctx) // a healthy server is switched to unless the build was cancelled
+	prev, err := a.store.ListServers(ctx, ServerFilter{DeploymentID: d.ID, Statuses: []ServerStatus{ServerRunning}}, Page{Desc: true, Limit: 1})
+	if err != nil {
+		a.stopQuietly(ctx, srv)
+		return err
+	}
 	now := a.clock()
 	srv.ID, srv.DeploymentID, srv.BuildID = NewID(prefixServer, now), d.ID, b.ID
 	srv.Status, srv.Health, srv.StartedAt, srv.UpdatedAt, srv.Version = ServerRunning, HealthHealthy, now, now, 1
-	ctx = context.WithoutCancel(ctx) // a healthy server is switched to, whatever happens now
 	if err := a.store.CreateServer(ctx, srv); err != nil {
 		a.stopQuietly(ctx, srv)
 		return err
 	}
 	target := net.JoinHostPort(srv.Host, strconv.Itoa(srv.Port))
 	if err := a.router.SetRoute(ctx, a.route(p, d, target)); err != nil {
-		a.stopQuietly(ctx, srv)
+		a.retire(ctx, srv)
 		return fmt.Errorf("switch route: %w", err)
+	}
+	if commit {
+		err := a.updateBuild(ctx, b, func(b *Build) error {
+			switch b.Status {
+			case BuildDeploying:
+				b.Status = BuildSucceeded
+				return nil
+			case BuildCancelled:
+				return errCancelled
+			}
+			return fmt.Errorf("the build was marked %s meanwhile: %s", b.Status, b.Error)
+		})
+		if err != nil {
+			back := ""
+			if len(prev) > 0 {
+				back = net.JoinHostPort(prev[0].Host, strconv.Itoa(prev[0].Port))
+			}
+			if rerr := a.router.SetRoute(ctx, a.route(p, d, back)); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("switch the route back: %w", rerr))
+			}
+			a.retire(ctx, srv)
+			return err
+		}
 	}
 	logf("admin", "", "serving at "+a.router.PublicURL(a.route(p, d, target)))
 	if err := a.stopServers(ctx, d.ID, srv.ID); err != nil {
@@ -309,13 +390,8 @@ func (a *Admin) finishBuild(ctx context.Context, b *Build, runErr error, logf Lo
 	case runErr != nil:
 		status, msg = BuildFailed, runErr.Error()
 	}
-	if runErr != nil {
-		logf("admin", "", "build "+string(status)+": "+msg)
-	} else {
-		logf("admin", "", "build succeeded")
-	}
 	err := a.updateBuild(ctx, b, func(b *Build) error {
-		if !b.Status.Terminal() { // CancelBuild may have ended it already
+		if !b.Status.Terminal() { // CancelBuild, or promote, may have ended it already
 			b.Status, b.Error = status, msg
 		}
 		return nil
@@ -323,13 +399,18 @@ func (a *Admin) finishBuild(ctx context.Context, b *Build, runErr error, logf Lo
 	if err != nil {
 		a.logger.ErrorContext(ctx, "record build outcome", "build", b.ID, "err", err)
 	}
-	if runErr != nil {
-		a.settleAfterFailure(ctx, b.DeploymentID)
-		if b.SourceBuildID == "" {
-			a.removeBuildDir(ctx, b.ID)
-		}
-	} else {
+	switch {
+	case runErr == nil:
+		logf("admin", "", "build succeeded")
+	case b.Status == BuildSucceeded: // its server serves: what failed after the switch does not undo it
+		logf("admin", "", "build succeeded, then: "+msg)
+	default:
+		logf("admin", "", "build "+string(status)+": "+msg)
+	}
+	if b.Status == BuildSucceeded {
 		a.pruneArtifacts(ctx, b.DeploymentID)
+	} else {
+		a.settleAfterFailure(ctx, b.DeploymentID) // its directory stays for inspection (sweepBuildDirs)
 	}
 	if err := a.logs.Finish(ctx, b.ID); err != nil {
 		a.logger.WarnContext(ctx, "finish build log", "build", b.ID, "err", err)
@@ -346,11 +427,6 @@ func (a *Admin) finishBuild(ctx context.Context, b *Build, runErr error, logf Lo
 	if err != nil {
 		a.logger.ErrorContext(ctx, "record build end", "build", b.ID, "err", err)
 	}
-	time.AfterFunc(a.logRetention, func() {
-		if err := a.logs.Clear(context.Background(), b.ID); err != nil {
-			a.logger.Warn("clear build log", "build", b.ID, "err", err)
-		}
-	})
 }
 
 // settleAfterFailure leaves a deployment running when its server still
@@ -450,6 +526,15 @@ func (a *Admin) stopServers(ctx context.Context, deploymentID, keep string) erro
 func (a *Admin) stopQuietly(ctx context.Context, s *RunningServer) {
 	if err := a.runner.Stop(ctx, s); err != nil {
 		a.logger.ErrorContext(ctx, "stop server", "pid", s.PID, "err", err)
+	}
+}
+
+// retire stops a recorded server that is not to serve and records it
+// stopped.
+func (a *Admin) retire(ctx context.Context, s *RunningServer) {
+	a.stopQuietly(ctx, s)
+	if err := a.setServerStatus(ctx, s, ServerStopped); err != nil {
+		a.logger.ErrorContext(ctx, "record server stopped", "server", s.ID, "err", err)
 	}
 }
 

@@ -188,6 +188,30 @@ type BuildReaper interface {
 	ReapBuild(ctx context.Context, dir string) error
 }
 
+// ServerExit reports that a server exited without being stopped: a crash.
+type ServerExit struct {
+	// Server is the server as the Runner knew it: the RunningServer its
+	// Start returned (before the Admin gave it an ID) or the one passed to
+	// Reattach. The Admin finds its record by DeploymentID, PID and Handle.
+	Server RunningServer
+	// ExitCode is the process's exit status, or -1 when it is unknown or a
+	// signal ended the process.
+	ExitCode int
+	// Signal names the signal that ended the process, when known.
+	Signal string
+}
+
+// ExitNotifier is an optional Runner capability: a Runner that learns at
+// once when a server it started or reattached exits without Stop
+// implements it. Admin.Start registers a callback through NotifyExits, so
+// that a crash triggers the restart policy at once instead of after
+// failed health checks (which still catch a server that hangs). The Runner
+// calls fn once per such exit, on a goroutine of its own, never after its
+// Close has returned; fn does not block.
+type ExitNotifier interface {
+	NotifyExits(fn func(ServerExit))
+}
+
 // Route maps a deployment's public names to a server.
 type Route struct {
 	DeploymentID   string `json:"deploymentId"`

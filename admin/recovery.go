@@ -5,16 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// recoverBuilds fails the builds this instance had in flight when it died.
+// recoverBuilds fails the builds this instance had in flight when it died
+// (and settles those that had ended but were not completed yet).
 func (a *Admin) recoverBuilds(ctx context.Context) error {
-	active, err := a.store.ListBuilds(ctx, BuildFilter{Statuses: []BuildStatus{BuildBuilding, BuildDeploying}}, Page{})
+	active, err := a.store.ListBuilds(ctx, BuildFilter{InFlight: true}, Page{})
 	if err != nil {
 		return err
 	}
@@ -36,7 +35,8 @@ func (a *Admin) recoverBuilds(ctx context.Context) error {
 }
 
 // recoverServers re-attaches live servers and restores their routes; a
-// server found dead is marked crashed, and the health worker restarts it.
+// server found dead is marked crashed, and the maintenance worker restarts
+// it by the restart policy.
 func (a *Admin) recoverServers(ctx context.Context) error {
 	servers, err := a.store.ListServers(ctx, ServerFilter{Statuses: []ServerStatus{ServerStarting, ServerRunning, ServerStopping}}, Page{})
 	if err != nil {
@@ -68,10 +68,9 @@ func (a *Admin) recoverServers(ctx context.Context) error {
 				return err
 			}
 		default:
-			if err := a.setServerStatus(ctx, s, ServerCrashed); err != nil {
+			if err := a.markCrashed(ctx, s, "found dead when the admin started"); err != nil {
 				return err
 			}
-			a.audit(ctx, "server.crash", s, "found dead when the admin started")
 		}
 	}
 	return nil
@@ -85,32 +84,77 @@ func (a *Admin) restoreRoute(ctx context.Context, d *Deployment, s *RunningServe
 	return a.router.SetRoute(ctx, a.route(p, d, net.JoinHostPort(s.Host, strconv.Itoa(s.Port))))
 }
 
-// audit records a system event about a server.
-func (a *Admin) audit(ctx context.Context, action string, s *RunningServer, detail string) {
+// audit records a system event about a server, with more metadata as
+// key, value pairs.
+func (a *Admin) audit(ctx context.Context, action string, s *RunningServer, detail string, meta ...string) {
 	o := a.begin(action, "server", s.ID, "")
 	o.ev.Metadata["deployment"], o.ev.Metadata["build"], o.ev.Metadata["detail"] = s.DeploymentID, s.BuildID, detail
+	for i := 0; i+1 < len(meta); i += 2 {
+		o.ev.Metadata[meta[i]] = meta[i+1]
+	}
 	o.end(ctx, nil)
 }
 
-// healthWorker checks running servers and restarts crashed ones.
-func (a *Admin) healthWorker(ctx context.Context) {
+// maintenanceWorker handles the crashes the Runner reports as they come
+// and, at Start and then each health interval, checks running servers,
+// restarts crashed ones, and sweeps.
+func (a *Admin) maintenanceWorker(ctx context.Context) {
+	round := func() {
+		a.checkServers(ctx)
+		a.sweep(ctx)
+	}
+	round()
 	t := time.NewTicker(a.healthInterval)
 	defer t.Stop()
 	for {
-		a.checkServers(ctx)
 		select {
 		case <-ctx.Done():
 			return
+		case ex := <-a.orch.exits:
+			a.serverExited(ctx, ex)
 		case <-t.C:
+			round()
+		}
+	}
+}
+
+// notifyExit is the Admin's ExitNotifier callback: it hands the crash to
+// the maintenance worker without blocking the Runner. Should the worker be
+// that far behind, the health checks find the server dead instead.
+func (a *Admin) notifyExit(ex ServerExit) {
+	select {
+	case a.orch.exits <- ex:
+	default:
+		a.logger.Warn("too many server exits queued; the health checks will find this one", "pid", ex.Server.PID)
+	}
+}
+
+// serverExited marks the server a Runner reported dead crashed and applies
+// the restart policy.
+func (a *Admin) serverExited(ctx context.Context, ex ServerExit) {
+	live, err := a.store.ListServers(ctx, ServerFilter{DeploymentID: ex.Server.DeploymentID,
+		Statuses: []ServerStatus{ServerStarting, ServerRunning}}, Page{})
+	if err != nil {
+		a.logger.ErrorContext(ctx, "list servers", "err", err)
+		return
+	}
+	how := fmt.Sprintf("exited with status %d", ex.ExitCode)
+	switch {
+	case ex.Signal != "":
+		how = "was killed by a signal (" + ex.Signal + ")"
+	case ex.ExitCode < 0:
+		how = "exited"
+	}
+	for _, s := range live {
+		if s.PID == ex.Server.PID && s.Handle == ex.Server.Handle {
+			a.crashed(ctx, s, "the server "+how)
+			return
 		}
 	}
 }
 
 // unhealthyAfter is how many failed checks in a row make a server crashed.
 const unhealthyAfter = 3
-
-// maxRestartBackoff caps the wait between restarts of a crashing server.
-const maxRestartBackoff = 5 * time.Minute
 
 func (a *Admin) checkServers(ctx context.Context) {
 	servers, err := a.store.ListServers(ctx, ServerFilter{Statuses: []ServerStatus{ServerRunning, ServerCrashed}}, Page{})
@@ -142,19 +186,11 @@ func (a *Admin) checkServers(ctx context.Context) {
 		if failed < unhealthyAfter {
 			continue
 		}
-		a.orch.mu.Lock()
-		delete(a.orch.failures, s.ID)
-		a.orch.mu.Unlock()
 		// Make sure nothing of it lingers, then mark it crashed.
 		if err := a.runner.Stop(ctx, s); err != nil {
 			a.logger.ErrorContext(ctx, "stop unhealthy server", "server", s.ID, "err", err)
 		}
-		if err := a.setServerStatus(ctx, s, ServerCrashed); err != nil {
-			a.logger.ErrorContext(ctx, "mark server crashed", "server", s.ID, "err", err)
-			continue
-		}
-		a.audit(ctx, "server.crash", s, fmt.Sprintf("%d failed health checks in a row", unhealthyAfter))
-		a.maybeRestart(ctx, s)
+		a.crashed(ctx, s, fmt.Sprintf("%d failed health checks in a row", unhealthyAfter))
 	}
 }
 
@@ -164,68 +200,4 @@ func (a *Admin) recordHealth(ctx context.Context, s *RunningServer) {
 	if err := a.store.UpdateServer(ctx, s); err != nil && !errors.Is(err, ErrConflict) {
 		a.logger.WarnContext(ctx, "record health", "server", s.ID, "err", err)
 	}
-}
-
-// maybeRestart restarts a crashed server that is still its deployment's
-// current one, from its build's artifact, with exponential backoff.
-func (a *Admin) maybeRestart(ctx context.Context, s *RunningServer) {
-	d, err := a.store.GetDeployment(ctx, s.DeploymentID)
-	if err != nil || d.CurrentBuildID != s.BuildID || d.Status == DeploymentStopped {
-		return
-	}
-	a.orch.mu.Lock()
-	next := a.orch.restarts[d.ID]
-	a.orch.mu.Unlock()
-	if a.clock().Before(next) {
-		return
-	}
-	b, err := a.store.GetBuild(ctx, s.BuildID)
-	if err != nil {
-		return
-	}
-	srcBuild := b.ID
-	if b.SourceBuildID != "" {
-		srcBuild = b.SourceBuildID
-	}
-	art := Artifact{Dir: filepath.Join(a.buildDir(srcBuild), "src"), Entry: DefaultArtifactEntry}
-	if _, err := os.Stat(filepath.Join(art.Dir, art.Entry)); err != nil {
-		a.logger.ErrorContext(ctx, "cannot restart: artifact gone", "server", s.ID, "build", srcBuild)
-		return
-	}
-	p, err := a.store.GetProject(ctx, d.ProjectID)
-	if err != nil {
-		return
-	}
-	env, err := a.runtimeEnv(p, d)
-	if err != nil {
-		a.logger.ErrorContext(ctx, "cannot restart: env", "server", s.ID, "err", err)
-		return
-	}
-	logf := func(phase, stream, text string) {
-		a.logger.DebugContext(ctx, text, "server", s.ID, "phase", phase, "stream", stream)
-	}
-	srv, err := a.runner.Start(ctx, StartSpec{Build: b, Deployment: d, Artifact: art, Env: env}, logf)
-	a.orch.mu.Lock()
-	backoff := a.orch.backoff[d.ID]
-	if err != nil {
-		backoff = min(max(2*backoff, a.restartBackoff), maxRestartBackoff)
-		a.orch.backoff[d.ID] = backoff
-		a.orch.restarts[d.ID] = a.clock().Add(backoff)
-	} else {
-		delete(a.orch.backoff, d.ID)
-		delete(a.orch.restarts, d.ID)
-	}
-	a.orch.mu.Unlock()
-	if err != nil {
-		a.audit(ctx, "server.restart", s, "failed: "+err.Error()+"; next try in "+backoff.String())
-		return
-	}
-	if err := a.setServerStatus(ctx, s, ServerStopped); err != nil {
-		a.logger.WarnContext(ctx, "retire crashed server", "server", s.ID, "err", err)
-	}
-	if err := a.promote(ctx, p, d, b, srv, logf); err != nil {
-		a.logger.ErrorContext(ctx, "switch to restarted server", "deployment", d.ID, "err", err)
-		return
-	}
-	a.audit(ctx, "server.restart", srv, "replaces crashed server "+s.ID)
 }

@@ -27,6 +27,11 @@ type BuildFilter struct {
 	DeploymentID string
 	ProjectID    string
 	Statuses     []BuildStatus // any of these
+	// InFlight keeps only the builds in flight (see BuildStore).
+	InFlight bool
+	// CompletedAfter, when not zero, keeps only the builds whose CompletedAt
+	// is after it.
+	CompletedAfter time.Time
 }
 
 // ServerFilter narrows ListServers. Zero fields match everything.
@@ -151,18 +156,25 @@ type DeploymentStore interface {
 }
 
 // BuildStore persists builds and is the durable build queue.
+//
+// A build is in flight from its claim until its CompletedAt is set:
+// CompletedAt is nil and either its status is building or deploying, or it
+// ended (succeeded, failed or cancelled) after a claim (StartedAt is set)
+// and its worker is still settling it. A queued build, or one that ended
+// before a claim, is never in flight.
 type BuildStore interface {
 	CreateBuild(ctx context.Context, b *Build) error
 	GetBuild(ctx context.Context, id string) (*Build, error)
 	ListBuilds(ctx context.Context, f BuildFilter, page Page) ([]*Build, error)
 	UpdateBuild(ctx context.Context, b *Build) error
 	// ClaimBuild atomically takes the oldest queued build (by QueuedAt, then
-	// id) whose deployment has no active (building or deploying) build, sets
-	// it to building with StartedAt = UpdatedAt = now and ClaimedBy =
-	// workerID, increments its Version, and returns it. Concurrent claimers,
-	// in one process or several, never get the same build, and builds of one
-	// deployment are claimed in queue order. A claimer may pass over builds another claimer is taking, so
-	// ErrNotFound means nothing was claimable by this caller at that moment.
+	// id) whose deployment has no build in flight, sets it to building with
+	// StartedAt = UpdatedAt = now and ClaimedBy = workerID, increments its
+	// Version, and returns it. Concurrent claimers, in one process or
+	// several, never get the same build, and builds of one deployment are
+	// claimed in queue order. A claimer may pass over builds another claimer
+	// is taking, so ErrNotFound means nothing was claimable by this caller at
+	// that moment.
 	ClaimBuild(ctx context.Context, workerID string, now time.Time) (*Build, error)
 }
 

@@ -171,17 +171,20 @@
 // # Crashes
 //
 // Options.OnExit is called once for each server that exits without Stop
-// (ExitEvent with the exit code when known). Servers started by this runner
-// are its children and reaped by a goroutine waiting on them, so they never
-// linger as zombies; reattached servers are checked every WatchInterval
-// through /proc. The admin wires OnExit to its restart policy; its health
-// worker covers whatever OnExit cannot see (a server that hangs).
+// (ExitEvent with the exit code when known), and so is every callback
+// registered with NotifyExits. Servers started by this runner are its
+// children and reaped by a goroutine waiting on them, so they never linger
+// as zombies; reattached servers are checked every WatchInterval through
+// /proc. The Runner is an admin.ExitNotifier: admin.Admin.Start registers
+// its restart policy through NotifyExits, so a crash is handled at once
+// (OnExit stays free for the embedder); the admin's health checks cover
+// what an exit cannot show (a server that hangs).
 //
 // # Close
 //
 // Close stops nothing: servers outlive the runner by design. It ends the
-// watchers of reattached servers and OnExit calls; every method then returns
-// admin.ErrClosed. One goroutine per server started by this runner stays
+// watchers of reattached servers and the exit callbacks; every method then
+// returns admin.ErrClosed. One goroutine per server started by this runner stays
 // blocked waiting for that server's exit, so that it is reaped if it exits
 // while this process lives.
 //

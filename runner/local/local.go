@@ -176,12 +176,13 @@ type Runner struct {
 	provMu   sync.Mutex // serializes Node provisioning within the process
 	stopAll  chan struct{}
 	watchers sync.WaitGroup
-	calls    sync.WaitGroup // OnExit callbacks in flight
+	calls    sync.WaitGroup // OnExit and NotifyExits callbacks in flight
 
 	mu     sync.Mutex
 	closed bool
 	ports  map[int]bool  // ports handed out and not yet released
 	procs  map[int]*proc // servers started or reattached, by pid
+	notify []func(admin.ServerExit)
 
 	deps    *treeCache // nil when off
 	outputs *treeCache // nil when off
@@ -340,7 +341,7 @@ func (r *Runner) checkOpen(op string) error {
 // Close releases the runner's resources. It stops no server: servers
 // outlive the runner (and the admin process) by design, and a later runner
 // adopts them with Reattach. After Close every method returns
-// admin.ErrClosed and OnExit is no longer called. Each server this runner
+// admin.ErrClosed and neither OnExit nor a NotifyExits callback is called. Each server this runner
 // started keeps one goroutine waiting for its exit, so that it never stays
 // a zombie while this process lives.
 func (r *Runner) Close() error {

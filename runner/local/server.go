@@ -278,8 +278,21 @@ func (r *Runner) reap(p *proc, cmd *exec.Cmd) {
 	r.exitedWith(p, code, sig)
 }
 
+var _ admin.ExitNotifier = (*Runner)(nil)
+
+// NotifyExits registers fn to hear, beside Options.OnExit, of every crash
+// OnExit hears of: a server this runner started or reattached that exited
+// without Stop. fn runs on a runner goroutine and is not called after Close
+// returned. It makes the Runner an admin.ExitNotifier, through which the
+// admin applies its restart policy at once.
+func (r *Runner) NotifyExits(fn func(admin.ServerExit)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.notify = append(r.notify, fn)
+}
+
 // exitedWith records that p exited, releases its port and, for a crash of
-// an announced server, calls OnExit.
+// an announced server, calls OnExit and the NotifyExits callbacks.
 func (r *Runner) exitedWith(p *proc, code int, sig string) {
 	r.mu.Lock()
 	if p.exited {
@@ -292,7 +305,7 @@ func (r *Runner) exitedWith(p *proc, code int, sig string) {
 		delete(r.procs, p.server.PID)
 		delete(r.ports, p.server.Port)
 	}
-	notify := p.announced && !p.stopping && !r.closed && r.opts.OnExit != nil
+	notify, fns := p.announced && !p.stopping && !r.closed, r.notify
 	if notify {
 		r.calls.Add(1)
 	}
@@ -300,7 +313,12 @@ func (r *Runner) exitedWith(p *proc, code int, sig string) {
 	if notify {
 		defer r.calls.Done()
 		r.log.Info("server exited", "pid", p.server.PID, "port", p.server.Port, "code", code, "signal", sig)
-		r.opts.OnExit(ExitEvent{Server: p.server, ExitCode: code, Signal: sig, Time: time.Now().UTC()})
+		if r.opts.OnExit != nil {
+			r.opts.OnExit(ExitEvent{Server: p.server, ExitCode: code, Signal: sig, Time: time.Now().UTC()})
+		}
+		for _, fn := range fns {
+			fn(admin.ServerExit{Server: p.server, ExitCode: code, Signal: sig})
+		}
 	}
 }
 

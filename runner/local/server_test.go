@@ -115,6 +115,52 @@ func TestOnExitReportsCrashes(t *testing.T) {
 	other.Close()
 }
 
+func TestNotifyExitsBesideOnExit(t *testing.T) {
+	a := fakeArtifact(t)
+	onExit := make(chan local.ExitEvent, 10)
+	r := newRunner(t, testConfig(t), func(o *local.Options) {
+		o.OnExit = func(e local.ExitEvent) { onExit <- e }
+	})
+	defer r.Close()
+	var n admin.ExitNotifier = r // found by the admin through a type assertion
+	notified := make(chan admin.ServerExit, 10)
+	n.NotifyExits(func(e admin.ServerExit) { notified <- e })
+	start := func() *admin.RunningServer {
+		t.Helper()
+		s, err := r.Start(context.Background(), admin.StartSpec{Artifact: a, Deployment: &admin.Deployment{ID: "dep_1"}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = r.Stop(context.Background(), s) })
+		return s
+	}
+	// Stopping is not a crash: nothing is reported for the first server.
+	if err := r.Stop(context.Background(), start()); err != nil {
+		t.Fatal(err)
+	}
+	s := start()
+	exitPOST(t, s, 5)
+	select {
+	case e := <-notified:
+		if e.ExitCode != 5 || e.Signal != "" || e.Server.PID != s.PID || e.Server.Handle != s.Handle || e.Server.DeploymentID != "dep_1" {
+			t.Errorf("notified %+v; want exit code 5 for pid %d of dep_1", e, s.PID)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("NotifyExits heard of no crash")
+	}
+	select {
+	case e := <-onExit:
+		if e.Server.PID != s.PID {
+			t.Errorf("OnExit heard of pid %d, want %d", e.Server.PID, s.PID)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("OnExit heard of no crash beside NotifyExits")
+	}
+	if len(notified) != 0 || len(onExit) != 0 {
+		t.Errorf("more exits reported than the one crash: %d, %d", len(notified), len(onExit))
+	}
+}
+
 func TestServerEnvironment(t *testing.T) {
 	a := fakeArtifact(t)
 	t.Setenv("MASTRA_ADMIN_TEST_SECRET", "admin-only")

@@ -32,6 +32,12 @@ const (
 	FakeCrash = "FAKE_SERVER_CRASH"
 	// FakeNeverHealthy=1 makes GET /health answer 503.
 	FakeNeverHealthy = "FAKE_SERVER_NEVER_HEALTHY"
+	// FakeHealthyWhen=path makes GET /health answer 503 until a file exists
+	// at path: a test decides when the server becomes healthy.
+	FakeHealthyWhen = "FAKE_SERVER_HEALTHY_WHEN"
+	// FakeExitAfter=N makes the server exit with status 4 N milliseconds
+	// after it started listening: a server that crashes again and again.
+	FakeExitAfter = "FAKE_SERVER_EXIT_AFTER_MS"
 	// FakeChild=1 makes the server start a child process in its process
 	// group; FakeChild=detached in a session of its own.
 	FakeChild = "FAKE_SERVER_CHILD"

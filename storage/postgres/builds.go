@@ -49,6 +49,12 @@ func (s *Store) ListBuilds(ctx context.Context, f admin.BuildFilter, page admin.
 	if len(f.Statuses) > 0 {
 		q.where(`status = ANY(%s)`, textArray(f.Statuses))
 	}
+	if f.InFlight {
+		q.conds = append(q.conds, inFlight("mastra_admin_builds"))
+	}
+	if !f.CompletedAfter.IsZero() {
+		q.where(`completed_at > %s`, f.CompletedAfter)
+	}
 	sql := q.sql(`SELECT `+buildColumns+` FROM mastra_admin_builds`, "id", page)
 	return list(ctx, s, "list builds", scanBuild, sql, q.args...)
 }
@@ -72,18 +78,25 @@ func (s *Store) UpdateBuild(ctx context.Context, b *admin.Build) error {
 	return nil
 }
 
+// inFlight is the condition that the build row named table is in flight
+// (see admin.BuildStore): claimed and not yet completed.
+func inFlight(table string) string {
+	return fmt.Sprintf(`(%[1]s.completed_at IS NULL AND (%[1]s.status IN ('building', 'deploying')
+		OR (%[1]s.status IN ('succeeded', 'failed', 'cancelled') AND %[1]s.started_at IS NOT NULL)))`, table)
+}
+
 // claimCandidate picks the oldest queued build that is the oldest queued
-// build of its deployment, whose deployment has no active build and is not
+// build of its deployment, whose deployment has no build in flight and is not
 // in $1, and locks both the build and its deployment row. Rows that other
 // transactions hold locked are skipped: a build another claimer is taking, a
 // deployment another claimer is claiming for.
-const claimCandidate = `
+var claimCandidate = `
 SELECT b.id, b.deployment_id
 FROM mastra_admin_builds b JOIN mastra_admin_deployments d ON d.id = b.deployment_id
 WHERE b.status = 'queued'
   AND b.deployment_id <> ALL($1::text[])
   AND NOT EXISTS (SELECT 1 FROM mastra_admin_builds a
-                  WHERE a.deployment_id = b.deployment_id AND a.status IN ('building', 'deploying'))
+                  WHERE a.deployment_id = b.deployment_id AND ` + inFlight("a") + `)
   AND NOT EXISTS (SELECT 1 FROM mastra_admin_builds o
                   WHERE o.deployment_id = b.deployment_id AND o.status = 'queued'
                     AND (o.queued_at, o.id) < (b.queued_at, b.id))
@@ -94,15 +107,15 @@ FOR NO KEY UPDATE OF d SKIP LOCKED`
 
 // claimUpdate claims build $1 of deployment $2 unless, in this statement's
 // snapshot, which is taken after claimCandidate locked the deployment row
-// and so sees every claim committed for it, the deployment has an active
-// build or an older queued one.
-const claimUpdate = `
+// and so sees every claim committed for it, the deployment has a build in
+// flight or an older queued one.
+var claimUpdate = `
 UPDATE mastra_admin_builds SET status = 'building', started_at = $3, claimed_by = $4, updated_at = $3,
        version = version + 1
 WHERE id = $1
   AND NOT EXISTS (SELECT 1 FROM mastra_admin_builds a
                   WHERE a.deployment_id = $2 AND a.id <> $1
-                    AND (a.status IN ('building', 'deploying')
+                    AND (` + inFlight("a") + `
                          OR (a.status = 'queued' AND (a.queued_at, a.id) <
                              (SELECT queued_at, id FROM mastra_admin_builds WHERE id = $1))))
 RETURNING ` + buildColumns
@@ -114,7 +127,7 @@ RETURNING ` + buildColumns
 // In one transaction it locks a candidate build and its deployment row
 // (FOR UPDATE / FOR NO KEY UPDATE, SKIP LOCKED, so that concurrent claimers
 // spread over different builds and deployments), then claims the build in a
-// statement that checks again that the deployment has no active build. That
+// statement that checks again that the deployment has no build in flight. That
 // statement sees every claim committed before the deployment lock was
 // taken, so claims on one deployment run one at a time and two builds of a
 // deployment never become active together, in one process or several. A

@@ -72,7 +72,7 @@
 //     last-owner rule holds against concurrent changes.
 //   - ClaimBuild locks a candidate build and its deployment row with SKIP
 //     LOCKED, then claims the build in a statement that rechecks that the
-//     deployment has no active build; see ClaimBuild.
+//     deployment has no build in flight; see ClaimBuild.
 //
 // # Errors
 //

@@ -349,7 +349,8 @@ func TestClaimBuildFromTwoPools(t *testing.T) {
 			t.Fatalf("round %d: ClaimBuild with every deployment busy = %v, %v; want ErrNotFound", round, extra, err)
 		}
 		for _, bl := range claimed {
-			bl.Status = admin.BuildSucceeded
+			done := clock
+			bl.Status, bl.CompletedAt = admin.BuildSucceeded, &done
 			must(t, a.UpdateBuild(ctx, bl))
 		}
 	}

@@ -52,6 +52,12 @@ func (s *Store) ListBuilds(ctx context.Context, f admin.BuildFilter, page admin.
 		q.filter(`project_id = ?`, f.ProjectID)
 	}
 	in(&q, "status", f.Statuses)
+	if f.InFlight {
+		q.filter(inFlight("builds"))
+	}
+	if !f.CompletedAfter.IsZero() {
+		q.filter(`completed_at > ?`, micros(f.CompletedAfter))
+	}
 	query, args := q.sql(buildCols, "builds", "id", page)
 	return getMany(ctx, s, "list builds", scanBuild, query, args...)
 }
@@ -75,6 +81,13 @@ func (s *Store) UpdateBuild(ctx context.Context, b *admin.Build) error {
 	return err
 }
 
+// inFlight is the condition that the builds row named table is in flight
+// (see admin.BuildStore): claimed and not yet completed.
+func inFlight(table string) string {
+	return fmt.Sprintf(`(%[1]s.completed_at IS NULL AND (%[1]s.status IN ('building', 'deploying')
+		OR (%[1]s.status IN ('succeeded', 'failed', 'cancelled') AND %[1]s.started_at IS NOT NULL)))`, table)
+}
+
 // ClaimBuild takes the oldest queued build (by QueuedAt, then id) whose
 // deployment has no build in flight, in one statement: SQLite runs one
 // writer at a time, so two claimers never see the same build.
@@ -89,7 +102,7 @@ func (s *Store) ClaimBuild(ctx context.Context, workerID string, now time.Time) 
 				SELECT q.id FROM builds q
 				WHERE q.status = 'queued' AND NOT EXISTS (
 					SELECT 1 FROM builds a
-					WHERE a.deployment_id = q.deployment_id AND a.status IN ('building', 'deploying'))
+					WHERE a.deployment_id = q.deployment_id AND `+inFlight("a")+`)
 				ORDER BY q.queued_at, q.id
 				LIMIT 1)
 			RETURNING `+buildCols, micros(now), workerID))

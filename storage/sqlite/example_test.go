@@ -120,7 +120,9 @@ func ExampleStore_ClaimBuild() {
 	_, err = store.ClaimBuild(ctx, "worker-2", now.Add(time.Minute))
 	fmt.Println("second claim while the first runs:", errors.Is(err, admin.ErrNotFound))
 
-	b.Status = admin.BuildSucceeded
+	// The deployment's next build can start once this one is completed.
+	done := now.Add(90 * time.Second)
+	b.Status, b.CompletedAt = admin.BuildSucceeded, &done
 	if err := store.UpdateBuild(ctx, b); err != nil {
 		fmt.Println(err)
 		return

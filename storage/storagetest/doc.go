@@ -60,9 +60,11 @@
 //     ErrConflict to leave a team without an owner, also when two such
 //     changes race; CreateTeamWithOwner is all or nothing;
 //   - the build queue: ClaimBuild takes the oldest queued build (QueuedAt,
-//     then id) whose deployment has no active build, sets building,
-//     StartedAt and ClaimedBy and bumps Version; concurrent claimers take
-//     every build exactly once and never run two builds of one deployment.
+//     then id) whose deployment has no build in flight (claimed and without
+//     CompletedAt, whatever its status), sets building, StartedAt and
+//     ClaimedBy and bumps Version; concurrent claimers take every build
+//     exactly once and never run two builds of one deployment;
+//     ListBuilds filters by InFlight and CompletedAfter.
 //
 // Errors must wrap the admin sentinels (errors.Is) and name the operation: a
 // bare admin.ErrNotFound fails the suite.

@@ -151,6 +151,24 @@ var queueTests = []test{
 		}
 		f.claimNone(t, "every build claimed")
 	}},
+	{"ClaimWaitsUntilAnEndedBuildIsCompleted", func(t *testing.T, f *fixture) {
+		for _, st := range []admin.BuildStatus{admin.BuildCancelled, admin.BuildFailed, admin.BuildSucceeded} {
+			_, _, d := f.addChain()
+			f.addBuild(d, admin.BuildQueued)
+			next := f.addBuild(d, admin.BuildQueued)
+			got := f.claim(t, "w", f.now())
+			// Ended (cancelled by a user, say) while its worker still
+			// settles it: the build stays in flight until CompletedAt.
+			got.Status = st
+			noErr(t, f.s.UpdateBuild(f.ctx, got), "UpdateBuild to "+string(st))
+			f.claimNone(t, "the deployment's "+string(st)+" build has no CompletedAt")
+			got.CompletedAt = f.ptr()
+			noErr(t, f.s.UpdateBuild(f.ctx, got), "UpdateBuild with CompletedAt")
+			if again := f.claim(t, "w", f.now()); again.ID != next.ID {
+				t.Fatalf("ClaimBuild took %s once the %s build was completed, want %s", again.ID, st, next.ID)
+			}
+		}
+	}},
 	{"RequeuedBuildIsClaimedAgain", func(t *testing.T, f *fixture) {
 		_, _, d := f.addChain()
 		b := f.addBuild(d, admin.BuildQueued)

@@ -271,6 +271,19 @@ var buildTests = []test{
 				all = append(all, f.addBuild(d, st))
 			}
 		}
+		// Builds of d1 that ended after a claim: one its worker still
+		// settles (in flight), two completed at known times.
+		base := f.now()
+		claimed := func(st admin.BuildStatus, completed *time.Time) {
+			b := f.newBuild(d1)
+			b.Status, b.StartedAt, b.CompletedAt, b.ClaimedBy = st, &base, completed, "w"
+			noErr(t, f.s.CreateBuild(f.ctx, b), "CreateBuild")
+			all = append(all, b)
+		}
+		early, late := base.Add(time.Hour), base.Add(2*time.Hour)
+		claimed(admin.BuildCancelled, nil)
+		claimed(admin.BuildFailed, &early)
+		claimed(admin.BuildSucceeded, &late)
 		cases := []struct {
 			name string
 			f    admin.BuildFilter
@@ -287,6 +300,14 @@ var buildTests = []test{
 			{"project and a deployment of another project", admin.BuildFilter{ProjectID: q.ID, DeploymentID: d2.ID}},
 			{"unknown deployment", admin.BuildFilter{DeploymentID: newID(prefixDeployment)}},
 			{"status none has", admin.BuildFilter{Statuses: []admin.BuildStatus{"no-such-status"}}},
+			{"in flight", admin.BuildFilter{InFlight: true}},
+			{"in flight of a deployment", admin.BuildFilter{DeploymentID: d1.ID, InFlight: true}},
+			{"in flight and cancelled", admin.BuildFilter{InFlight: true, Statuses: []admin.BuildStatus{admin.BuildCancelled}}},
+			{"completed after", admin.BuildFilter{CompletedAfter: base}},
+			{"completed after, exclusive", admin.BuildFilter{CompletedAfter: early}},
+			{"completed after, in another zone", admin.BuildFilter{CompletedAfter: early.Add(-time.Microsecond).In(zones[1])}},
+			{"completed after, failed", admin.BuildFilter{CompletedAfter: base, Statuses: []admin.BuildStatus{admin.BuildFailed}}},
+			{"completed after the last", admin.BuildFilter{CompletedAfter: late}},
 		}
 		for _, tc := range cases {
 			var want []string
@@ -313,6 +334,12 @@ func matchBuild(f admin.BuildFilter, b *admin.Build) bool {
 	if f.DeploymentID != "" && b.DeploymentID != f.DeploymentID || f.ProjectID != "" && b.ProjectID != f.ProjectID {
 		return false
 	}
+	if f.InFlight && !inFlight(b) {
+		return false
+	}
+	if !f.CompletedAfter.IsZero() && (b.CompletedAt == nil || !b.CompletedAt.After(f.CompletedAfter)) {
+		return false
+	}
 	if len(f.Statuses) == 0 {
 		return true
 	}
@@ -322,6 +349,11 @@ func matchBuild(f admin.BuildFilter, b *admin.Build) bool {
 		}
 	}
 	return false
+}
+
+// inFlight is admin.BuildStore's definition of a build in flight.
+func inFlight(b *admin.Build) bool {
+	return b.CompletedAt == nil && (b.Status.Active() || b.Status.Terminal() && b.StartedAt != nil)
 }
 
 var serverTests = []test{

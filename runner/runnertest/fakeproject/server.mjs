@@ -7,12 +7,14 @@
 // Environment:
 //   FAKE_SERVER_CRASH=1         exit with status 3 at once
 //   FAKE_SERVER_NEVER_HEALTHY=1 answer /health with 503
+//   FAKE_SERVER_HEALTHY_WHEN=path answer /health with 503 until path exists
+//   FAKE_SERVER_EXIT_AFTER_MS=N exit with status 4 N ms after listening
 //   FAKE_SERVER_CHILD=1         start a child process (in the server's group)
 //   FAKE_SERVER_CHILD=detached  start a child in a session of its own
 //   FAKE_SERVER_IGNORE_TERM=1   ignore SIGTERM (only SIGKILL ends it)
 //   FAKE_SERVER_PIDFILE=path    write the pid there at start
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 // Installed by the fake `mastra build` in .mastra/output/node_modules: the
 // server needs its output folder only, as a real one does.
@@ -43,6 +45,7 @@ const server = http.createServer((req, res) => {
   switch (url.pathname) {
     case '/health':
       if (env.FAKE_SERVER_NEVER_HEALTHY) return json(res, 503, { success: false });
+      if (env.FAKE_SERVER_HEALTHY_WHEN && !existsSync(env.FAKE_SERVER_HEALTHY_WHEN)) return json(res, 503, { success: false });
       return json(res, 200, { success: true });
     case '/echo':
       return json(res, 200, { pid: process.pid, childPid: child?.pid ?? 0, cwd: process.cwd(), runtime, env });
@@ -67,4 +70,12 @@ process.on('SIGTERM', () => {
 
 const port = Number(env.PORT ?? 4111);
 const host = env.MASTRA_HOST ?? '0.0.0.0';
-server.listen(port, host, () => console.log(`fake server: listening on ${host}:${port}`));
+server.listen(port, host, () => {
+  console.log(`fake server: listening on ${host}:${port}`);
+  if (env.FAKE_SERVER_EXIT_AFTER_MS) {
+    setTimeout(() => {
+      console.error('fake server: exiting on purpose');
+      process.exit(4);
+    }, Number(env.FAKE_SERVER_EXIT_AFTER_MS));
+  }
+});

@@ -1,0 +1,154 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// logSweepHorizon is how far back, after Start, the maintenance worker
+// looks for ended builds whose logs to clear from the log cache: logs of
+// builds that ended earlier are left to the cache's own expiry
+// (logcache/redis: TTL, 24 h by default; logcache/memory forgets all on
+// restart).
+const logSweepHorizon = 24 * time.Hour
+
+// buildSweepEvery is how often, by the admin's clock, the maintenance
+// worker looks through the build directory.
+const buildSweepEvery = time.Minute
+
+// sweep is the maintenance worker's housekeeping, done each round (tests
+// rely on the order: a round's logs are cleared after its directories
+// were swept).
+func (a *Admin) sweep(ctx context.Context) {
+	a.expireLeases(ctx)
+	a.sweepBuildDirs(ctx)
+	a.clearLogs(ctx)
+}
+
+// expireLeases fails the builds in flight, claimed by any admin process,
+// whose lease (see watchBuild) is older than buildLease: their admin died,
+// or lost its Storage, mid-build. The build is taken over first (ClaimedBy
+// set to this instance, in an update that checks the lease is still
+// stale), so that a worker that was only slow stops when it sees it.
+func (a *Admin) expireLeases(ctx context.Context) {
+	inflight, err := a.store.ListBuilds(ctx, BuildFilter{InFlight: true}, Page{})
+	if err != nil {
+		a.logger.WarnContext(ctx, "list builds in flight", "err", err)
+		return
+	}
+	for _, b := range inflight {
+		now := a.clock()
+		silent := now.Sub(b.UpdatedAt)
+		if silent < a.buildLease {
+			continue
+		}
+		claimedBy, instance := b.ClaimedBy, b.ClaimedBy
+		if i := strings.LastIndex(claimedBy, "/"); i > 0 {
+			instance = claimedBy[:i] // worker ids are {instance}/{n}
+		}
+		reason := fmt.Errorf("admin instance %q (worker %s) stopped renewing the lease of this build %s ago and is taken for dead; admin instance %q failed the build",
+			instance, claimedBy, silent.Round(time.Second), a.instanceID)
+		err := a.updateBuild(ctx, b, func(b *Build) error {
+			if b.ClaimedBy != claimedBy || b.CompletedAt != nil || now.Sub(b.UpdatedAt) < a.buildLease {
+				return errLeaseLost // renewed or settled meanwhile
+			}
+			b.ClaimedBy = a.instanceID + "/lease"
+			if !b.Status.Terminal() {
+				b.Status, b.Error = BuildFailed, reason.Error()
+			}
+			return nil
+		})
+		if errors.Is(err, errLeaseLost) {
+			continue
+		}
+		if err != nil {
+			a.logger.WarnContext(ctx, "take over a build whose lease expired", "build", b.ID, "err", err)
+			continue
+		}
+		if r, ok := a.runner.(BuildReaper); ok {
+			if err := r.ReapBuild(ctx, a.buildDir(b.ID)); err != nil {
+				a.logger.WarnContext(ctx, "reap a build whose lease expired", "build", b.ID, "err", err)
+			}
+		}
+		a.finishBuild(ctx, b, reason, a.logTo(ctx, b.ID))
+		a.logger.WarnContext(ctx, "failed a build whose lease expired", "build", b.ID, "instance", instance)
+	}
+}
+
+// sweepBuildDirs looks through this admin's build directory at the
+// folders of failed and cancelled builds: it ends what such a build left
+// running (BuildReaper; an admin that died mid-build and whose lease
+// another admin expired finds its orphans here when it starts again) and
+// removes the folders of those that ended keepFailed ago or more. Folders
+// of builds that Storage does not know (another admin's, sharing the
+// directory) are left alone.
+func (a *Admin) sweepBuildDirs(ctx context.Context) {
+	now := a.clock()
+	if now.Before(a.orch.nextBuildSweep) {
+		return
+	}
+	a.orch.nextBuildSweep = now.Add(buildSweepEvery)
+	entries, err := os.ReadDir(a.buildRoot)
+	if err != nil {
+		a.logger.WarnContext(ctx, "read the build directory", "err", err)
+		return
+	}
+	reaper, _ := a.runner.(BuildReaper)
+	for _, e := range entries {
+		if !e.IsDir() || CheckBuildID(e.Name()) != nil {
+			continue
+		}
+		b, err := a.store.GetBuild(ctx, e.Name())
+		if err != nil {
+			if !errors.Is(err, ErrNotFound) {
+				a.logger.WarnContext(ctx, "get build", "build", e.Name(), "err", err)
+			}
+			continue
+		}
+		if b.Status != BuildFailed && b.Status != BuildCancelled || b.CompletedAt == nil {
+			continue
+		}
+		if reaper != nil {
+			if err := reaper.ReapBuild(ctx, a.buildDir(b.ID)); err != nil {
+				a.logger.WarnContext(ctx, "reap an ended build", "build", b.ID, "err", err)
+				continue
+			}
+		}
+		if now.Sub(*b.CompletedAt) >= a.keepFailed {
+			a.removeBuildDir(ctx, b.ID)
+		}
+	}
+}
+
+// clearLogs clears from the log cache the logs of builds completed more
+// than logRetention ago, whichever admin ran them; their build.log stays in
+// FileStorage, where FollowBuildLogs reads them from. Each round looks at
+// the builds completed since the previous round's cut-off (after Start,
+// within logSweepHorizon), so the logs of builds that ended before an admin
+// restart are cleared too.
+func (a *Admin) clearLogs(ctx context.Context) {
+	cutoff := a.clock().Add(-a.logRetention)
+	since := a.orch.logsClearedTo
+	if since.IsZero() {
+		since = cutoff.Add(-logSweepHorizon)
+	}
+	ended, err := a.store.ListBuilds(ctx, BuildFilter{CompletedAfter: since}, Page{})
+	if err != nil {
+		a.logger.WarnContext(ctx, "list ended builds", "err", err)
+		return
+	}
+	for _, b := range ended {
+		if b.CompletedAt.After(cutoff) {
+			continue // a later round
+		}
+		if err := a.logs.Clear(ctx, b.ID); err != nil {
+			a.logger.WarnContext(ctx, "clear build log", "build", b.ID, "err", err)
+			return // the next round tries again from since
+		}
+	}
+	a.orch.logsClearedTo = cutoff
+}

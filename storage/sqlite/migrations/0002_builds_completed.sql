@@ -1,0 +1,4 @@
+-- Builds by completion: the builds in flight (completed_at IS NULL) and
+-- those completed after a time, which the admin's workers look up on every
+-- round, without a scan of the whole build history.
+CREATE INDEX builds_completed ON builds (completed_at);
