@@ -180,7 +180,9 @@ func (a *Admin) runBuild(ctx context.Context, b *Build) {
 		cancel(nil)
 		watcher.Wait()
 	}()
-	watcher.Go(func() { a.watchBuild(bctx, b.ID, b.ClaimedBy, cancel) })
+	// Copied now: the run rewrites *b as the build moves on.
+	id, claimedBy := b.ID, b.ClaimedBy
+	watcher.Go(func() { a.watchBuild(bctx, id, claimedBy, cancel) })
 
 	logf := a.logTo(context.WithoutCancel(ctx), b.ID)
 	logf("admin", "", fmt.Sprintf("build %s claimed by %s", b.ID, b.ClaimedBy))
