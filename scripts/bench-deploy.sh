@@ -43,11 +43,12 @@ echo "== raw steps by hand (node $(node --version))"
 t0=$(now)
 cp -a examples/sample-project "$work/raw"
 (cd "$work/raw" && npm ci --prefer-offline --no-audit --no-fund --cache "$cache/npm-raw" >/dev/null 2>&1 && npx mastra build >/dev/null 2>&1)
-(cd "$work/raw" && PORT=$((port + 1)) MASTRA_HOST=127.0.0.1 node .mastra/output/index.mjs >/dev/null 2>&1) &
+# exec: $! is node itself, so that the kill below reaches it.
+(cd "$work/raw" && PORT=$((port + 1)) MASTRA_HOST=127.0.0.1 exec node .mastra/output/index.mjs >/dev/null 2>&1) &
 raw_pid=$!
 until curl -sf "http://127.0.0.1:$((port + 1))/health" >/dev/null; do sleep 0.1; done
 t1=$(now); raw=$(secs "$t0" "$t1")
-kill "$raw_pid"; pkill -P "$raw_pid" 2>/dev/null || true; raw_pid=
+kill "$raw_pid"; wait "$raw_pid" 2>/dev/null || true; raw_pid=
 echo "   $raw s"
 
 deploy() {
