@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -120,6 +121,7 @@ func TestQuickstartDeploysTheSampleProject(t *testing.T) {
 		t.Errorf("the token's user is %q, want %q", me.Email, adminEmail)
 	}
 	result := runWorkflow(t, proxyAddr, q)
+	firstProjects := projectIDs(t, api, token)
 	cold := time.Since(begin)
 	if err := q.stop(); err != nil {
 		t.Fatalf("quickstart: %v\n%s", err, q.out)
@@ -150,6 +152,23 @@ func TestQuickstartDeploysTheSampleProject(t *testing.T) {
 	}
 	if again := readToken(t, tokenPath); again != token {
 		t.Error("the second run replaced a valid API token")
+	}
+	if !strings.Contains(out2.String(), "reusing the build output of an identical earlier build") {
+		t.Errorf("the redeploy of the unchanged project built again:\n%s", out2)
+	}
+
+	// A third run that only serves: the redeployed server answers through
+	// the proxy, for the same team and project.
+	q3 := start(t, mode{only: "none"})
+	api3 := q3.apiURL(t)
+	if r := runWorkflow(t, proxyAddr, q3); r.Status != "success" || r.Result.Words != 5 {
+		t.Errorf("workflow after the redeploy: %+v", r)
+	}
+	if again := projectIDs(t, api3, token); !slices.Equal(again, firstProjects) {
+		t.Errorf("projects after the second run: %v, want the first run's %v", again, firstProjects)
+	}
+	if err := q3.stop(); err != nil {
+		t.Fatalf("third run: %v\n%s", err, q3.out)
 	}
 	t.Logf("first deploy to a workflow answer: %v; redeploy on the same state: %v (%.2fx)", cold.Round(time.Millisecond),
 		warm.Round(time.Millisecond), warm.Seconds()/cold.Seconds())
@@ -243,6 +262,25 @@ type workflowRun struct {
 
 // runWorkflow polls the sample project's workflow through the proxy until it
 // answers, the quickstart fails, or ten minutes pass.
+// projectIDs lists, through the API, the team ids and project ids there
+// are.
+func projectIDs(t *testing.T, api, token string) []string {
+	t.Helper()
+	c := &apitest.Client{T: t, URL: api, Token: token}
+	var teams struct{ Items []admin.Team }
+	c.Do("GET", "/v1/teams", nil).Must(t, http.StatusOK, &teams)
+	var ids []string
+	for _, team := range teams.Items {
+		var projects struct{ Items []admin.Project }
+		c.Do("GET", "/v1/teams/"+team.ID+"/projects", nil).Must(t, http.StatusOK, &projects)
+		ids = append(ids, team.ID)
+		for _, p := range projects.Items {
+			ids = append(ids, p.ID)
+		}
+	}
+	return ids
+}
+
 func runWorkflow(t *testing.T, proxyAddr string, q *quickstart) workflowRun {
 	t.Helper()
 	url := fmt.Sprintf("http://%s/api/workflows/textStats/start-async", proxyAddr)
