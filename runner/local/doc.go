@@ -118,8 +118,9 @@
 // runtime, build script, defaults and layout), the dependency key above
 // (lockfile, package.json, Node and npm versions, platform), a SHA-256 of
 // the whole source tree (paths, modes, contents and link targets, without
-// node_modules, .mastra and .git), and the whole build environment, names
-// and values (the project's env vars included: a build may inline them).
+// node_modules, .mastra and .git), and the build environment, names and
+// values (the project's env vars included: a build may inline them), but
+// PATH, which only finds the tools (Node and npm are keyed by version).
 // Only builds whose dependencies are cacheable are cached, and BuildFast
 // builds are not (their output needs the project's node_modules and takes
 // a fraction of a second).

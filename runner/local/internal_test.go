@@ -364,3 +364,28 @@ func TestProvisionNodeOnce(t *testing.T) {
 		t.Errorf("temporary folders left: %v", leftovers)
 	}
 }
+
+// TestOutputKey: every part of a build's inputs changes the key, but
+// PATH, and no two keys collide by shifting bytes between parts.
+func TestOutputKey(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	env := []string{"A=1", "PATH=/usr/bin"}
+	base := outputKey(secret, "v", "deps", "tree", env)
+	same := outputKey(secret, "v", "deps", "tree", []string{"A=1", "PATH=/usr/local/go/bin:/usr/bin"})
+	if base != same {
+		t.Errorf("PATH changed the key")
+	}
+	for name, k := range map[string]string{
+		"version":  outputKey(secret, "w", "deps", "tree", env),
+		"deps":     outputKey(secret, "v", "deps2", "tree", env),
+		"tree":     outputKey(secret, "v", "deps", "tree2", env),
+		"env":      outputKey(secret, "v", "deps", "tree", []string{"A=2", "PATH=/usr/bin"}),
+		"shifted":  outputKey(secret, "vd", "eps", "tree", env),
+		"secret":   outputKey([]byte("another secret of thirty-two b.."), "v", "deps", "tree", env),
+		"env name": outputKey(secret, "v", "deps", "tree", []string{"B=1", "PATH=/usr/bin"}),
+	} {
+		if k == base {
+			t.Errorf("a different %s gives the same key", name)
+		}
+	}
+}

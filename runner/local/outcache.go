@@ -92,16 +92,22 @@ func loadSecret(root string) ([]byte, error) {
 }
 
 // outputKey returns the cache key of a build: an HMAC, under the cache's
-// secret, of the runner's build version (outputVersion), the dependency key (lockfile,
-// package.json, Node and npm versions, platform), the source tree, and the
-// whole environment of the build (names and values).
+// secret, of the runner's build version (outputVersion), the dependency
+// key (lockfile, package.json, Node and npm versions, platform), the
+// source tree, and the environment of the build (names and values) but
+// PATH. PATH only finds the tools that run the build, and the ones that
+// shape its output, Node and npm, are in the dependency key by version;
+// keying it would make every admin started from another shell, or under
+// `go test` (which puts GOROOT/bin first), rebuild.
 func outputKey(secret []byte, version, depsKey, tree string, env []string) string {
 	h := hmac.New(sha256.New, secret)
 	part(h, version)
 	part(h, depsKey)
 	part(h, tree)
 	for _, kv := range env {
-		part(h, kv)
+		if !strings.HasPrefix(kv, "PATH=") {
+			part(h, kv)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
