@@ -31,7 +31,6 @@ func TestTruncate(t *testing.T) {
 	}
 }
 
-
 func TestPrepare(t *testing.T) {
 	l := Limits{MaxLines: 10, MaxLineBytes: 4}
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
