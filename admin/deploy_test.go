@@ -726,24 +726,33 @@ func TestRollbackRestartsAnEarlierArtifact(t *testing.T) {
 	}
 }
 
-func TestHungServerIsRestarted(t *testing.T) {
-	e := newDeployEnv(t)
-	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+// breakServer deploys, sends sig to the deployment's server, and returns
+// the build, that server, and the one the admin restarted in its place
+// from the same build.
+func (e *deployEnv) breakServer(t *testing.T, sig syscall.Signal) (b *admin.Build, old, fresh *admin.RunningServer) {
+	t.Helper()
+	b = e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
 	if b.Status != admin.BuildSucceeded {
 		t.Fatalf("build %s: %s", b.Status, b.Error)
 	}
-	old := e.liveServers(t)[0]
-	// A stopped process does not exit: only its health checks fail.
-	if err := syscall.Kill(old.PID, syscall.SIGSTOP); err != nil {
+	old = e.liveServers(t)[0]
+	if err := syscall.Kill(old.PID, sig); err != nil {
 		t.Fatal(err)
 	}
-	fresh := waitFor(t, time.Minute, "a restarted server", func() (*admin.RunningServer, bool) {
+	fresh = waitFor(t, time.Minute, "a restarted server", func() (*admin.RunningServer, bool) {
 		live := e.liveServers(t)
 		return firstOr(live), len(live) == 1 && live[0].ID != old.ID
 	})
 	if fresh.BuildID != b.ID || !alive(fresh.PID) {
 		t.Fatalf("restarted server %+v", fresh)
 	}
+	return b, old, fresh
+}
+
+func TestHungServerIsRestarted(t *testing.T) {
+	e := newDeployEnv(t)
+	// A stopped process does not exit: only its health checks fail.
+	_, old, _ := e.breakServer(t, syscall.SIGSTOP)
 	if code, _ := e.get("app.localhost", "/health"); code != http.StatusOK {
 		t.Fatalf("after restart: %d", code)
 	}
@@ -770,21 +779,7 @@ func TestCrashIsHandledAtOnce(t *testing.T) {
 	// Health checks run once, at Start: only the runner's exit
 	// notification can tell the admin of the crash.
 	e := newDeployEnv(t, admin.WithIntervals(50*time.Millisecond, time.Hour))
-	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
-	if b.Status != admin.BuildSucceeded {
-		t.Fatalf("build %s: %s", b.Status, b.Error)
-	}
-	old := e.liveServers(t)[0]
-	if err := syscall.Kill(old.PID, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	fresh := waitFor(t, time.Minute, "a restarted server", func() (*admin.RunningServer, bool) {
-		live := e.liveServers(t)
-		return firstOr(live), len(live) == 1 && live[0].ID != old.ID
-	})
-	if fresh.BuildID != b.ID || !alive(fresh.PID) {
-		t.Fatalf("restarted server %+v", fresh)
-	}
+	_, old, _ := e.breakServer(t, syscall.SIGKILL)
 	if got := must[*admin.RunningServer](t)(e.store.GetServer(context.Background(), old.ID)); got.Status != admin.ServerStopped {
 		t.Errorf("the crashed server's record is %s, want stopped once replaced", got.Status)
 	}
