@@ -224,7 +224,9 @@ func (s *stream) track(ctx context.Context, updates <-chan *buildState, logsDone
 			b = cur.build
 		}
 		logsEnded := logsDone == nil
-		if s.h.logEnds(b, &grace) || logsEnded && b.Status.Terminal() {
+		// Settled: CompletedAt is written last, after the deployment
+		// took the build's outcome, so the end message reads both final.
+		if s.h.logEnds(b, &grace) || logsEnded && b.Status.Terminal() && b.CompletedAt != nil {
 			if b == nil {
 				s.enqueue(StreamMessage{Type: MessageError, Error: &ErrorBody{Code: CodeNotFound,
 					Message: "the build was deleted"}}, true, websocket.StatusNormalClosure, "build deleted")

@@ -167,8 +167,11 @@ func (s *Stack) Serve(ctx context.Context, c Config, mount func(api http.Handler
 	select {
 	case err = <-served:
 	case err = <-proxied:
+		// nil when ctx ended, which this select may see here first.
 		proxied = nil
-		err = fmt.Errorf("proxy: %w", err)
+		if err != nil {
+			err = fmt.Errorf("proxy: %w", err)
+		}
 	case <-ctx.Done():
 	}
 	shutdown, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
