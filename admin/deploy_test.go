@@ -765,9 +765,11 @@ func TestHungServerIsRestarted(t *testing.T) {
 }
 
 // serverEvents returns the server.* audit events, oldest first, as
-// "action: detail".
+// "action: detail", once the first server.restart was recorded (after the
+// restarted server, which the callers saw first).
 func (e *deployEnv) serverEvents(t *testing.T) []string {
 	t.Helper()
+	e.nthEvent(t, "server.restart", 1)
 	var out []string
 	for _, ev := range e.serverAudit(t) {
 		out = append(out, ev.Action+": "+ev.Metadata["detail"])
