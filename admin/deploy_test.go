@@ -264,6 +264,23 @@ func testCache() string { return filepath.Join(os.TempDir(), "mastra-admin-test-
 
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 
+// deploy deploys the production deployment and waits for the build to
+// end.
+func (e *deployEnv) deploy(t *testing.T) *admin.Build {
+	t.Helper()
+	return e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+}
+
+// deployOK is deploy, failing t unless the build succeeded.
+func (e *deployEnv) deployOK(t *testing.T) *admin.Build {
+	t.Helper()
+	b := e.deploy(t)
+	if b.Status != admin.BuildSucceeded {
+		t.Fatalf("build %s: %s\n%s", b.Status, b.Error, e.logText(t, b.ID))
+	}
+	return b
+}
+
 // waitBuild polls until the build has ended (CompletedAt is set once the
 // worker has settled it) and returns it.
 func (e *deployEnv) waitBuild(t *testing.T, id string) *admin.Build {
@@ -383,10 +400,7 @@ func TestDeployServesThroughTheRouter(t *testing.T) {
 
 func TestRedeployHasNoDowntime(t *testing.T) {
 	e := newDeployEnv(t)
-	first := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
-	if first.Status != admin.BuildSucceeded {
-		t.Fatalf("first build %s: %s", first.Status, first.Error)
-	}
+	e.deployOK(t)
 	old := e.liveServers(t)[0]
 
 	// A steady stream of requests through the router during the redeploy.
@@ -411,7 +425,7 @@ func TestRedeployHasNoDowntime(t *testing.T) {
 			}
 		})
 	}
-	second := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	second := e.deploy(t)
 	// Keep going a little after the switch.
 	waitFor(t, 10*time.Second, "requests after the switch", func() (int64, bool) { n := ok.Load(); return n, n > 200 })
 	close(stop)
@@ -433,12 +447,9 @@ func TestRedeployHasNoDowntime(t *testing.T) {
 
 func TestFailedBuildKeepsTheOldServer(t *testing.T) {
 	e := newDeployEnv(t)
-	first := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
-	if first.Status != admin.BuildSucceeded {
-		t.Fatalf("first build %s: %s", first.Status, first.Error)
-	}
+	first := e.deployOK(t)
 	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{runnertest.FakeBuildFail: "1"}))
-	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	b := e.deploy(t)
 	if b.Status != admin.BuildFailed || b.Error == "" {
 		t.Fatalf("build %s (%q)", b.Status, b.Error)
 	}
@@ -468,9 +479,9 @@ func TestFailedBuildKeepsTheOldServer(t *testing.T) {
 func TestFailedBuildDirectoriesAreSwept(t *testing.T) {
 	var clk offsetClock
 	e := newDeployEnv(t, admin.WithClock(clk.now), admin.WithFailedBuildRetention(time.Hour))
-	ok := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	ok := e.deploy(t)
 	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{runnertest.FakeBuildFail: "1"}))
-	failed := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	failed := e.deploy(t)
 	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{runnertest.FakeBuildHang: "1"}))
 	cancelled := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
 	waitFor(t, time.Minute, "the build to hang", func() (bool, bool) { return true, strings.Contains(e.heldText(t, cancelled.ID), "pid=") })
@@ -511,14 +522,11 @@ func TestFailedBuildDirectoriesAreSwept(t *testing.T) {
 
 func TestUnhealthyServerKeepsTheOldServer(t *testing.T) {
 	e := newDeployEnvHealth(t, 3*time.Second)
-	first := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
-	if first.Status != admin.BuildSucceeded {
-		t.Fatalf("first build %s: %s", first.Status, first.Error)
-	}
+	first := e.deployOK(t)
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	must[[]admin.EnvVarInfo](t)(e.a.SetDeploymentEnvVars(e.ctx, e.prod.ID, map[string]string{
 		runnertest.FakeNeverHealthy: "1", runnertest.FakePIDFile: pidFile}))
-	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	b := e.deploy(t)
 	if b.Status != admin.BuildFailed || !strings.Contains(b.Error, "healthy") {
 		t.Fatalf("build %s: %q", b.Status, b.Error)
 	}
@@ -651,10 +659,7 @@ func TestCancelledBuildNeverServes(t *testing.T) {
 	// another admin server, and late: the queue poll, which also watches
 	// for cancels, is slow.
 	e := newDeployEnv(t, admin.WithIntervals(time.Hour, 200*time.Millisecond))
-	first := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
-	if first.Status != admin.BuildSucceeded {
-		t.Fatalf("first build %s: %s", first.Status, first.Error)
-	}
+	e.deployOK(t)
 	gate, pidFile := filepath.Join(t.TempDir(), "healthy"), filepath.Join(t.TempDir(), "pid")
 	must[[]admin.EnvVarInfo](t)(e.a.SetDeploymentEnvVars(e.ctx, e.prod.ID, map[string]string{
 		runnertest.FakeHealthyWhen: gate, runnertest.FakePIDFile: pidFile}))
@@ -704,8 +709,8 @@ func TestCancelledBuildNeverServes(t *testing.T) {
 
 func TestRollbackRestartsAnEarlierArtifact(t *testing.T) {
 	e := newDeployEnv(t)
-	first := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
-	second := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	first := e.deploy(t)
+	second := e.deploy(t)
 	if first.Status != admin.BuildSucceeded || second.Status != admin.BuildSucceeded {
 		t.Fatalf("builds: %s %s", first.Status, second.Status)
 	}
@@ -731,10 +736,7 @@ func TestRollbackRestartsAnEarlierArtifact(t *testing.T) {
 // from the same build.
 func (e *deployEnv) breakServer(t *testing.T, sig syscall.Signal) (b *admin.Build, old, fresh *admin.RunningServer) {
 	t.Helper()
-	b = e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
-	if b.Status != admin.BuildSucceeded {
-		t.Fatalf("build %s: %s", b.Status, b.Error)
-	}
+	b = e.deployOK(t)
 	old = e.liveServers(t)[0]
 	if err := syscall.Kill(old.PID, sig); err != nil {
 		t.Fatal(err)
@@ -828,10 +830,7 @@ func TestCrashLoopBacksOff(t *testing.T) {
 	e := newDeployEnv(t, admin.WithClock(clk.now), admin.WithRestartPolicy(policy))
 	// Every server of the deployment crashes a second after it is up.
 	must[[]admin.EnvVarInfo](t)(e.a.SetDeploymentEnvVars(e.ctx, e.prod.ID, map[string]string{runnertest.FakeExitAfter: "1000"}))
-	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
-	if b.Status != admin.BuildSucceeded {
-		t.Fatalf("build %s: %s", b.Status, b.Error)
-	}
+	e.deployOK(t)
 	wantDelays := []time.Duration{0, time.Minute, 2 * time.Minute, 4 * time.Minute, 4 * time.Minute}
 	var restarts []time.Time
 	for i, want := range wantDelays {
@@ -931,10 +930,7 @@ func TestRestartReattachesServers(t *testing.T) {
 
 func TestServerFoundDeadIsRestarted(t *testing.T) {
 	e := newDeployEnv(t)
-	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
-	if b.Status != admin.BuildSucceeded {
-		t.Fatalf("build %s: %s", b.Status, b.Error)
-	}
+	b := e.deployOK(t)
 	srv := e.liveServers(t)[0]
 	if err := e.a.Close(); err != nil {
 		t.Fatal(err)
@@ -980,7 +976,7 @@ func TestEndedBuildLogsLeaveTheCache(t *testing.T) {
 	var clk offsetClock
 	first := cache()
 	e := newDeployEnv(t, admin.WithClock(clk.now), admin.WithBuildLogCache(first))
-	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	b := e.deploy(t)
 	live := e.logText(t, b.ID)
 	if !held(first, b.ID) {
 		t.Fatal("the log cache does not hold the log of a build that just ended")
@@ -994,7 +990,7 @@ func TestEndedBuildLogsLeaveTheCache(t *testing.T) {
 	}
 	// A build that ends just before its admin closes: the next admin
 	// process, on the same cache, clears its log in time.
-	b = e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	b = e.deploy(t)
 	if err := e.a.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -1066,10 +1062,7 @@ func TestOldArtifactsArePruned(t *testing.T) {
 	e := newDeployEnv(t, admin.WithArtifactRetention(2))
 	var ids []string
 	for range 3 {
-		b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
-		if b.Status != admin.BuildSucceeded {
-			t.Fatalf("build %s: %s", b.Status, b.Error)
-		}
+		b := e.deployOK(t)
 		ids = append(ids, b.ID)
 	}
 	for i, id := range ids {
@@ -1089,7 +1082,7 @@ func TestOldArtifactsArePruned(t *testing.T) {
 func TestBuildTimeout(t *testing.T) {
 	e := newDeployEnv(t, admin.WithBuildTimeout(2*time.Second))
 	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{runnertest.FakeBuildHang: "1"}))
-	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	b := e.deploy(t)
 	if b.Status != admin.BuildFailed || !strings.Contains(b.Error, "timed out after 2s") {
 		t.Fatalf("a hanging build ended %s: %q", b.Status, b.Error)
 	}
@@ -1153,10 +1146,7 @@ func TestExpiredLicenseStillStops(t *testing.T) {
 	clk := &shiftedClock{}
 	expires := time.Now().Add(time.Hour)
 	e := newDeployEnv(t, admin.WithLicense(signedLicense(t, admin.Limits{}, expires)), admin.WithClock(clk.now))
-	first := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
-	if first.Status != admin.BuildSucceeded {
-		t.Fatalf("build %s: %s", first.Status, first.Error)
-	}
+	first := e.deployOK(t)
 	clk.offset.Store(int64(2 * time.Hour))
 
 	if _, err := e.a.Deploy(e.ctx, e.prod.ID); !errors.Is(err, admin.ErrLicense) || !strings.Contains(err.Error(), "expired") {
@@ -1188,9 +1178,7 @@ func TestExpiredLicenseStillStops(t *testing.T) {
 // stopped the other may deploy.
 func TestRunningServerLimit(t *testing.T) {
 	e := newDeployEnv(t, admin.WithLicense(signedLicense(t, admin.Limits{RunningServers: 1}, time.Time{})))
-	if b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID); b.Status != admin.BuildSucceeded {
-		t.Fatalf("first deploy: %s %s", b.Status, b.Error)
-	}
+	e.deployOK(t)
 	staging := must[*admin.Deployment](t)(e.a.CreateDeployment(e.ctx, e.project.ID, admin.NewDeployment{Type: admin.DeploymentStaging, Branch: "main"}))
 	_, err := e.a.Deploy(e.ctx, staging.ID)
 	var le *admin.LicenseError
@@ -1200,9 +1188,7 @@ func TestRunningServerLimit(t *testing.T) {
 	if l := must[admin.List[*admin.Build]](t)(e.a.ListBuilds(e.ctx, staging.ID, admin.Page{})); len(l.Items) != 0 {
 		t.Fatalf("the refused deploy queued %d builds", len(l.Items))
 	}
-	if b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID); b.Status != admin.BuildSucceeded {
-		t.Fatalf("redeploy of the deployment holding the server: %s %s", b.Status, b.Error)
-	}
+	e.deployOK(t)
 	if err := e.a.StopDeployment(e.ctx, e.prod.ID); err != nil {
 		t.Fatal(err)
 	}

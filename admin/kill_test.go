@@ -172,14 +172,22 @@ func TestKilledWhileQueued(t *testing.T) {
 	}
 }
 
-func TestKilledWhileBuilding(t *testing.T) {
-	e := newDeployEnv(t)
+// killedWhileBuilding runs an admin process that is SIGKILLed while its
+// build hangs, and returns its report and the pid of the build's process.
+func killedWhileBuilding(t *testing.T, e *deployEnv) ([]string, int) {
+	t.Helper()
 	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{"FAKE_MASTRA_HANG": "1"}))
 	f := killedAdmin(t, e, rootOf(t, e), "build", "BUILDING")
 	pid, err := strconv.Atoi(f[2])
 	if err != nil {
 		t.Fatalf("report %v", f)
 	}
+	return f, pid
+}
+
+func TestKilledWhileBuilding(t *testing.T) {
+	e := newDeployEnv(t)
+	f, pid := killedWhileBuilding(t, e)
 	restarted(t, e)
 	b := must[*admin.Build](t)(e.a.GetBuild(e.ctx, f[1]))
 	if b.Status != admin.BuildFailed || !strings.Contains(b.Error, "restarted") || b.CompletedAt == nil {
@@ -283,12 +291,7 @@ func TestExpiredBuildLeaseFailsTheBuild(t *testing.T) {
 
 func TestAdminBackAfterItsLeaseExpiredReapsItsBuild(t *testing.T) {
 	e := newDeployEnv(t)
-	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{"FAKE_MASTRA_HANG": "1"}))
-	f := killedAdmin(t, e, rootOf(t, e), "build", "BUILDING")
-	pid, err := strconv.Atoi(f[2])
-	if err != nil {
-		t.Fatalf("report %v", f)
-	}
+	f, pid := killedWhileBuilding(t, e)
 	// Another admin server, as on another machine: the build's folder is
 	// not in its build directory, so it cannot end the build's process.
 	var clk offsetClock
