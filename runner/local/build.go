@@ -73,7 +73,11 @@ func (r *Runner) Build(ctx context.Context, spec admin.BuildSpec, logFn admin.Lo
 		return nil, fmt.Errorf("local: build: %w", err)
 	}
 	if spec.Dir != "" {
-		if rel, err := filepath.Rel(filepath.Clean(spec.Dir), dir); err != nil || !filepath.IsLocal(rel) {
+		buildDir, err := projectDir("Dir", spec.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("local: build: %w", err)
+		}
+		if !insideDir(buildDir, dir) {
 			return nil, fmt.Errorf("local: build: %w", &admin.ValidationError{Field: "SourceDir",
 				Reason: fmt.Sprintf("%q is not inside the build directory %q", dir, spec.Dir)})
 		}
@@ -242,6 +246,22 @@ func projectDir(field, dir string) (string, error) {
 		return "", &admin.ValidationError{Field: field, Reason: fmt.Sprintf("%q is not a directory", dir)}
 	}
 	return dir, nil
+}
+
+// insideDir reports whether path is inside dir, both existing absolute
+// paths, once symbolic links are resolved on both sides (a build directory
+// reached through a link holds the source a Source returns resolved).
+func insideDir(dir, path string) bool {
+	d, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return false
+	}
+	p, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && filepath.IsLocal(rel)
 }
 
 // packageManager returns the project's package manager: Corepack's

@@ -17,16 +17,18 @@ import (
 	"time"
 )
 
-// errCorrupt reports a cached tree that was modified after it was saved.
-var errCorrupt = errors.New("cached tree was modified after it was saved")
+// errCorrupt reports a cached tree that is not as it was saved: a file or
+// directory modified (a directory's time changes when an entry is added,
+// removed or renamed in it), removed or truncated, or a bad manifest.
+var errCorrupt = errors.New("cached tree is not as it was saved")
 
 // treeCache keeps file trees by key: the dependency cache (installed
 // node_modules) and the build output cache (.mastra/output). Each entry is
 // root/{key}/{name}, with the time it was taken in root/{key}/saved.
 // Entries are written to a temporary folder renamed into place, so a reader
 // never sees half an entry; their files are never modified in place, and a
-// restore that meets a file or directory modified after the entry was saved
-// drops the entry. See the package documentation for why reuse is safe.
+// restore that finds the entry not as it was saved (see errCorrupt and
+// entryManifest) drops it, so the build installs or builds again. See the package documentation for why reuse is safe.
 type treeCache struct {
 	root string // CacheDir/deps or CacheDir/outputs
 	name string // the tree's folder inside an entry
@@ -41,18 +43,62 @@ type treeCache struct {
 
 func (c *treeCache) entry(key string) string { return filepath.Join(c.root, key) }
 
+// entryManifest is what an entry's "saved" file records of its tree: when the
+// entry was saved, and how many files (regular files and symbolic links)
+// and bytes of regular files the tree holds, so that a restore notices a
+// file removed or truncated since.
+type entryManifest struct {
+	saved        int64 // UnixNano
+	files, bytes int64
+}
+
+func (m entryManifest) String() string {
+	return fmt.Sprintf("%d %d %d\n", m.saved, m.files, m.bytes)
+}
+
+func parseManifest(b []byte) (entryManifest, error) {
+	var m entryManifest
+	f := strings.Fields(string(b))
+	if len(f) != 3 {
+		return m, fmt.Errorf("%w: its manifest is not \"saved files bytes\" (saved by an older version?)", errCorrupt)
+	}
+	for i, p := range []*int64{&m.saved, &m.files, &m.bytes} {
+		v, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil || v < 0 {
+			return m, fmt.Errorf("%w: its manifest holds %q", errCorrupt, f[i])
+		}
+		*p = v
+	}
+	return m, nil
+}
+
+// tally counts a tree's files and bytes as a manifest does.
+type tally struct{ files, bytes int64 }
+
+func (t *tally) add(d fs.DirEntry, fi fs.FileInfo) {
+	switch {
+	case d.Type().IsRegular():
+		t.files++
+		t.bytes += fi.Size()
+	case d.Type()&fs.ModeSymlink != 0:
+		t.files++
+	}
+}
+
 // restore recreates the cached tree of key at dst, which is removed first.
-// It reports false when there is no usable entry; an entry found modified
-// since it was saved is deleted and errCorrupt returned.
+// It reports false when there is no entry. An entry that is not whole (a
+// file modified, removed or truncated since it was saved, a bad manifest)
+// is deleted and an error wrapping errCorrupt returned; any other error
+// (another process pruning the entry meanwhile) leaves it. dst is removed
+// whenever restore fails.
 func (c *treeCache) restore(key, dst string) (bool, error) {
 	entry := c.entry(key)
 	b, err := os.ReadFile(filepath.Join(entry, "saved"))
-	if err != nil {
+	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
-	saved, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
 	if err != nil {
-		return false, nil
+		return false, err
 	}
 	if err := os.RemoveAll(dst); err != nil {
 		return false, err
@@ -61,17 +107,26 @@ func (c *treeCache) restore(key, dst string) (bool, error) {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return false, err
 	}
-	err = linkTree(filepath.Join(entry, c.name), dst, c.share, func(fi fs.FileInfo) error {
-		if fi.ModTime().UnixNano() > saved {
-			return errCorrupt
-		}
-		return nil
-	})
+	m, err := parseManifest(b)
+	var got tally
+	if err == nil {
+		err = linkTree(filepath.Join(entry, c.name), dst, c.share, func(d fs.DirEntry, fi fs.FileInfo) error {
+			got.add(d, fi)
+			if (d.IsDir() || d.Type().IsRegular()) && fi.ModTime().UnixNano() > m.saved {
+				return errCorrupt
+			}
+			return nil
+		})
+	}
+	if err == nil && (got.files != m.files || got.bytes != m.bytes) {
+		err = fmt.Errorf("%w: it holds %d files of %d bytes, but %d files of %d bytes were saved", errCorrupt,
+			got.files, got.bytes, m.files, m.bytes)
+	}
 	if err != nil {
 		_ = os.RemoveAll(dst)
 		if errors.Is(err, errCorrupt) {
-			c.log.Warn("dropping a modified cache entry", "cache", c.what, "key", key, "err", err)
-			_ = os.RemoveAll(entry)
+			c.log.Warn("dropping a damaged cache entry", "cache", c.what, "key", key, "err", err)
+			_ = removeAside(entry)
 		}
 		return false, err
 	}
@@ -81,7 +136,8 @@ func (c *treeCache) restore(key, dst string) (bool, error) {
 }
 
 // save stores the tree src as the entry of key, then prunes the cache to
-// its size. An existing entry is kept.
+// its size. An existing entry is kept: a concurrent save of the same key,
+// in this process or another, may win, and its entry is as good.
 func (c *treeCache) save(key, src string) error {
 	entry := c.entry(key)
 	if isDir(entry) {
@@ -95,16 +151,18 @@ func (c *treeCache) save(key, src string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp) // a no-op once renamed
-	if err := linkTree(src, filepath.Join(tmp, c.name), c.share, nil); err != nil {
+	var t tally
+	if err := linkTree(src, filepath.Join(tmp, c.name), c.share, func(d fs.DirEntry, fi fs.FileInfo) error {
+		t.add(d, fi)
+		return nil
+	}); err != nil {
 		return err
 	}
 	// Taken after linking: copied files are as new as the copy.
-	saved := time.Now().UnixNano()
-	if err := os.WriteFile(filepath.Join(tmp, "saved"), []byte(strconv.FormatInt(saved, 10)+"\n"), 0o644); err != nil {
+	m := entryManifest{saved: time.Now().UnixNano(), files: t.files, bytes: t.bytes}
+	if err := os.WriteFile(filepath.Join(tmp, "saved"), []byte(m.String()), 0o644); err != nil {
 		return err
 	}
-	// A concurrent save of the same key may win the rename: its entry is as
-	// good as ours.
 	if err := os.Rename(tmp, entry); err != nil && !isDir(entry) {
 		return err
 	}
@@ -148,9 +206,10 @@ func (c *treeCache) prune() {
 // linkTree recreates the tree src at dst: directories are created, symbolic
 // links copied as links, and regular files hard-linked when share reports
 // true for them (nil: all) or copied otherwise; hard links become copies
-// when src and dst are on different file systems. check, when set, vets
-// each directory and regular file of src first.
-func linkTree(src, dst string, share func(rel string) bool, check func(fs.FileInfo) error) error {
+// when src and dst are on different file systems. check, when set, is
+// called with every entry of src before it is recreated, and stops the walk
+// with its error.
+func linkTree(src, dst string, share func(rel string) bool, check func(fs.DirEntry, fs.FileInfo) error) error {
 	copyFiles := false
 	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -165,10 +224,8 @@ func linkTree(src, dst string, share func(rel string) bool, check func(fs.FileIn
 		if err != nil {
 			return err
 		}
-		if check != nil && (d.IsDir() || d.Type().IsRegular()) {
-			// A directory's time changes when an entry is added, removed
-			// or renamed in it.
-			if err := check(fi); err != nil {
+		if check != nil {
+			if err := check(d, fi); err != nil {
 				return fmt.Errorf("%s: %w", rel, err)
 			}
 		}

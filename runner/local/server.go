@@ -352,7 +352,7 @@ func (r *Runner) reservePort() (int, error) {
 		r.ports[port] = true
 		return port, nil
 	}
-	return 0, fmt.Errorf("local: start: %w: every port of %d-%d on %s is in use", ErrNoFreePort, r.opts.PortMin, r.opts.PortMax, r.opts.Host)
+	return 0, fmt.Errorf("local: %w: every port of %d-%d on %s is in use: free one, or widen Options.PortMin-PortMax", ErrNoFreePort, r.opts.PortMin, r.opts.PortMax, r.opts.Host)
 }
 
 func (r *Runner) releasePort(port int) {
