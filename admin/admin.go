@@ -153,13 +153,20 @@ func WithEncryptionKeys(active string, keys map[string][]byte) Option {
 }
 
 // WithBuildDir sets the directory under which each build gets its own
-// folder ({dir}/{buildId}); default {os.TempDir()}/mastra/builds.
+// folder ({dir}/{buildId}); default {os.TempDir()}/mastra/builds. A
+// relative dir is taken from the working directory when New is called, so
+// that a later change of directory moves nothing and every path handed to
+// a Source or Runner is absolute.
 func WithBuildDir(dir string) Option {
 	return func(c *config) error {
 		if dir == "" {
 			return invalid("build dir", "must not be empty")
 		}
-		c.buildRoot = dir
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return invalid("build dir", "%q: %v", dir, err)
+		}
+		c.buildRoot = abs
 		return nil
 	}
 }

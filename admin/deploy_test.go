@@ -260,7 +260,10 @@ func stopAllServers(t *testing.T, dir string) {
 	}
 }
 
-func testCache() string { return filepath.Join(os.TempDir(), "mastra-admin-test-cache") }
+// testCache is the runner cache of the tests: MASTRA_ADMIN_TEST_RUNNER_CACHE,
+// else ("") the runner's default, so that the test script's cold mode (a
+// fresh XDG_CACHE_HOME) reaches every test.
+func testCache() string { return os.Getenv("MASTRA_ADMIN_TEST_RUNNER_CACHE") }
 
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 

@@ -30,8 +30,12 @@
 //
 // Environment: PROJECTS_DIR, MASTRA_ADMIN_DATA (default ./.mastra),
 // FILE_STORAGE_PATH (default {data}/storage), API_ADDR (default :3001),
-// PROXY_ADDR (default :3100), MASTRA_ADMIN_CACHE (the runner's Node, npm
-// and build caches; default ~/.cache/mastra-admin).
+// PROXY_ADDR (default :3100), SERVER_PORTS (the deployed servers' ports,
+// default 4100-4199), MASTRA_ADMIN_CACHE (the runner's Node, npm and build
+// caches; default ~/.cache/mastra-admin). Relative paths are taken from the
+// working directory. A setting that cannot work (a port in use, a
+// directory this user cannot write, no Node.js) stops the first run with
+// one line naming it, before anything is created.
 // Flags: -once deploys and exits; -stop stops every deployment (of every
 // team) and exits; -projects narrows either to the named project slugs
 // (-projects none deploys nothing: the admin serves, adopting the servers
@@ -50,6 +54,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -91,16 +96,41 @@ func env(name, def string) string {
 // tokenFile is the name of the API token's file in the data directory.
 const tokenFile = "api-token"
 
+// settings names the environment variables of the quickstart's
+// configuration, so that an error names the one to change.
+var settings = embedded.SettingNames{Addr: "API_ADDR", ProxyAddr: "PROXY_ADDR", DataDir: "MASTRA_ADMIN_DATA",
+	ProjectsDir: "PROJECTS_DIR", FileStoragePath: "FILE_STORAGE_PATH", CacheDir: "MASTRA_ADMIN_CACHE",
+	ServerPorts: "SERVER_PORTS"}
+
+// portRange parses SERVER_PORTS, "4100-4199".
+func portRange(s string) (lo, hi int, err error) {
+	a, b, ok := strings.Cut(s, "-")
+	if ok {
+		if lo, err = strconv.Atoi(strings.TrimSpace(a)); err == nil {
+			hi, err = strconv.Atoi(strings.TrimSpace(b))
+		}
+	}
+	if !ok || err != nil || lo < 1 || hi > 65535 || lo > hi {
+		return 0, 0, fmt.Errorf("invalid %s: %q is not a port range such as 4100-4199", settings.ServerPorts, s)
+	}
+	return lo, hi, nil
+}
+
 func run(ctx context.Context, m mode) (err error) {
+	lo, hi, err := portRange(env("SERVER_PORTS", "4100-4199"))
+	if err != nil {
+		return err
+	}
 	cfg := embedded.Config{
 		Addr:            env("API_ADDR", ":3001"),
 		ProxyAddr:       env("PROXY_ADDR", ":3100"),
 		DataDir:         env("MASTRA_ADMIN_DATA", ".mastra"),
 		ProjectsDir:     env("PROJECTS_DIR", "examples"),
 		FileStoragePath: os.Getenv("FILE_STORAGE_PATH"),
-		Runner:          &runnerlocal.Options{CacheDir: os.Getenv("MASTRA_ADMIN_CACHE")},
+		Runner:          &runnerlocal.Options{CacheDir: os.Getenv("MASTRA_ADMIN_CACHE"), PortMin: lo, PortMax: hi},
 		AdminOptions:    []admin.Option{admin.WithInstanceID("quickstart")},
 		Logger:          slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Settings:        settings,
 	}
 	st, err := cfg.Open(ctx)
 	if err != nil {

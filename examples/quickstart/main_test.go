@@ -312,3 +312,36 @@ func runWorkflow(t *testing.T, proxyAddr string, q *quickstart) workflowRun {
 	t.Fatalf("the workflow did not answer through the proxy in time\n%s", q.out)
 	return workflowRun{}
 }
+
+// TestFirstRunErrors: a setting that cannot work stops the quickstart with
+// one line naming its environment variable, before the data directory is
+// made.
+func TestFirstRunErrors(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, tc := range []struct{ name, env, value, want string }{
+		{"API address taken", "API_ADDR", taken.Addr().String(), "invalid API_ADDR: " + taken.Addr().String() + " is in use"},
+		{"proxy address taken", "PROXY_ADDR", taken.Addr().String(), "invalid PROXY_ADDR: " + taken.Addr().String() + " is in use"},
+		{"bad port range", "SERVER_PORTS", "4199-4100", `invalid SERVER_PORTS: "4199-4100" is not a port range`},
+		{"no projects", "PROJECTS_DIR", "no-such-dir", "invalid PROJECTS_DIR"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := filepath.Join(t.TempDir(), "data")
+			t.Setenv("MASTRA_ADMIN_DATA", data)
+			t.Setenv("PROJECTS_DIR", "..")
+			t.Setenv("API_ADDR", "127.0.0.1:0")
+			t.Setenv("PROXY_ADDR", "127.0.0.1:0")
+			t.Setenv(tc.env, tc.value)
+			err := run(context.Background(), mode{once: true, out: io.Discard})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("run = %v; want one line containing %q", err, tc.want)
+			}
+			if _, err := os.Stat(data); !os.IsNotExist(err) {
+				t.Errorf("the data directory was made by a failed first run (%v)", err)
+			}
+		})
+	}
+}

@@ -23,16 +23,29 @@
 // Stack.Serve do the same in two steps, for servers (the quickstart) that
 // work with the Admin while it serves.
 //
+// # Paths
+//
+// Every path (the data directory, ProjectsDir, FileStoragePath,
+// Runner.CacheDir, the build directory) is made absolute once, when Open
+// reads it, so a relative path means the same for the whole life of the
+// Stack.
+//
 // # Errors
 //
-// Open returns the first adapter's error, wrapped and naming the part
-// (a projects directory that does not exist is an admin.ErrInvalidArgument).
+// What a first run most often lacks (an address or the servers' port range
+// taken, a directory this user cannot write, no projects directory, no
+// Node.js) is an admin.ErrInvalidArgument whose *admin.ValidationError
+// names the setting to change, as SettingNames call it, in one line; Open
+// and Config.Open check it before creating anything, and remove the
+// directories they created when they fail. Other failures are the first
+// adapter's error, wrapped and naming the part.
 package embedded
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -70,6 +83,99 @@ type Options struct {
 	// every data directory), ports, build mode, …; nil means its
 	// defaults. Its Logger defaults to Logger.
 	Runner *runnerlocal.Options
+	// Settings name, in error messages, how the user sets each path and
+	// address.
+	Settings SettingNames
+}
+
+// SettingNames tell, for error messages, how a user sets each part of the
+// configuration: environment variables in the quickstart, flags in
+// RunCommand's servers. An empty name stands for the Go field's own
+// (Config.Addr, Options.ProjectsDir, …).
+type SettingNames struct {
+	Addr, ProxyAddr, DataDir, ProjectsDir, FileStoragePath, CacheDir, ServerPorts string
+}
+
+// withDefaults fills the empty names with the Go fields'.
+func (n SettingNames) withDefaults() SettingNames {
+	for _, f := range []struct {
+		name *string
+		def  string
+	}{
+		{&n.Addr, "Config.Addr"}, {&n.ProxyAddr, "Config.ProxyAddr"}, {&n.DataDir, "the data directory"},
+		{&n.ProjectsDir, "Options.ProjectsDir"}, {&n.FileStoragePath, "Options.FileStoragePath"},
+		{&n.CacheDir, "Options.Runner.CacheDir"}, {&n.ServerPorts, "Options.Runner.PortMin-PortMax"},
+	} {
+		if *f.name == "" {
+			*f.name = f.def
+		}
+	}
+	return n
+}
+
+// settingError is the one-line error for a setting the user must change.
+func settingError(name, format string, args ...any) error {
+	return fmt.Errorf("embedded: %w", &admin.ValidationError{Field: name, Reason: fmt.Sprintf(format, args...)})
+}
+
+// absPath makes a configured path absolute, once, where the configuration
+// is read: later comparisons (a build's source inside its build
+// directory) never mix relative and absolute paths, and a change of
+// working directory moves nothing.
+func absPath(name, path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", settingError(name, "%q cannot be made absolute: %v", path, err)
+	}
+	return abs, nil
+}
+
+// createdDirs remembers the directories Open created, to remove them when
+// it fails: a failed first run leaves nothing half-made behind.
+type createdDirs []string
+
+// mkdir creates dir and its missing parents, checks that this user can
+// write there, and remembers the topmost directory it created.
+func (c *createdDirs) mkdir(name, dir string) error {
+	top := ""
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		}
+		top = d
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return settingError(name, "cannot create %s (%v): set %s to a directory this user can write", dir, unwrapPath(err), name)
+	}
+	if top != "" {
+		*c = append(*c, top)
+	}
+	f, err := os.CreateTemp(dir, ".write-check-")
+	if err != nil {
+		return settingError(name, "cannot write in %s (%v): set %s to a directory this user can write", dir, unwrapPath(err), name)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// remove removes what mkdir created, newest first.
+func (c createdDirs) remove() {
+	for i := len(c) - 1; i >= 0; i-- {
+		_ = os.RemoveAll(c[i])
+	}
+}
+
+// unwrapPath returns the cause of a *fs.PathError (the path is said once,
+// by the caller).
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // Stack is an Admin on the embedded defaults and the router that exposes
@@ -85,12 +191,18 @@ type Stack struct {
 }
 
 // Open builds the Stack in dataDir (created when missing; a temporary
-// directory when empty) and starts the Admin's workers.
-func Open(ctx context.Context, dataDir string, opts *Options) (st *Stack, err error) {
+// directory when empty) and starts the Admin's workers. Every path is made
+// absolute first. Open checks what a first run most often lacks before it
+// creates anything: Node.js and npm, a free port in the servers' range,
+// the projects directory, and directories this user can write; each
+// failure is one line naming the setting to change (see SettingNames), and
+// leaves no directory it created behind.
+func Open(ctx context.Context, dataDir string, opts *Options) (_ *Stack, err error) {
 	var o Options
 	if opts != nil {
 		o = *opts
 	}
+	names := o.Settings.withDefaults()
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -100,16 +212,29 @@ func Open(ctx context.Context, dataDir string, opts *Options) (st *Stack, err er
 	if o.ProxyPort == 0 {
 		o.ProxyPort = 3100
 	}
-	st = &Stack{DataDir: dataDir}
-	if dataDir == "" {
-		if st.DataDir, err = os.MkdirTemp("", "mastra-admin-"); err != nil {
-			return nil, fmt.Errorf("embedded: data dir: %w", err)
-		}
-		st.temp = true
-	} else if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("embedded: data dir: %w", err)
+	var ro runnerlocal.Options
+	if o.Runner != nil {
+		ro = *o.Runner
 	}
+	if ro.Logger == nil {
+		ro.Logger = o.Logger
+	}
+	for _, p := range []struct {
+		name string
+		path *string
+	}{{names.DataDir, &dataDir}, {names.ProjectsDir, &o.ProjectsDir}, {names.FileStoragePath, &o.FileStoragePath},
+		{names.CacheDir, &ro.CacheDir}} {
+		if *p.path == "" {
+			continue
+		}
+		if *p.path, err = absPath(p.name, *p.path); err != nil {
+			return nil, err
+		}
+	}
+
+	var created createdDirs
 	var closers []func() error
+	st := &Stack{DataDir: dataDir}
 	defer func() {
 		if err != nil {
 			for i := len(closers) - 1; i >= 0; i-- {
@@ -118,8 +243,45 @@ func Open(ctx context.Context, dataDir string, opts *Options) (st *Stack, err er
 			if st.temp {
 				_ = os.RemoveAll(st.DataDir)
 			}
+			created.remove()
 		}
 	}()
+
+	if ro.CacheDir == "" {
+		if ro.CacheDir, err = runnerlocal.DefaultCacheDir(); err != nil {
+			return nil, settingError(names.CacheDir, "not set, and %v", err)
+		}
+	}
+	if err := created.mkdir(names.CacheDir, ro.CacheDir); err != nil {
+		return nil, err
+	}
+	runner, err := runnerlocal.New(&ro)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: runner: %w", err)
+	}
+	closers = append(closers, runner.Close)
+	if err := runner.CheckPorts(); err != nil {
+		return nil, settingError(names.ServerPorts, "%v: set %s to a range of free ports", err, names.ServerPorts)
+	}
+	src, err := sourcelocal.New(o.ProjectsDir, &sourcelocal.Options{Logger: o.Logger})
+	if err != nil {
+		return nil, settingError(names.ProjectsDir, "%v: set %s to the directory that holds your Mastra projects", err, names.ProjectsDir)
+	}
+
+	if dataDir == "" {
+		if st.DataDir, err = os.MkdirTemp("", "mastra-admin-"); err != nil {
+			return nil, fmt.Errorf("embedded: data dir: %w", err)
+		}
+		st.temp = true
+	} else if err := created.mkdir(names.DataDir, dataDir); err != nil {
+		return nil, err
+	}
+	if o.FileStoragePath == "" {
+		o.FileStoragePath = filepath.Join(st.DataDir, "storage")
+	}
+	if err := created.mkdir(names.FileStoragePath, o.FileStoragePath); err != nil {
+		return nil, err
+	}
 	key, err := encryptionKey(filepath.Join(st.DataDir, "encryption.key"))
 	if err != nil {
 		return nil, fmt.Errorf("embedded: encryption key: %w", err)
@@ -128,9 +290,6 @@ func Open(ctx context.Context, dataDir string, opts *Options) (st *Stack, err er
 		return nil, fmt.Errorf("embedded: storage: %w", err)
 	}
 	closers = append(closers, st.Store.Close)
-	if o.FileStoragePath == "" {
-		o.FileStoragePath = filepath.Join(st.DataDir, "storage")
-	}
 	files, err := filelocal.New(o.FileStoragePath, &filelocal.Options{Logger: o.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("embedded: file storage: %w", err)
@@ -140,22 +299,6 @@ func Open(ctx context.Context, dataDir string, opts *Options) (st *Stack, err er
 		return nil, fmt.Errorf("embedded: log cache: %w", err)
 	}
 	closers = append(closers, st.Logs.Close)
-	src, err := sourcelocal.New(o.ProjectsDir, &sourcelocal.Options{Logger: o.Logger})
-	if err != nil {
-		return nil, fmt.Errorf("embedded: projects dir: %w", err)
-	}
-	var ro runnerlocal.Options
-	if o.Runner != nil {
-		ro = *o.Runner
-	}
-	if ro.Logger == nil {
-		ro.Logger = o.Logger
-	}
-	runner, err := runnerlocal.New(&ro)
-	if err != nil {
-		return nil, fmt.Errorf("embedded: runner: %w", err)
-	}
-	closers = append(closers, runner.Close)
 	st.Router, err = routerlocal.New(&routerlocal.Options{PublicPort: o.ProxyPort, Logger: o.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("embedded: router: %w", err)

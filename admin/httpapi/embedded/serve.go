@@ -42,6 +42,9 @@ type Config struct {
 	AdminOptions []admin.Option
 	// Logger receives the log; default: discard.
 	Logger *slog.Logger
+	// Settings name, in error messages, how the user sets each field
+	// (RunCommand: its flags).
+	Settings SettingNames
 }
 
 // DefaultConfig returns the defaults: API on :3001, router on :3100,
@@ -56,6 +59,7 @@ func DefaultConfig() Config {
 // mount, and the router of the deployments (Run) until SIGINT or SIGTERM.
 func RunCommand(args []string, mount func(api http.Handler) http.Handler) error {
 	c := DefaultConfig()
+	c.Settings = SettingNames{Addr: "-addr", ProxyAddr: "-proxy", DataDir: "-data", ProjectsDir: "-projects"}
 	fs := flag.NewFlagSet(filepath.Base(os.Args[0]), flag.ContinueOnError)
 	c.RegisterFlags(fs)
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
@@ -83,8 +87,12 @@ func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 }
 
 // Open opens the Stack c describes (see Open), its deployments' public
-// URLs on the port of c.ProxyAddr, and starts the Admin's workers.
+// URLs on the port of c.ProxyAddr, and starts the Admin's workers. It first
+// checks that c.Addr and c.ProxyAddr are free, so that an address taken by
+// another program is reported (naming its setting) before anything is
+// created.
 func (c Config) Open(ctx context.Context) (*Stack, error) {
+	names := c.Settings.withDefaults()
 	port := 0
 	if c.ProxyAddr != "" {
 		_, p, err := net.SplitHostPort(c.ProxyAddr)
@@ -92,12 +100,40 @@ func (c Config) Open(ctx context.Context) (*Stack, error) {
 			port, err = strconv.Atoi(p)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("embedded: %w", &admin.ValidationError{Field: "proxy address",
-				Reason: fmt.Sprintf("%q is not host:port with a numeric port", c.ProxyAddr)})
+			return nil, settingError(names.ProxyAddr, "%q is not host:port with a numeric port", c.ProxyAddr)
 		}
 	}
+	for _, a := range []struct{ name, addr string }{{names.Addr, c.Addr}, {names.ProxyAddr, c.ProxyAddr}} {
+		if a.addr == "" {
+			continue
+		}
+		l, err := net.Listen("tcp", a.addr)
+		if err != nil {
+			return nil, listenError(a.name, a.addr, err)
+		}
+		l.Close()
+	}
 	return Open(ctx, c.DataDir, &Options{ProjectsDir: c.ProjectsDir, ProxyPort: port, Logger: c.Logger,
-		AdminOptions: c.AdminOptions, FileStoragePath: c.FileStoragePath, Runner: c.Runner})
+		AdminOptions: c.AdminOptions, FileStoragePath: c.FileStoragePath, Runner: c.Runner, Settings: c.Settings})
+}
+
+// listenError says why addr, the value of setting name, cannot be listened
+// on, and what to do.
+func listenError(name, addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return settingError(name, "%s is in use by another program: stop it, or set %s to a free address", addr, name)
+	}
+	return settingError(name, "cannot listen on %s (%v): set %s to an address of this machine", addr, unwrapNet(err), name)
+}
+
+// unwrapNet returns the cause of a *net.OpError (the address is said once,
+// by the caller).
+func unwrapNet(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return oe.Err
+	}
+	return err
 }
 
 // Run opens the Stack c describes, serves it (see Stack.Serve) until ctx is
@@ -134,10 +170,11 @@ func (s *Stack) Serve(ctx context.Context, c Config, mount func(api http.Handler
 	if mount != nil {
 		h = mount(api)
 	}
+	names := c.Settings.withDefaults()
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", c.Addr)
 	if err != nil {
-		return fmt.Errorf("API: %w", err)
+		return listenError(names.Addr, c.Addr, err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -146,7 +183,7 @@ func (s *Stack) Serve(ctx context.Context, c Config, mount func(api http.Handler
 		pl, err := lc.Listen(ctx, "tcp", c.ProxyAddr)
 		if err != nil {
 			ln.Close()
-			return fmt.Errorf("proxy: %w", err)
+			return listenError(names.ProxyAddr, c.ProxyAddr, err)
 		}
 		proxied = make(chan error, 1)
 		go func() { proxied <- s.Router.Serve(ctx, pl) }()
