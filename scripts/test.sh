@@ -7,6 +7,12 @@
 # Already-set MASTRA_ADMIN_TEST_* variables win, so the same script runs
 # against any servers.
 #
+# With MASTRA_ADMIN_TEST_COLD=1 (what .ci/run sets) the runner's caches
+# (Node, npm, dependency trees, build outputs) and npm's own start empty, in
+# a fresh temporary directory removed at the end, so the run sees exactly
+# what a new user's first run sees; Go's build and module caches are kept.
+# Without it, reruns reuse the warm caches under ~/.cache/mastra-admin.
+#
 # Usage: scripts/test.sh [extra go test flags, e.g. -run TestX -v]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +48,16 @@ ensure_redis() {
     log "Redis is not installed: set MASTRA_ADMIN_TEST_REDIS_URL"; exit 1
   fi
 }
+
+if [ "${MASTRA_ADMIN_TEST_COLD:-}" = 1 ]; then
+  # Go's caches default to $XDG_CACHE_HOME/go-build: pin them first.
+  GOCACHE=$(go env GOCACHE); GOMODCACHE=$(go env GOMODCACHE); export GOCACHE GOMODCACHE
+  cold=$(mktemp -d "${TMPDIR:-/tmp}/mastra-admin-cold.XXXXXX")
+  trap 'rm -rf "$cold"' EXIT
+  export XDG_CACHE_HOME="$cold/cache" npm_config_cache="$cold/npm"
+  unset MASTRA_ADMIN_TEST_RUNNER_CACHE
+  log "cold caches: runner and npm caches start empty in $cold"
+fi
 
 [ -n "${MASTRA_ADMIN_TEST_POSTGRES_URL:-}" ] || { ensure_postgres; export MASTRA_ADMIN_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/test?sslmode=disable"; }
 [ -n "${MASTRA_ADMIN_TEST_REDIS_URL:-}" ] || { ensure_redis; export MASTRA_ADMIN_TEST_REDIS_URL="redis://127.0.0.1:6379/0"; }
