@@ -59,7 +59,13 @@ func portRange() (int, int) {
 
 // openStack opens the providers of one admin process on the state in dir.
 func openStack(dir string, health time.Duration) (*stack, error) {
-	s, err := openProviders(dir, health)
+	lo, hi := portRange()
+	return openStackPorts(dir, health, lo, hi)
+}
+
+// openStackPorts is openStack with the runner's ports lo–hi.
+func openStackPorts(dir string, health time.Duration, lo, hi int) (*stack, error) {
+	s, err := openProviders(dir, health, lo, hi)
 	if err != nil {
 		return nil, err
 	}
@@ -69,8 +75,9 @@ func openStack(dir string, health time.Duration) (*stack, error) {
 	return s, nil
 }
 
-// openProviders opens the providers of a stack but its Storage.
-func openProviders(dir string, health time.Duration) (*stack, error) {
+// openProviders opens the providers of a stack but its Storage, its
+// runner on ports lo–hi.
+func openProviders(dir string, health time.Duration, lo, hi int) (*stack, error) {
 	files, err := filelocal.New(filepath.Join(dir, "files"), nil)
 	if err != nil {
 		return nil, err
@@ -79,7 +86,6 @@ func openProviders(dir string, health time.Duration) (*stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	lo, hi := portRange()
 	runner, err := runnerlocal.New(&runnerlocal.Options{BuildMode: runnerlocal.BuildPlain, CacheDir: testCache(),
 		PortMin: lo, PortMax: hi, HealthTimeout: health, StopGrace: 3 * time.Second})
 	if err != nil {
@@ -146,7 +152,8 @@ func newProvidedEnv(t *testing.T) (*env, map[string]string, string) {
 	if err := runnertest.WriteFakeProject(filepath.Join(projects, "app")); err != nil {
 		t.Fatal(err)
 	}
-	s, err := openProviders(t.TempDir(), 20*time.Second)
+	lo, hi := portRange()
+	s, err := openProviders(t.TempDir(), 20*time.Second, lo, hi)
 	if err != nil {
 		t.Fatal(err)
 	}
