@@ -25,6 +25,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
@@ -210,6 +212,54 @@ func ClickHouseURL(t testing.TB) string {
 		Unavailable(t, "ClickHouse", EnvClickHouse, "no URL set")
 	}
 	return u
+}
+
+// ClickHouse returns a connection (native protocol) whose default database
+// is a fresh one of its own, named by Name, dropped with everything in it
+// when the test ends. The database name is the connection's
+// currentDatabase().
+func ClickHouse(t testing.TB) driver.Conn {
+	t.Helper()
+	url := ClickHouseURL(t)
+	opt, err := clickhouse.ParseDSN(url)
+	if err != nil {
+		t.Fatalf("testenv: parse %s: %v", EnvClickHouse, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, err := clickhouse.Open(opt)
+	if err != nil {
+		t.Fatalf("testenv: connect to ClickHouse at %s: %v", redact(url), err)
+	}
+	defer admin.Close()
+	if err := admin.Ping(ctx); err != nil {
+		Unavailable(t, "ClickHouse", EnvClickHouse, "ping "+redact(url)+": "+err.Error())
+	}
+	db := Name()
+	if err := admin.Exec(ctx, "CREATE DATABASE "+db); err != nil {
+		t.Fatalf("testenv: create ClickHouse database %s: %v", db, err)
+	}
+	dbOpt := *opt
+	dbOpt.Auth.Database = db
+	conn, err := clickhouse.Open(&dbOpt)
+	if err != nil {
+		t.Fatalf("testenv: connect to ClickHouse database %s: %v", db, err)
+	}
+	t.Cleanup(func() {
+		conn.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := clickhouse.Open(opt)
+		if err != nil {
+			t.Errorf("testenv: connect to drop ClickHouse database %s: %v", db, err)
+			return
+		}
+		defer c.Close()
+		if err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+db); err != nil {
+			t.Errorf("testenv: drop ClickHouse database %s: %v", db, err)
+		}
+	})
+	return conn
 }
 
 // redact hides a password in a URL for error messages.
