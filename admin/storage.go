@@ -81,6 +81,7 @@ type Storage interface {
 	ServerStore
 	TokenStore
 	AuditStore
+	IngestStore
 	// Close releases what the adapter opened itself (not a pool passed in).
 	// It is idempotent; calls after Close return ErrClosed.
 	Close() error
@@ -201,4 +202,30 @@ type TokenStore interface {
 type AuditStore interface {
 	AppendAudit(ctx context.Context, e *AuditEvent) error
 	ListAudit(ctx context.Context, f AuditFilter, page Page) ([]*AuditEvent, error)
+}
+
+// CheckpointFilter narrows ListCheckpoints. Zero fields match everything.
+type CheckpointFilter struct {
+	ProjectID string
+	BuildID   string
+	// Unarchived keeps only the checkpoints whose file is not archived yet
+	// (ArchivedAt is nil).
+	Unarchived bool
+	// ArchivedBefore, when not zero, keeps only the checkpoints whose file
+	// was archived before it.
+	ArchivedBefore time.Time
+}
+
+// IngestStore persists the ingestion worker's checkpoints: one per
+// observability file, saying how much of it reached the observability
+// store. Checkpoints reference no other object: they outlive the builds
+// whose files they describe, until the archived file's retention ends.
+// Create, Get, Update and Delete follow the rules of Storage; listings are
+// ordered by ID.
+type IngestStore interface {
+	CreateCheckpoint(ctx context.Context, c *IngestCheckpoint) error
+	GetCheckpoint(ctx context.Context, id string) (*IngestCheckpoint, error)
+	ListCheckpoints(ctx context.Context, f CheckpointFilter, page Page) ([]*IngestCheckpoint, error)
+	UpdateCheckpoint(ctx context.Context, c *IngestCheckpoint) error
+	DeleteCheckpoint(ctx context.Context, id string) error
 }

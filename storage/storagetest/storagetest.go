@@ -31,6 +31,7 @@ func groups() []group {
 		{"Servers", append(serverKind.tests(), serverTests...)},
 		{"Tokens", append(tokenKind.tests(), tokenTests...)},
 		{"Audit", auditTests},
+		{"Checkpoints", append(checkpointKind.tests(), checkpointTests...)},
 		{"Pagination", paginationTests},
 		{"Cascades", cascadeTests},
 		{"LastOwner", ownerTests},
