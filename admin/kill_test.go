@@ -40,6 +40,7 @@ func TestMain(m *testing.M) {
 //	queue: enqueue a build without starting workers ("QUEUED id")
 //	build: start, deploy, wait for the build's process ("BUILDING id")
 //	serve: start, deploy, wait for the server ("SERVING id pid")
+//	campaign: start, then deploy again and again (see campaignChild)
 func childAdmin(mode string) error {
 	dir, projects := os.Getenv("MASTRA_ADMIN_TEST_DIR"), os.Getenv("MASTRA_ADMIN_TEST_PROJECTS")
 	ctx := admin.WithPrincipal(context.Background(), admin.Principal{UserID: os.Getenv("MASTRA_ADMIN_TEST_USER")})
@@ -55,6 +56,9 @@ func childAdmin(mode string) error {
 		if err := a.Start(context.Background()); err != nil {
 			return err
 		}
+	}
+	if mode == "campaign" {
+		return campaignChild(ctx, s, a)
 	}
 	b, err := a.Deploy(ctx, os.Getenv("MASTRA_ADMIN_TEST_DEPLOYMENT"))
 	if err != nil {
@@ -103,7 +107,7 @@ func killedAdmin(t *testing.T, e *deployEnv, userID, mode, want string) []string
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+mode, "MASTRA_ADMIN_TEST_DIR="+e.dir,
 		"MASTRA_ADMIN_TEST_PROJECTS="+e.projects, "MASTRA_ADMIN_TEST_USER="+userID,
-		"MASTRA_ADMIN_TEST_DEPLOYMENT="+e.prod.ID)
+		"MASTRA_ADMIN_TEST_DEPLOYMENT="+e.prod.ID, "MASTRA_ADMIN_TEST_PROJECT="+e.project.ID)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

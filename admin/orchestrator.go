@@ -90,6 +90,7 @@ func (a *Admin) Start(ctx context.Context) error {
 	if err := a.recoverServers(sys); err != nil {
 		return fmt.Errorf("admin: recover servers: %w", err)
 	}
+	a.reapBuildDirs(sys)
 	wctx, cancel := context.WithCancel(WithPrincipal(context.WithoutCancel(ctx), SystemPrincipal()))
 	a.orch.stop = cancel
 	for i := range a.workers {

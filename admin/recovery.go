@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 )
 
 // recoverBuilds fails the builds this instance had in flight when it died
-// (and settles those that had ended but were not completed yet).
+// (and settles those that had ended but were not completed yet). Their
+// processes are ended afterwards, by reapBuildDirs, once recoverServers has
+// re-attached the servers that were handed over.
 func (a *Admin) recoverBuilds(ctx context.Context) error {
 	active, err := a.store.ListBuilds(ctx, BuildFilter{InFlight: true}, Page{})
 	if err != nil {
@@ -22,11 +26,6 @@ func (a *Admin) recoverBuilds(ctx context.Context) error {
 			continue // another admin server's build
 		}
 		logf := a.logTo(ctx, b.ID)
-		if r, ok := a.runner.(BuildReaper); ok {
-			if err := r.ReapBuild(ctx, a.buildDir(b.ID)); err != nil {
-				a.logger.ErrorContext(ctx, "reap interrupted build", "build", b.ID, "err", err)
-			}
-		}
 		logf("admin", "", "the admin restarted during this build; it is marked failed (redeploy to build again)")
 		a.finishBuild(ctx, b, errors.New("the admin restarted during the build"), logf)
 		a.logger.InfoContext(ctx, "failed interrupted build", "build", b.ID)
@@ -74,6 +73,32 @@ func (a *Admin) recoverServers(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// reapBuildDirs asks a BuildReaper runner to end what a dead admin process
+// left running from each build directory: the commands of builds it was
+// running, and servers it started but never recorded (it died while they
+// started, or between their start and their record, in a deploy, a
+// rollback or a restart). It runs after recoverServers, so that every
+// server on record is the runner's by then and stays.
+func (a *Admin) reapBuildDirs(ctx context.Context) {
+	r, ok := a.runner.(BuildReaper)
+	if !ok {
+		return
+	}
+	entries, err := os.ReadDir(a.buildRoot)
+	if err != nil {
+		a.logger.ErrorContext(ctx, "list build directories to reap", "err", err)
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || CheckBuildID(e.Name()) != nil {
+			continue
+		}
+		if err := r.ReapBuild(ctx, filepath.Join(a.buildRoot, e.Name())); err != nil {
+			a.logger.ErrorContext(ctx, "reap build directory", "dir", e.Name(), "err", err)
+		}
+	}
 }
 
 func (a *Admin) restoreRoute(ctx context.Context, d *Deployment, s *RunningServer) error {

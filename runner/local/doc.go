@@ -185,6 +185,19 @@
 // the same Handle; the runner then keeps its port out of new starts and can
 // Stop it.
 //
+// # An admin that dies mid-way
+//
+// Install and build commands, and each server from the moment its process
+// starts, are recorded in the build directory (.runner/, with the process
+// group, its start time and the admin process that started it), so that
+// nothing an admin killed mid-deploy started runs on unseen: ReapBuild,
+// which admin.Admin.Start calls on every build directory once it has
+// re-attached the servers on record, ends the commands of interrupted
+// builds and the servers that were never handed over (the admin died while
+// they started, or before it recorded them). A record whose admin process
+// still runs (another admin sharing the directory) and a server this runner
+// re-attached are left alone.
+//
 // # Crashes
 //
 // Options.OnExit is called once for each server that exits without Stop

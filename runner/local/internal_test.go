@@ -7,14 +7,18 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/Masterminds/semver/v3"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
 )
 
 func TestParseStat(t *testing.T) {
@@ -530,5 +534,99 @@ func TestOutputKey(t *testing.T) {
 		if k == base {
 			t.Errorf("a different %s gives the same key", name)
 		}
+	}
+}
+
+// TestReapBuildServerRecords: a server record left by an admin process that
+// died is reaped; one whose admin still runs, or whose server this runner
+// has taken over, is not.
+func TestReapBuildServerRecords(t *testing.T) {
+	r, err := New(&Options{CacheDir: t.TempDir(), StopGrace: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	server := func() int {
+		cmd := exec.Command("sleep", "600")
+		cmd.Dir = src
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go cmd.Wait()
+		t.Cleanup(func() { _ = cmd.Process.Kill() })
+		return cmd.Process.Pid
+	}
+	gone := func(pid int) bool {
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if st, err := readStat(pid); err != nil || !st.alive() {
+				return true
+			}
+		}
+		return false
+	}
+	ctx := context.Background()
+
+	// Written by this process, which lives: left alone.
+	mine := server()
+	if err := r.writeRecord(serverRecord(src, mine), mine, "server index.mjs"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ReapBuild(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := readStat(mine); err != nil || !st.alive() || !isFile(serverRecord(src, mine)) {
+		t.Fatal("reaped a server whose admin process still runs")
+	}
+
+	// Written by an admin process that is gone: ended, record removed.
+	orphan := server()
+	st, err := readStat(orphan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := json.Marshal(buildRecord{PGID: orphan, Handle: handleOf(r.boot, st), Command: "server index.mjs",
+		Owner: orphan + 1_000_000, OwnerHandle: "another-boot:1"})
+	if err := os.WriteFile(serverRecord(src, orphan), rec, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ReapBuild(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	if !gone(orphan) {
+		t.Fatal("a server left by a dead admin was not ended")
+	}
+	if isFile(serverRecord(src, orphan)) {
+		t.Error("the reaped server's record is still there")
+	}
+
+	// Taken over by this runner (an admin recorded it, and reattached it
+	// after a restart): left running, its record removed.
+	adopted := server()
+	st, err = readStat(adopted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ = json.Marshal(buildRecord{PGID: adopted, Handle: handleOf(r.boot, st), Command: "server index.mjs",
+		Owner: adopted + 1_000_000, OwnerHandle: "another-boot:1"})
+	if err := os.WriteFile(serverRecord(src, adopted), rec, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := r.Reattach(ctx, &admin.RunningServer{PID: adopted, Handle: handleOf(r.boot, st), Host: "127.0.0.1", Port: 1}); !ok || err != nil {
+		t.Fatalf("Reattach = %v, %v", ok, err)
+	}
+	if err := r.ReapBuild(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := readStat(adopted); err != nil || !st.alive() {
+		t.Fatal("reaped a server this runner had taken over")
+	}
+	if isFile(serverRecord(src, adopted)) {
+		t.Error("the record of a server taken over is still there")
 	}
 }

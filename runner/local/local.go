@@ -172,6 +172,7 @@ type Runner struct {
 	opts     Options
 	log      *slog.Logger
 	boot     string
+	self     string // this process's handle, for the records it writes
 	health   *http.Client
 	nodes    nodeCache
 	provMu   sync.Mutex // serializes Node provisioning within the process
@@ -226,13 +227,19 @@ func New(opts *Options) (*Runner, error) {
 			return nil, fmt.Errorf("local: build output cache: %w", err)
 		}
 	}
+	boot := bootID()
+	self := ""
+	if st, err := readStat(os.Getpid()); err == nil {
+		self = handleOf(boot, st)
+	}
 	return &Runner{
 		opts:    o,
 		log:     logger,
 		deps:    deps,
 		outputs: outputs,
 		secret:  secret,
-		boot:    bootID(),
+		boot:    boot,
+		self:    self,
 		health: &http.Client{
 			Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true,
 				DialContext: (&net.Dialer{Timeout: 2 * time.Second}).DialContext},

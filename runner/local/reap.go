@@ -21,17 +21,34 @@ import (
 // group of the command it is running.
 const recordFile = ".runner/build.pgid"
 
+// serverRecords matches, relative to the folder of an artifact's directory
+// (its build's directory), the records of the servers started from it:
+// server-{pid}.pgid, written when the process starts. A record outlives
+// the start, so that a server whose admin died before recording it (while
+// it started, or just after) is found and ended by the next admin's
+// ReapBuild; one whose server was handed over is removed then.
+const serverRecords = ".runner/server-*.pgid"
+
+func serverRecord(artifactDir string, pid int) string {
+	return filepath.Join(filepath.Dir(artifactDir), ".runner", fmt.Sprintf("server-%d.pgid", pid))
+}
+
 // maxRecord caps the size of a record read back.
 const maxRecord = 64 << 10
 
 // buildRecord names the process group of a running install or build
-// command. Handle (boot id and start time of the group's leader, as
-// RunningServer.Handle) tells the process apart from a later one that
-// reused its pid.
+// command, or of a server being started. Handle (boot id and start time of
+// the group's leader, as RunningServer.Handle) tells the process apart
+// from a later one that reused its pid; Owner and OwnerHandle name the
+// admin process that started it, which is left to finish what it started
+// while it lives (records without them, from earlier versions, have no
+// owner).
 type buildRecord struct {
-	PGID    int    `json:"pgid"`
-	Handle  string `json:"handle"`
-	Command string `json:"command"`
+	PGID        int    `json:"pgid"`
+	Handle      string `json:"handle"`
+	Command     string `json:"command"`
+	Owner       int    `json:"owner,omitempty"`
+	OwnerHandle string `json:"ownerHandle,omitempty"`
 }
 
 // recorder returns a command.Cmd Started hook that records, in path, that
@@ -54,7 +71,8 @@ func (r *Runner) writeRecord(path string, pid int, cmdline string) error {
 	if err != nil {
 		return err
 	}
-	b, err := json.Marshal(buildRecord{PGID: pid, Handle: handleOf(r.boot, st), Command: cmdline})
+	b, err := json.Marshal(buildRecord{PGID: pid, Handle: handleOf(r.boot, st), Command: cmdline,
+		Owner: os.Getpid(), OwnerHandle: r.self})
 	if err != nil {
 		return err
 	}
@@ -84,14 +102,19 @@ func removeRecord(path string) {
 
 var _ admin.BuildReaper = (*Runner)(nil)
 
-// ReapBuild ends what is left of a build interrupted by the death of the
-// process that ran it (an admin killed during a build): the install or build
-// command recorded under dir (BuildSpec.Dir) and its process group get
-// SIGTERM, then SIGKILL after StopGrace. It acts only on a process that is
-// still the one recorded (same start time) and that works inside dir, so a
-// reused pid, or a record forged by project code, never ends anything
-// else. It removes the record and returns nil when nothing was recorded or
-// nothing recorded still runs; calling it again does nothing.
+// ReapBuild ends what an admin process that died left running from dir
+// (BuildSpec.Dir, a build's directory): the install or build command it
+// recorded there, and the servers it started from the artifact in dir but
+// never handed over (it died while they started, or before it recorded
+// them). Each gets SIGTERM on its process group, then SIGKILL after
+// StopGrace. A record whose admin process still runs is left alone (it may
+// be another admin sharing the build directory), as is a server this runner
+// started or reattached (it was handed over: its record goes). It acts
+// only on a process that is still the one recorded (same start time) and
+// that works inside dir, so a reused pid, or a record forged by project
+// code, never ends anything else. It removes what it handled and returns
+// nil when nothing recorded still runs; calling it again does nothing, and
+// calling it on any build's directory is safe.
 func (r *Runner) ReapBuild(ctx context.Context, dir string) error {
 	if err := r.checkOpen("reap build"); err != nil {
 		return err
@@ -101,21 +124,54 @@ func (r *Runner) ReapBuild(ctx context.Context, dir string) error {
 			Reason: fmt.Sprintf("%q must be an absolute path", dir)})
 	}
 	dir = filepath.Clean(dir)
-	path := filepath.Join(dir, recordFile)
-	rec, err := readRecord(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil
-	case err != nil:
-		r.log.Warn("ignoring an unreadable build record", "path", path, "err", err)
-		removeRecord(path)
-		return nil
-	}
-	if err := r.reapGroup(ctx, dir, rec); err != nil {
+	servers, err := filepath.Glob(filepath.Join(dir, serverRecords))
+	if err != nil {
 		return fmt.Errorf("local: reap build in %s: %w", dir, err)
 	}
-	removeRecord(path)
+	var errs []error
+	for _, path := range append([]string{filepath.Join(dir, recordFile)}, servers...) {
+		rec, err := readRecord(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			r.log.Warn("ignoring an unreadable build record", "path", path, "err", err)
+			removeRecord(path)
+			continue
+		case r.ownerAlive(rec):
+			continue
+		case r.known(rec):
+			removeRecord(path) // a server handed over to an admin
+			continue
+		}
+		if err := r.reapGroup(ctx, dir, rec); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removeRecord(path)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("local: reap build in %s: %w", dir, err)
+	}
 	return nil
+}
+
+// ownerAlive reports whether the admin process that wrote rec still runs.
+func (r *Runner) ownerAlive(rec buildRecord) bool {
+	if rec.Owner <= 0 || rec.OwnerHandle == "" {
+		return false
+	}
+	st, err := readStat(rec.Owner)
+	return err == nil && st.alive() && handleOf(r.boot, st) == rec.OwnerHandle
+}
+
+// known reports whether rec names a server this runner started or
+// reattached.
+func (r *Runner) known(rec buildRecord) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p := r.procs[rec.PGID]
+	return p != nil && p.server.Handle == rec.Handle
 }
 
 // readRecord reads and checks a build record.

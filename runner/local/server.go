@@ -142,17 +142,31 @@ func (r *Runner) startOn(ctx context.Context, spec admin.StartSpec, dir string, 
 		"MASTRA_HOST":               host,
 		"MASTRA_TELEMETRY_DISABLED": "1",
 	})
-	// An absolute path: an entry can never be read as a node option.
-	cmd := exec.Command(node.path, filepath.Join(dir, spec.Artifact.Entry))
+	// The server starts as a shell that waits, on a pipe, for the go-ahead
+	// this process gives once the server is recorded (below), then execs
+	// node in its place (same pid): an admin that dies before that closes
+	// the pipe, and the shell exits without starting anything, so no
+	// server can run unrecorded. An absolute entry path can never be read
+	// as a node option.
+	gate, release, err := os.Pipe()
+	if err != nil {
+		out.Close()
+		r.releasePort(port)
+		return nil, false, fmt.Errorf("local: start: %w", err)
+	}
+	defer release.Close()
+	cmd := exec.Command("/bin/sh", "-c", `read -r go <&3 && exec "$0" "$@" 3<&-`, node.path, filepath.Join(dir, spec.Artifact.Entry))
 	cmd.Dir = dir
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = out, out // stdin is /dev/null
+	cmd.ExtraFiles = []*os.File{gate}
 	// Its own process group: Stop signals the group, and a signal sent to
 	// the admin's group (Ctrl-C) does not reach it. No Pdeathsig: it
 	// outlives the admin.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	err = cmd.Start()
-	out.Close() // the child holds its own descriptor
+	out.Close() // the child holds its own descriptors
+	gate.Close()
 	if err != nil {
 		r.releasePort(port)
 		return nil, false, fmt.Errorf("local: start: %s: %w", node.path, err)
@@ -183,6 +197,19 @@ func (r *Runner) startOn(ctx context.Context, spec admin.StartSpec, dir string, 
 		r.abort(p)
 		return nil, false, fmt.Errorf("local: start: read /proc for pid %d: %w", pid, statErr)
 	}
+	// Should this admin die before the server is recorded, the next one's
+	// ReapBuild finds it here.
+	record := serverRecord(dir, pid)
+	if err := r.writeRecord(record, pid, "server "+spec.Artifact.Entry); err != nil {
+		r.abort(p)
+		return nil, false, fmt.Errorf("local: start: record the server: %w", err)
+	}
+	if _, err := release.Write([]byte("go\n")); err != nil {
+		r.abort(p)
+		removeRecord(record)
+		return nil, false, fmt.Errorf("local: start: the server's process ended before it ran node: %w", err)
+	}
+	release.Close()
 	log.line("start", "", fmt.Sprintf("started %s %s as pid %d on %s; output is appended to %s",
 		node.path, spec.Artifact.Entry, pid, net.JoinHostPort(host, strconv.Itoa(port)), logPath))
 
@@ -202,6 +229,7 @@ func (r *Runner) startOn(ctx context.Context, spec admin.StartSpec, dir string, 
 		err = fmt.Errorf("%w: it exited right after answering its health check", ErrUnhealthy)
 	}
 	r.abort(p)
+	removeRecord(record)
 	tail := fileTail(logPath, offset, tailLines)
 	for _, l := range tail {
 		log.line("start", "", "server.log: "+l)
