@@ -3,6 +3,7 @@ package admin_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -37,7 +38,8 @@ func campaignChild(ctx context.Context, s *stack, a *admin.Admin) error {
 	project, deployment := os.Getenv("MASTRA_ADMIN_TEST_PROJECT"), os.Getenv("MASTRA_ADMIN_TEST_DEPLOYMENT")
 	fmt.Println("STARTED")
 	for round := 0; ; round++ {
-		if _, err := a.SetEnvVars(ctx, project, map[string]string{"CAMPAIGN_ROUND": strconv.Itoa(round)}); err != nil {
+		secret := fmt.Sprintf("campaign-secret-%d-%d", os.Getpid(), round)
+		if _, err := a.SetEnvVars(ctx, project, map[string]string{"CAMPAIGN_ROUND": strconv.Itoa(round), "CAMPAIGN_SECRET": secret}); err != nil {
 			return err
 		}
 		b, err := a.Deploy(ctx, deployment)
@@ -256,14 +258,63 @@ func TestKillCampaign(t *testing.T) {
 			}
 		}
 	}
+	leaks := secretLeaks(t, e)
 	var where []string
 	for _, s := range campaignSteps {
 		where = append(where, fmt.Sprintf("%s %d", s, landed[s]))
 	}
 	t.Logf("kill campaign: %d SIGKILLs in %s; last step reached when killed: %s", rounds,
 		time.Since(began).Round(time.Second), strings.Join(where, ", "))
-	t.Logf("after recovery: builds lost %d, run twice %d, processes without a record %d, records without a process %d, deployments with two servers %d, routes not serving %d",
-		lost, runTwice, orphans, recordsWithoutProcess, doubleServers, notServing)
+	t.Logf("after recovery: builds lost %d, run twice %d, processes without a record %d, records without a process %d, deployments with two servers %d, routes not serving %d; env var values found in logs, state and audit events %d",
+		lost, runTwice, orphans, recordsWithoutProcess, doubleServers, notServing, leaks)
+}
+
+// secretLeaks scans everything the campaign left for the values of its
+// CAMPAIGN_SECRET env var ("campaign-secret-…", a new one each deploy):
+// every file of the admin's state (the database, where env vars are
+// encrypted; build logs in file storage; server logs; build directories
+// but the deployed servers' own environment files, of which there are
+// none) and the audit events. It reports each hit and returns how many.
+func secretLeaks(t *testing.T, e *deployEnv) int {
+	t.Helper()
+	const marker = "campaign-secret-"
+	// The values did reach the servers: the scan looks for something real.
+	live := e.liveServers(t)
+	if len(live) == 0 {
+		t.Fatal("no server running after the campaign")
+	}
+	if env, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(live[0].PID), "environ")); err != nil || !strings.Contains(string(env), marker) {
+		t.Fatalf("the running server's environment has no %s value (%v)", marker, err)
+	}
+	hits := 0
+	err := filepath.WalkDir(e.dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return nil // removed meanwhile, or not a file
+		}
+		if strings.Contains(path, string(filepath.Separator)+"node_modules"+string(filepath.Separator)) {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		if strings.Contains(string(b), marker) {
+			hits++
+			t.Errorf("an env var value is in %s", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := must[admin.List[*admin.AuditEvent]](t)(e.a.ListAudit(e.ctx, admin.AuditFilter{}, admin.Page{}))
+	for _, ev := range events.Items {
+		if b, _ := json.Marshal(ev); strings.Contains(string(b), marker) {
+			hits++
+			t.Errorf("an env var value is in audit event %s", b)
+		}
+	}
+	return hits
 }
 
 // strays returns the processes running from e's state directory that are
