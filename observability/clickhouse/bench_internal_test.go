@@ -1,0 +1,238 @@
+package clickhouse
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/internal/testenv"
+)
+
+// EnvBenchSpans sets how many spans the benchmarks insert and store
+// (default 20000, so CI stays fast; the figures in doc.go used 1000000).
+const EnvBenchSpans = "MASTRA_ADMIN_BENCH_SPANS"
+
+func benchSpanCount(b *testing.B) int {
+	v := os.Getenv(EnvBenchSpans)
+	if v == "" {
+		return 20000
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 10 {
+		b.Fatalf("%s=%q: want a whole number of spans, at least 10", EnvBenchSpans, v)
+	}
+	return n
+}
+
+// benchSpans returns n spans of about 560 bytes, in traces of 10 spans
+// (a workflow run, steps, a model generation with usage) spread over the
+// 30 days before end.
+func benchSpans(n int, end time.Time) []admin.Span {
+	spans := make([]admin.Span, n)
+	traces := (n + 9) / 10
+	step := 30 * 24 * time.Hour / time.Duration(traces)
+	for i := range spans {
+		tr, k := i/10, i%10
+		start := end.Add(-time.Duration(traces-tr) * step).Add(time.Duration(k) * time.Millisecond)
+		sp := admin.Span{
+			TraceID:      fmt.Sprintf("%032x", tr+1),
+			SpanID:       fmt.Sprintf("%016x", i+1),
+			Name:         fmt.Sprintf("workflow step %d", k),
+			Type:         "workflow_step",
+			ProjectID:    "prj_bench",
+			DeploymentID: fmt.Sprintf("dep_%d", tr%4),
+			BuildID:      "bld_0123456789",
+			StartTime:    start,
+			EndTime:      start.Add(time.Duration(10+k) * time.Millisecond),
+			Attributes: json.RawMessage(`{"entityType":"workflow","entityId":"weatherWorkflow","entityName":"weather-workflow",` +
+				`"attributes":{"stepId":"fetch-weather","status":"success"},"input":{"city":"Lisbon","days":3},` +
+				`"output":{"forecast":"sunny with a light breeze from the north west","max":24,"min":15},"coreVersion":"1.71.0"}`),
+		}
+		switch k {
+		case 0:
+			sp.Type, sp.Name = "workflow_run", "workflow run weather-workflow"
+			sp.EndTime = start.Add(time.Second)
+		case 5:
+			sp.Type = "model_generation"
+			sp.Attributes = json.RawMessage(`{"entityType":"agent","entityName":"weather-agent","attributes":{"model":"gpt-4o-mini","provider":"openai",` +
+				`"usage":{"inputTokens":412,"outputTokens":96,"inputDetails":{"cacheRead":128}}},"input":{"messages":[{"role":"user","content":"weather?"}]}}`)
+		}
+		if k > 0 {
+			sp.ParentSpanID = fmt.Sprintf("%016x", i-k+1)
+		}
+		spans[i] = sp
+	}
+	return spans
+}
+
+// jsonEachRow writes spans as the table's columns, one JSON object a line,
+// with the typed columns the store would extract: what clickhouse-client is
+// given.
+func jsonEachRow(path string, spans []admin.Span, version uint64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	for i := range spans {
+		sp := &spans[i]
+		t := extract(sp)
+		isRoot := 0
+		if sp.ParentSpanID == "" {
+			isRoot = 1
+		}
+		start, end := sp.StartTime.UnixNano(), sp.EndTime.UnixNano()
+		if err := enc.Encode(map[string]any{
+			"project_id": sp.ProjectID, "deployment_id": sp.DeploymentID, "build_id": sp.BuildID, "trace_id": sp.TraceID,
+			"span_id": sp.SpanID, "parent_span_id": sp.ParentSpanID, "name": sp.Name, "span_type": sp.Type,
+			"entity_type": t.entityType, "entity_id": t.entityID, "entity_name": t.entityName, "is_root": isRoot,
+			"start_ns": start, "end_ns": end, "duration_ns": end - start, "is_error": 0, "error": sp.Error,
+			"model": t.model, "provider": t.provider, "input_tokens": t.input, "output_tokens": t.output,
+			"cache_read_tokens": t.cacheRead, "cache_write_tokens": t.cacheWrite, "reasoning_tokens": t.reasoning,
+			"attributes": string(sp.Attributes), "version": version,
+		}); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func benchStore(b *testing.B) (*Store, string) {
+	b.Helper()
+	conn := testenv.ClickHouse(b)
+	ctx := context.Background()
+	s, err := New(ctx, conn, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var db string
+	if err := conn.QueryRow(ctx, "SELECT currentDatabase()").Scan(&db); err != nil {
+		b.Fatal(err)
+	}
+	return s, db
+}
+
+// insertAll inserts spans in batches of 5000, as the ingestion worker does.
+func insertAll(b *testing.B, s *Store, spans []admin.Span) {
+	b.Helper()
+	for i := 0; i < len(spans); i += 5000 {
+		if err := s.InsertSpans(context.Background(), spans[i:min(i+5000, len(spans))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkIngest compares InsertSpans (batches of 5000 over the native
+// protocol) with clickhouse-client importing the same rows as JSONEachRow
+// into a table of the same schema, in the same run, and reports both
+// rates and their ratio (store / client).
+func BenchmarkIngest(b *testing.B) {
+	client, err := exec.LookPath("clickhouse-client")
+	if err != nil {
+		b.Skip("clickhouse-client is not installed: it is the baseline (scripts/clickhouse.sh installs it)")
+	}
+	opt, err := clickhouse.ParseDSN(testenv.ClickHouseURL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	host, port, _ := strings.Cut(opt.Addr[0], ":")
+	s, db := benchStore(b)
+	ctx := context.Background()
+	if err := s.conn.Exec(ctx, "CREATE TABLE mastra_spans_client AS mastra_spans"); err != nil {
+		b.Fatal(err)
+	}
+	n := benchSpanCount(b)
+	spans := benchSpans(n, time.Now())
+	file := b.TempDir() + "/spans.jsonl"
+	if err := jsonEachRow(file, spans, uint64(time.Now().UnixNano())); err != nil {
+		b.Fatal(err)
+	}
+	args := []string{"--host", host, "--database", db,
+		"--query", "INSERT INTO mastra_spans_client (" + spanColumns + ") FORMAT JSONEachRow"}
+	if port != "" {
+		args = append(args, "--port", port)
+	}
+	if opt.Auth.Username != "" {
+		args = append(args, "--user", opt.Auth.Username)
+	}
+	if opt.Auth.Password != "" {
+		args = append(args, "--password", opt.Auth.Password)
+	}
+	var storeTime, clientTime time.Duration
+	b.ResetTimer()
+	for range b.N {
+		t := time.Now()
+		insertAll(b, s, spans)
+		storeTime += time.Since(t)
+
+		in, err := os.Open(file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cmd := exec.Command(client, args...)
+		cmd.Stdin = in
+		t = time.Now()
+		out, err := cmd.CombinedOutput()
+		clientTime += time.Since(t)
+		in.Close()
+		if err != nil {
+			b.Fatalf("clickhouse-client: %v: %s", err, out)
+		}
+	}
+	b.StopTimer()
+	rows := float64(n * b.N)
+	storeRate, clientRate := rows/storeTime.Seconds(), rows/clientTime.Seconds()
+	b.ReportMetric(storeRate, "store-rows/s")
+	b.ReportMetric(clientRate, "client-rows/s")
+	b.ReportMetric(storeRate/clientRate, "ratio")
+	b.Logf("%d spans ×%d: InsertSpans %.0f rows/s, clickhouse-client JSONEachRow %.0f rows/s, ratio %.2f×", n, b.N, storeRate, clientRate, storeRate/clientRate)
+}
+
+// BenchmarkQueries measures a trace list page (the last day, 50 traces)
+// and a trace tree (every span of one trace) with MASTRA_ADMIN_BENCH_SPANS
+// spans stored over 30 days.
+func BenchmarkQueries(b *testing.B) {
+	s, _ := benchStore(b)
+	n := benchSpanCount(b)
+	end := time.Now().UTC()
+	spans := benchSpans(n, end)
+	t := time.Now()
+	insertAll(b, s, spans)
+	b.Logf("stored %d spans in %s", n, time.Since(t).Round(time.Millisecond))
+	ctx := context.Background()
+	b.Run("TraceList", func(b *testing.B) {
+		q := admin.TelemetryQuery{ProjectID: "prj_bench", From: end.Add(-24 * time.Hour), To: end.Add(time.Hour), Limit: 50}
+		for range b.N {
+			got, err := s.Traces(ctx, q)
+			if err != nil || len(got) == 0 {
+				b.Fatalf("Traces = %d rows, %v", len(got), err)
+			}
+		}
+	})
+	b.Run("TraceTree", func(b *testing.B) {
+		traces := (n + 9) / 10
+		for i := range b.N {
+			id := fmt.Sprintf("%032x", i%traces+1)
+			got, err := s.QuerySpans(ctx, admin.TelemetryQuery{ProjectID: "prj_bench", TraceID: id})
+			if err != nil || len(got) == 0 {
+				b.Fatalf("trace %s: %d spans, %v", id, len(got), err)
+			}
+		}
+	})
+}

@@ -1,0 +1,127 @@
+package clickhouse
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+)
+
+const logColumns = "project_id, deployment_id, build_id, ts_ns, id, level, message, trace_id, span_id, data, version"
+
+// LogID is the deterministic id of a log record: a hash of all its fields,
+// so the same line inserted twice has one id and replaces itself.
+func LogID(l *admin.LogRecord) string {
+	h := sha256.New()
+	hashFields(h, l.ProjectID, l.DeploymentID, l.BuildID, l.Level, l.Message, l.TraceID, l.SpanID, string(l.Data))
+	hashInts(h, l.Time.UnixNano())
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+func validLog(i int, l *admin.LogRecord) error {
+	field := ""
+	switch {
+	case l.ProjectID == "":
+		field = "ProjectID"
+	case l.Time.IsZero():
+		field = "Time"
+	case len(l.Data) > 0 && !json.Valid(l.Data):
+		return &admin.ValidationError{Field: fmt.Sprintf("logs[%d].Data", i), Reason: "is not valid JSON"}
+	}
+	if field != "" {
+		return &admin.ValidationError{Field: fmt.Sprintf("logs[%d].%s", i, field), Reason: "is required"}
+	}
+	return nil
+}
+
+// InsertLogs stores log records in one batch. A record inserted again
+// (identical in every field, see LogID) replaces the earlier copy. Invalid
+// records fail the whole call with admin.ErrInvalidArgument before
+// anything is sent.
+func (s *Store) InsertLogs(ctx context.Context, logs []admin.LogRecord) error {
+	if err := s.check(); err != nil {
+		return fmt.Errorf("clickhouse: insert logs: %w", err)
+	}
+	for i := range logs {
+		if err := validLog(i, &logs[i]); err != nil {
+			return fmt.Errorf("clickhouse: insert logs: %w", err)
+		}
+	}
+	if len(logs) == 0 {
+		return nil
+	}
+	version := uint64(time.Now().UnixNano())
+	tok := sha256.New()
+	err := s.insert(ctx, "mastra_logs", logColumns, tok, len(logs), func(b driver.Batch) error {
+		for i := range logs {
+			l := &logs[i]
+			id := LogID(l)
+			hashFields(tok, id)
+			if err := b.Append(l.ProjectID, l.DeploymentID, l.BuildID, l.Time.UnixNano(), id, l.Level, l.Message,
+				l.TraceID, l.SpanID, string(l.Data), version); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("clickhouse: insert %d logs: %w", len(logs), err)
+	}
+	return nil
+}
+
+// QueryLogs returns the log records of q.ProjectID logged in [q.From, q.To)
+// (either bound may be zero: open), of q.DeploymentID and q.TraceID when
+// set, oldest first, at most q.Limit (DefaultLimit when 0). Each record
+// appears once.
+func (s *Store) QueryLogs(ctx context.Context, q admin.TelemetryQuery) ([]admin.LogRecord, error) {
+	if err := s.check(); err != nil {
+		return nil, fmt.Errorf("clickhouse: query logs: %w", err)
+	}
+	limit, err := checkQuery(q)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: query logs: %w", err)
+	}
+	var w where
+	w.add("project_id = ?", q.ProjectID)
+	if q.DeploymentID != "" {
+		w.add("deployment_id = ?", q.DeploymentID)
+	}
+	if q.TraceID != "" {
+		w.add("trace_id = ?", q.TraceID)
+	}
+	w.timeRange(q, "ts_ns", "log_date")
+	const cols = "project_id, deployment_id, build_id, ts_ns, id, level, message, trace_id, span_id, data"
+	query := "SELECT " + cols + " FROM (SELECT " + cols + " FROM mastra_logs WHERE " + w.String() +
+		" LIMIT 1 BY id) ORDER BY ts_ns, id LIMIT ?"
+	rows, err := s.conn.Query(ctx, query, append(w.args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: query logs: %w", err)
+	}
+	defer rows.Close()
+	var out []admin.LogRecord
+	for rows.Next() {
+		var l admin.LogRecord
+		var ts int64
+		var id, data string
+		if err := rows.Scan(&l.ProjectID, &l.DeploymentID, &l.BuildID, &ts, &id, &l.Level, &l.Message,
+			&l.TraceID, &l.SpanID, &data); err != nil {
+			return nil, fmt.Errorf("clickhouse: query logs: %w", err)
+		}
+		l.Time = time.Unix(0, ts).UTC()
+		if data != "" {
+			l.Data = json.RawMessage(data)
+		}
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("clickhouse: query logs: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,231 @@
+package clickhouse
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+)
+
+// MigrationsTable records the applied migrations, one row per version.
+const MigrationsTable = "mastra_schema_migrations"
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migration is one numbered file, such as migrations/0001_init.sql: a
+// text/template rendered with the server's Features into statements
+// separated by ";" at the end of a line.
+type migration struct {
+	version uint32
+	name    string
+	tmpl    string
+}
+
+// loadMigrations reads the migrations/*.sql files of fsys in version order.
+func loadMigrations(fsys fs.FS) ([]migration, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, name := range names {
+		base := path.Base(name)
+		num, _, ok := strings.Cut(base, "_")
+		version, err := strconv.ParseUint(num, 10, 32)
+		if !ok || err != nil || version == 0 {
+			return nil, fmt.Errorf("migration %s: name must start with a positive number and '_'", base)
+		}
+		body, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: uint32(version), name: strings.TrimSuffix(base, ".sql"), tmpl: string(body)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].version == ms[i-1].version {
+			return nil, fmt.Errorf("migrations %s and %s share version %d", ms[i-1].name, ms[i].name, ms[i].version)
+		}
+	}
+	return ms, nil
+}
+
+// statements renders m for a server with features f and splits it into
+// statements, comment lines removed.
+func (m migration) statements(f Features) ([]string, error) {
+	t, err := template.New(m.name).Funcs(template.FuncMap{
+		// lc is the type of a low-cardinality string column.
+		"lc": func() string {
+			if f.LowCardinality {
+				return "LowCardinality(String)"
+			}
+			return "String"
+		},
+		// codec is a column's compression codec, where codecs exist.
+		"codec": func(c string) string {
+			if f.Codecs {
+				return " CODEC(" + c + ")"
+			}
+			return ""
+		},
+	}).Option("missingkey=error").Parse(m.tmpl)
+	if err != nil {
+		return nil, fmt.Errorf("migration %s: %w", m.name, err)
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, f); err != nil {
+		return nil, fmt.Errorf("migration %s: %w", m.name, err)
+	}
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(b.String(), "\n") {
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" || strings.HasPrefix(trimmed, "--") {
+			continue
+		}
+		cur.WriteString(strings.TrimRight(line, " \t"))
+		cur.WriteByte('\n')
+		if strings.HasSuffix(trimmed, ";") {
+			out = append(out, strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"))
+			cur.Reset()
+		}
+	}
+	if rest := strings.TrimSpace(cur.String()); rest != "" {
+		out = append(out, rest)
+	}
+	return out, nil
+}
+
+// DDL returns the statements every migration runs on a server with
+// features f, in order: what New applies, for review or for applying by
+// hand.
+func DDL(f Features) ([]string, error) {
+	ms, err := loadMigrations(migrationFiles)
+	if err != nil {
+		return nil, err
+	}
+	var all []string
+	for _, m := range ms {
+		st, err := m.statements(f)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, st...)
+	}
+	return all, nil
+}
+
+// SchemaVersion is the schema version this package's code expects: the
+// number of its newest migration.
+func SchemaVersion() uint32 {
+	ms, err := loadMigrations(migrationFiles)
+	if err != nil || len(ms) == 0 {
+		return 0
+	}
+	return ms[len(ms)-1].version
+}
+
+const createMigrationsTable = `CREATE TABLE IF NOT EXISTS ` + MigrationsTable + ` (
+    version    UInt32,
+    name       String,
+    applied_at DateTime
+) ENGINE = ReplacingMergeTree ORDER BY version`
+
+// migrate applies the migrations not yet recorded in MigrationsTable.
+// ClickHouse has neither transactions nor locks: every statement of a
+// migration is idempotent (CREATE … IF NOT EXISTS), so two admin servers
+// starting at once both succeed, and a migration cut short is applied
+// again in full on the next start.
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := loadMigrations(migrationFiles)
+	if err != nil {
+		return fmt.Errorf("clickhouse: migrate: %w", err)
+	}
+	if err := s.conn.Exec(ctx, createMigrationsTable); err != nil {
+		return fmt.Errorf("clickhouse: migrate: create %s: %w", MigrationsTable, err)
+	}
+	applied, err := s.appliedVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("clickhouse: migrate: %w", err)
+	}
+	for _, m := range ms {
+		if applied[m.version] {
+			continue
+		}
+		stmts, err := m.statements(s.features)
+		if err != nil {
+			return fmt.Errorf("clickhouse: migrate: %w", err)
+		}
+		for _, st := range stmts {
+			if err := s.conn.Exec(ctx, st); err != nil {
+				return fmt.Errorf("clickhouse: migrate: apply %s: %w", m.name, err)
+			}
+		}
+		b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+MigrationsTable+" (version, name, applied_at)")
+		if err == nil {
+			if err = b.Append(m.version, m.name, time.Now().UTC().Truncate(time.Second)); err == nil {
+				err = b.Send()
+			} else {
+				_ = b.Abort()
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("clickhouse: migrate: record %s: %w", m.name, err)
+		}
+		s.log.Info("applied migration", "version", m.version, "name", m.name)
+	}
+	return nil
+}
+
+// appliedVersions reads the versions recorded in MigrationsTable.
+func (s *Store) appliedVersions(ctx context.Context) (map[uint32]bool, error) {
+	rows, err := s.conn.Query(ctx, "SELECT DISTINCT version FROM "+MigrationsTable)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", MigrationsTable, err)
+	}
+	defer rows.Close()
+	applied := map[uint32]bool{}
+	for rows.Next() {
+		var v uint32
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("read %s: %w", MigrationsTable, err)
+		}
+		applied[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", MigrationsTable, err)
+	}
+	return applied, nil
+}
+
+// checkSchema returns an error unless every migration has been applied.
+func (s *Store) checkSchema(ctx context.Context) error {
+	ms, err := loadMigrations(migrationFiles)
+	if err != nil {
+		return err
+	}
+	var n uint64
+	if err := s.conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = ?", MigrationsTable).Scan(&n); err != nil {
+		return fmt.Errorf("look for %s: %w", MigrationsTable, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("schema is not migrated (no %s table): leave Options.SkipMigrate unset once", MigrationsTable)
+	}
+	applied, err := s.appliedVersions(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if !applied[m.version] {
+			return fmt.Errorf("schema lacks migration %s: leave Options.SkipMigrate unset once", m.name)
+		}
+	}
+	return nil
+}

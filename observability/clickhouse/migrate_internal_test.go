@@ -1,0 +1,155 @@
+package clickhouse
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+func TestParseVersion(t *testing.T) {
+	for in, want := range map[string]Version{
+		"18.16.1":    {18, 16, 1},
+		"25.8.3.1":   {25, 8, 3},
+		" 22.2 ":     {22, 2, 0},
+		"24.3.1.2-x": {24, 3, 1},
+	} {
+		got, err := ParseVersion(in)
+		if err != nil || got != want {
+			t.Errorf("ParseVersion(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "18", "a.b", "18.x.1", "-1.2"} {
+		if v, err := ParseVersion(in); err == nil {
+			t.Errorf("ParseVersion(%q) = %v, want an error", in, v)
+		}
+	}
+}
+
+func TestFeaturesOf(t *testing.T) {
+	for in, want := range map[string]Features{
+		"18.16.1": {},
+		"20.2.1":  {},
+		"20.3.1":  {LowCardinality: true, Codecs: true, SkipIndexes: true, TTL: true},
+		"22.1.9":  {LowCardinality: true, Codecs: true, SkipIndexes: true, TTL: true},
+		"22.2.1":  {LowCardinality: true, Codecs: true, SkipIndexes: true, TTL: true, DedupTokens: true},
+		"25.8.3":  {LowCardinality: true, Codecs: true, SkipIndexes: true, TTL: true, DedupTokens: true},
+	} {
+		v, err := ParseVersion(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := FeaturesOf(v); got != want {
+			t.Errorf("FeaturesOf(%s) = %+v, want %+v", in, got, want)
+		}
+	}
+}
+
+// ddl renders every migration for a server version.
+func ddl(t *testing.T, version string, retentionDays int) string {
+	t.Helper()
+	v, err := ParseVersion(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := FeaturesOf(v)
+	f.RetentionDays = retentionDays
+	stmts, err := DDL(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range stmts {
+		if strings.TrimSpace(st) == "" || strings.HasSuffix(st, ";") {
+			t.Errorf("statement %q is empty or keeps its ';'", st)
+		}
+	}
+	return strings.Join(stmts, ";\n")
+}
+
+// TestDDLOld: on 18.16 the schema keeps to the common subset (what runs
+// here is checked for real by every other test).
+func TestDDLOld(t *testing.T) {
+	sql := ddl(t, "18.16.1", 0)
+	for _, absent := range []string{"LowCardinality", "CODEC", "INDEX", "TTL", "SETTINGS", "{{", "}}"} {
+		if strings.Contains(sql, absent) {
+			t.Errorf("18.16 DDL contains %q:\n%s", absent, sql)
+		}
+	}
+	for _, present := range []string{"ENGINE = ReplacingMergeTree(version)", "PARTITION BY toYYYYMM(start_date)",
+		"ORDER BY (project_id, trace_id, span_id)", "ORDER BY (project_id, deployment_id, ts_ns, id)",
+		"span_type          String,", "start_ns           Int64,"} {
+		if !strings.Contains(sql, present) {
+			t.Errorf("18.16 DDL lacks %q:\n%s", present, sql)
+		}
+	}
+}
+
+// TestDDLNew: a current server gets every feature.
+func TestDDLNew(t *testing.T) {
+	sql := ddl(t, "25.8.3.1", 30)
+	for _, present := range []string{
+		"span_type          LowCardinality(String),",
+		"model              LowCardinality(String),",
+		"level         LowCardinality(String),",
+		"start_ns           Int64 CODEC(Delta, ZSTD),",
+		"attributes         String CODEC(ZSTD),",
+		"INDEX idx_start start_ns TYPE minmax GRANULARITY 4",
+		"INDEX idx_deployment deployment_id TYPE bloom_filter GRANULARITY 4",
+		"INDEX idx_message lower(message) TYPE tokenbf_v1(8192, 3, 0) GRANULARITY 4",
+		"TTL start_date + toIntervalDay(30)",
+		"TTL log_date + toIntervalDay(30)",
+		"SETTINGS non_replicated_deduplication_window = 1000",
+	} {
+		if !strings.Contains(sql, present) {
+			t.Errorf("25.8 DDL lacks %q:\n%s", present, sql)
+		}
+	}
+	if strings.Contains(ddl(t, "25.8.3.1", 0), "TTL") {
+		t.Error("DDL without retention has a TTL")
+	}
+	// The clauses come in the order CREATE TABLE requires.
+	for _, table := range strings.Split(sql, ";\n")[:2] {
+		last := -1
+		for _, clause := range []string{"ENGINE =", "PARTITION BY", "ORDER BY", "TTL", "SETTINGS"} {
+			i := strings.Index(table, clause)
+			if i < last {
+				t.Errorf("%s out of order in:\n%s", clause, table)
+			}
+			last = i
+		}
+	}
+}
+
+func TestLoadMigrations(t *testing.T) {
+	ms, err := loadMigrations(migrationFiles)
+	if err != nil || len(ms) == 0 || ms[0].version != 1 {
+		t.Fatalf("embedded migrations = %+v, %v", ms, err)
+	}
+	sql := &fstest.MapFile{Data: []byte("SELECT 1")}
+	for name, fsys := range map[string]fstest.MapFS{
+		"no number":      {"migrations/init.sql": sql},
+		"zero":           {"migrations/0000_init.sql": sql},
+		"shared version": {"migrations/0002_a.sql": sql, "migrations/2_b.sql": sql},
+	} {
+		if ms, err := loadMigrations(fsys); err == nil {
+			t.Errorf("%s: loadMigrations accepted %v", name, ms)
+		}
+	}
+	bad := migration{name: "bad", tmpl: "CREATE {{nosuchfunc}}"}
+	if _, err := bad.statements(Features{}); err == nil {
+		t.Error("a migration with a broken template rendered")
+	}
+	two := migration{name: "two", tmpl: "-- a comment;\nCREATE TABLE a (x String) ENGINE = Memory;\n\nCREATE TABLE b\n(x String) ENGINE = Memory"}
+	st, err := two.statements(Features{})
+	if err != nil || len(st) != 2 || st[1] != "CREATE TABLE b\n(x String) ENGINE = Memory" {
+		t.Errorf("statements = %q, %v", st, err)
+	}
+}
+
+func TestRetentionDays(t *testing.T) {
+	for d, want := range map[int64]int{0: 0, 1: 1, int64(24 * 3600e9): 1, int64(24*3600e9) + 1: 2} {
+		if got := retentionDays(time.Duration(d)); got != want {
+			t.Errorf("retentionDays(%d) = %d, want %d", d, got, want)
+		}
+	}
+}

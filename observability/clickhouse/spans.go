@@ -1,0 +1,331 @@
+package clickhouse
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+)
+
+// Query limits: a query without Limit returns at most DefaultLimit rows;
+// none returns more than MaxLimit.
+const (
+	DefaultLimit = 1000
+	MaxLimit     = 100000
+)
+
+const spanColumns = "project_id, deployment_id, build_id, trace_id, span_id, parent_span_id, name, span_type, " +
+	"entity_type, entity_id, entity_name, is_root, start_ns, end_ns, duration_ns, is_error, error, " +
+	"model, provider, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, " +
+	"attributes, version"
+
+// typed are the columns extracted from a span's attributes at ingest.
+type typed struct {
+	entityType, entityID, entityName string
+	model, provider                  string
+	input, output                    uint64
+	cacheRead, cacheWrite, reasoning uint64
+}
+
+// usage is Mastra's attributes.usage (1.x names, with the 0.x ones as
+// fallbacks).
+type usage struct {
+	InputTokens      *uint64 `json:"inputTokens"`
+	OutputTokens     *uint64 `json:"outputTokens"`
+	PromptTokens     *uint64 `json:"promptTokens"`
+	CompletionTokens *uint64 `json:"completionTokens"`
+	InputDetails     struct {
+		CacheRead  uint64 `json:"cacheRead"`
+		CacheWrite uint64 `json:"cacheWrite"`
+	} `json:"inputDetails"`
+	OutputDetails struct {
+		Reasoning uint64 `json:"reasoning"`
+	} `json:"outputDetails"`
+}
+
+type spanAttrs struct {
+	Model    string `json:"model"`
+	Provider string `json:"provider"`
+	Usage    *usage `json:"usage"`
+}
+
+// extract reads the typed columns from a span's Attributes: either the
+// envelope observability.Span.ToAdmin writes ({"attributes":{…},
+// "entityType":…}) or Mastra's attributes object itself. Usage is counted
+// on model_generation spans only: Mastra repeats it on model_step and
+// model_inference, so counting those too would double it. Attributes that
+// are not a JSON object leave every typed column empty.
+func extract(s *admin.Span) typed {
+	var t typed
+	if len(s.Attributes) == 0 {
+		return t
+	}
+	var env struct {
+		Attributes json.RawMessage `json:"attributes"`
+		EntityType string          `json:"entityType"`
+		EntityID   string          `json:"entityId"`
+		EntityName string          `json:"entityName"`
+	}
+	if json.Unmarshal(s.Attributes, &env) != nil {
+		return t
+	}
+	t.entityType, t.entityID, t.entityName = env.EntityType, env.EntityID, env.EntityName
+	inner := env.Attributes
+	if len(inner) == 0 {
+		inner = s.Attributes
+	}
+	var a spanAttrs
+	if json.Unmarshal(inner, &a) != nil {
+		return t
+	}
+	t.model, t.provider = a.Model, a.Provider
+	if a.Usage != nil && s.Type == "model_generation" {
+		u := a.Usage
+		switch {
+		case u.InputTokens != nil:
+			t.input = *u.InputTokens
+		case u.PromptTokens != nil:
+			t.input = *u.PromptTokens
+		}
+		switch {
+		case u.OutputTokens != nil:
+			t.output = *u.OutputTokens
+		case u.CompletionTokens != nil:
+			t.output = *u.CompletionTokens
+		}
+		t.cacheRead, t.cacheWrite, t.reasoning = u.InputDetails.CacheRead, u.InputDetails.CacheWrite, u.OutputDetails.Reasoning
+	}
+	return t
+}
+
+// validSpan checks what the schema relies on.
+func validSpan(i int, s *admin.Span) error {
+	field := ""
+	switch {
+	case s.ProjectID == "":
+		field = "ProjectID"
+	case s.TraceID == "":
+		field = "TraceID"
+	case s.SpanID == "":
+		field = "SpanID"
+	case s.StartTime.IsZero():
+		field = "StartTime"
+	case s.EndTime.IsZero():
+		field = "EndTime"
+	case s.EndTime.Before(s.StartTime):
+		return &admin.ValidationError{Field: fmt.Sprintf("spans[%d].EndTime", i), Reason: "is before StartTime"}
+	case len(s.Attributes) > 0 && !json.Valid(s.Attributes):
+		return &admin.ValidationError{Field: fmt.Sprintf("spans[%d].Attributes", i), Reason: "is not valid JSON"}
+	}
+	if field != "" {
+		return &admin.ValidationError{Field: fmt.Sprintf("spans[%d].%s", i, field), Reason: "is required"}
+	}
+	return nil
+}
+
+// InsertSpans stores spans in one batch. A span inserted again (same
+// project, trace and span id) replaces the earlier copy: queries return only
+// the copy inserted last. Invalid spans fail the whole call with
+// admin.ErrInvalidArgument before anything is sent.
+func (s *Store) InsertSpans(ctx context.Context, spans []admin.Span) error {
+	if err := s.check(); err != nil {
+		return fmt.Errorf("clickhouse: insert spans: %w", err)
+	}
+	for i := range spans {
+		if err := validSpan(i, &spans[i]); err != nil {
+			return fmt.Errorf("clickhouse: insert spans: %w", err)
+		}
+	}
+	if len(spans) == 0 {
+		return nil
+	}
+	version := uint64(time.Now().UnixNano())
+	tok := sha256.New()
+	err := s.insert(ctx, "mastra_spans", spanColumns, tok, len(spans), func(b driver.Batch) error {
+		for i := range spans {
+			sp := &spans[i]
+			t := extract(sp)
+			isRoot, isErr := uint8(0), uint8(0)
+			if sp.ParentSpanID == "" {
+				isRoot = 1
+			}
+			if sp.Error != "" {
+				isErr = 1
+			}
+			start, end := sp.StartTime.UnixNano(), sp.EndTime.UnixNano()
+			hashFields(tok, sp.ProjectID, sp.DeploymentID, sp.BuildID, sp.TraceID, sp.SpanID, sp.ParentSpanID,
+				sp.Name, sp.Type, sp.Error, string(sp.Attributes))
+			hashInts(tok, start, end)
+			if err := b.Append(sp.ProjectID, sp.DeploymentID, sp.BuildID, sp.TraceID, sp.SpanID, sp.ParentSpanID,
+				sp.Name, sp.Type, t.entityType, t.entityID, t.entityName, isRoot, start, end, end-start, isErr, sp.Error,
+				t.model, t.provider, t.input, t.output, t.cacheRead, t.cacheWrite, t.reasoning,
+				string(sp.Attributes), version); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("clickhouse: insert %d spans: %w", len(spans), err)
+	}
+	return nil
+}
+
+// insert sends one batch into table: fill appends the rows and feeds tok,
+// the content hash that becomes the insert deduplication token on servers
+// that have them (the token is set after fill, before Send). On any error
+// the batch is aborted: the driver then closes that connection instead of
+// returning it to the pool, since a failed batch leaves a native
+// connection in a state the server rejects ("Unexpected packet").
+func (s *Store) insert(ctx context.Context, table, columns string, tok hash.Hash, rows int, fill func(driver.Batch) error) error {
+	// The token is a hash of the content, known only once the rows are
+	// appended, but settings go with the query: hash first on a dry pass.
+	if s.features.DedupTokens {
+		if err := fill(discardBatch{}); err != nil {
+			return err
+		}
+		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{
+			"insert_deduplication_token": table + "-" + hex.EncodeToString(tok.Sum(nil)),
+		}))
+	}
+	b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+columns+")")
+	if err != nil {
+		return err
+	}
+	if err := fill(b); err != nil {
+		_ = b.Abort()
+		return err
+	}
+	if err := b.Send(); err != nil {
+		_ = b.Abort()
+		s.log.Warn("insert failed; its connection is closed, not reused", "table", table, "rows", rows, "err", err)
+		return err
+	}
+	return nil
+}
+
+// discardBatch takes rows and drops them: the dry pass that computes the
+// deduplication token.
+type discardBatch struct{ driver.Batch }
+
+func (discardBatch) Append(...any) error { return nil }
+
+func hashFields(h hash.Hash, fields ...string) {
+	var n [8]byte
+	for _, f := range fields {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(f)))
+		h.Write(n[:])
+		h.Write([]byte(f))
+	}
+}
+
+func hashInts(h hash.Hash, xs ...int64) {
+	var n [8]byte
+	for _, x := range xs {
+		binary.LittleEndian.PutUint64(n[:], uint64(x))
+		h.Write(n[:])
+	}
+}
+
+// where builds the time-bounded filter shared by span and log queries.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) String() string { return strings.Join(w.conds, " AND ") }
+
+// checkQuery validates q and returns its limit.
+func checkQuery(q admin.TelemetryQuery) (int, error) {
+	switch {
+	case q.ProjectID == "":
+		return 0, &admin.ValidationError{Field: "ProjectID", Reason: "is required"}
+	case q.Limit < 0:
+		return 0, &admin.ValidationError{Field: "Limit", Reason: "must not be negative"}
+	case q.Limit > MaxLimit:
+		return 0, &admin.ValidationError{Field: "Limit", Reason: fmt.Sprintf("must be at most %d", MaxLimit)}
+	case !q.From.IsZero() && !q.To.IsZero() && !q.To.After(q.From):
+		return 0, &admin.ValidationError{Field: "To", Reason: "must be after From"}
+	}
+	if q.Limit == 0 {
+		return DefaultLimit, nil
+	}
+	return q.Limit, nil
+}
+
+// timeRange adds [From, To) on a nanosecond column and its Date column, so
+// that whole monthly partitions outside the range are skipped.
+func (w *where) timeRange(q admin.TelemetryQuery, nsCol, dateCol string) {
+	if !q.From.IsZero() {
+		w.add(dateCol+" >= toDate(?) AND "+nsCol+" >= ?", q.From.UTC().Format(time.DateOnly), q.From.UnixNano())
+	}
+	if !q.To.IsZero() {
+		w.add(dateCol+" <= toDate(?) AND "+nsCol+" < ?", q.To.UTC().Format(time.DateOnly), q.To.UnixNano())
+	}
+}
+
+// QuerySpans returns the spans of q.ProjectID that started in [q.From,
+// q.To) (either bound may be zero: open), of q.DeploymentID and q.TraceID
+// when set, ordered by start time then trace and span id, at most q.Limit
+// (DefaultLimit when 0). Each span appears once, as last inserted; no FINAL
+// is used: the newest copy is picked with LIMIT 1 BY.
+func (s *Store) QuerySpans(ctx context.Context, q admin.TelemetryQuery) ([]admin.Span, error) {
+	if err := s.check(); err != nil {
+		return nil, fmt.Errorf("clickhouse: query spans: %w", err)
+	}
+	limit, err := checkQuery(q)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: query spans: %w", err)
+	}
+	var w where
+	w.add("project_id = ?", q.ProjectID)
+	if q.TraceID != "" {
+		w.add("trace_id = ?", q.TraceID)
+	}
+	if q.DeploymentID != "" {
+		w.add("deployment_id = ?", q.DeploymentID)
+	}
+	w.timeRange(q, "start_ns", "start_date")
+	const cols = "project_id, deployment_id, build_id, trace_id, span_id, parent_span_id, name, span_type, start_ns, end_ns, error, attributes"
+	query := "SELECT " + cols + " FROM (SELECT " + cols + " FROM mastra_spans WHERE " + w.String() +
+		" ORDER BY version DESC LIMIT 1 BY trace_id, span_id) ORDER BY start_ns, trace_id, span_id LIMIT ?"
+	rows, err := s.conn.Query(ctx, query, append(w.args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: query spans: %w", err)
+	}
+	defer rows.Close()
+	var out []admin.Span
+	for rows.Next() {
+		var sp admin.Span
+		var start, end int64
+		var attrs string
+		if err := rows.Scan(&sp.ProjectID, &sp.DeploymentID, &sp.BuildID, &sp.TraceID, &sp.SpanID, &sp.ParentSpanID,
+			&sp.Name, &sp.Type, &start, &end, &sp.Error, &attrs); err != nil {
+			return nil, fmt.Errorf("clickhouse: query spans: %w", err)
+		}
+		sp.StartTime, sp.EndTime = time.Unix(0, start).UTC(), time.Unix(0, end).UTC()
+		if attrs != "" {
+			sp.Attributes = json.RawMessage(attrs)
+		}
+		out = append(out, sp)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("clickhouse: query spans: %w", err)
+	}
+	return out, nil
+}

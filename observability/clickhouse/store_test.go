@@ -1,0 +1,328 @@
+package clickhouse_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/internal/testenv"
+	"github.com/mastra-admin/mastra-admin-go/observability/clickhouse"
+)
+
+// newStore returns a Store on a fresh database of the test server.
+func newStore(t testing.TB) *clickhouse.Store {
+	t.Helper()
+	s, err := clickhouse.New(context.Background(), testenv.ClickHouse(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+var t0 = time.Date(2026, 3, 31, 23, 59, 59, 123456789, time.UTC)
+
+func span(trace, id, parent string, start time.Time, d time.Duration) admin.Span {
+	return admin.Span{
+		TraceID: trace, SpanID: id, ParentSpanID: parent, Name: "span " + id, Type: "workflow_step",
+		ProjectID: "prj_1", DeploymentID: "dep_1", BuildID: "bld_1",
+		StartTime: start, EndTime: start.Add(d),
+		Attributes: json.RawMessage(`{"attributes":{"stepId":"` + id + `"}}`),
+	}
+}
+
+func TestSpansRoundTripAndReplace(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	root := span("tr_1", "sp_1", "", t0, 3*time.Second) // crosses into April: another partition than its children
+	child := span("tr_1", "sp_2", "sp_1", t0.Add(time.Second), time.Second)
+	child.Error = "boom"
+	other := span("tr_2", "sp_1", "", t0.Add(-time.Hour), time.Millisecond)
+	if err := s.InsertSpans(ctx, []admin.Span{root, child, other}); err != nil {
+		t.Fatal(err)
+	}
+	// The same spans again, and a new copy of the root: still three spans,
+	// the root as inserted last.
+	root2 := root
+	root2.Name = "root, renamed"
+	for _, batch := range [][]admin.Span{{root, child, other}, {root2}} {
+		if err := s.InsertSpans(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.QuerySpans(ctx, admin.TelemetryQuery{ProjectID: "prj_1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []admin.Span{other, root2, child}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("QuerySpans =\n%+v\nwant\n%+v", got, want)
+	}
+
+	tree, err := s.QuerySpans(ctx, admin.TelemetryQuery{ProjectID: "prj_1", TraceID: "tr_1"})
+	if err != nil || len(tree) != 2 || tree[0].SpanID != "sp_1" || tree[1].ParentSpanID != "sp_1" {
+		t.Fatalf("trace tr_1 = %+v, %v; want its two spans, root first", tree, err)
+	}
+	// [From, To): From inclusive, To exclusive.
+	ranged, err := s.QuerySpans(ctx, admin.TelemetryQuery{ProjectID: "prj_1", From: t0, To: child.StartTime})
+	if err != nil || len(ranged) != 1 || ranged[0].SpanID != "sp_1" || ranged[0].TraceID != "tr_1" {
+		t.Fatalf("spans in [t0, t0+1s) = %+v, %v; want the root of tr_1 only", ranged, err)
+	}
+	limited, err := s.QuerySpans(ctx, admin.TelemetryQuery{ProjectID: "prj_1", Limit: 1})
+	if err != nil || len(limited) != 1 {
+		t.Fatalf("Limit 1 gave %d spans, %v", len(limited), err)
+	}
+	none, err := s.QuerySpans(ctx, admin.TelemetryQuery{ProjectID: "prj_2"})
+	if err != nil || len(none) != 0 {
+		t.Fatalf("another project's spans = %+v, %v; want none", none, err)
+	}
+	none, err = s.QuerySpans(ctx, admin.TelemetryQuery{ProjectID: "prj_1", DeploymentID: "dep_2"})
+	if err != nil || len(none) != 0 {
+		t.Fatalf("another deployment's spans = %+v, %v; want none", none, err)
+	}
+}
+
+// TestTypedColumns: usage is counted on model_generation only, with the
+// 0.x names as fallbacks; the entity comes from the envelope.
+func TestTypedColumns(t *testing.T) {
+	ctx := context.Background()
+	conn := testenv.ClickHouse(t)
+	s, err := clickhouse.New(ctx, conn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := span("tr_1", "gen", "", t0, time.Second)
+	gen.Type = "model_generation"
+	gen.Attributes = json.RawMessage(`{"entityType":"agent","entityName":"weather","attributes":{"model":"gpt-4o-mini","provider":"openai","usage":{"inputTokens":10,"outputTokens":5,"inputDetails":{"cacheRead":3},"outputDetails":{"reasoning":2}}}}`)
+	step := span("tr_1", "step", "gen", t0, time.Second)
+	step.Type = "model_step"
+	step.Attributes = json.RawMessage(`{"attributes":{"usage":{"inputTokens":10,"outputTokens":5}}}`)
+	old := span("tr_1", "old", "gen", t0, time.Second)
+	old.Type = "model_generation"
+	old.Attributes = json.RawMessage(`{"model":"m","usage":{"promptTokens":7,"completionTokens":1}}`)
+	if err := s.InsertSpans(ctx, []admin.Span{gen, step, old}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := conn.Query(ctx, "SELECT span_id, entity_type, entity_name, model, provider, input_tokens, output_tokens, cache_read_tokens, reasoning_tokens, is_root FROM mastra_spans ORDER BY span_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var id, et, en, model, provider string
+		var in, out, cache, reasoning uint64
+		var root uint8
+		if err := rows.Scan(&id, &et, &en, &model, &provider, &in, &out, &cache, &reasoning, &root); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s %s/%s %s/%s %d/%d/%d/%d root=%d", id, et, en, model, provider, in, out, cache, reasoning, root))
+	}
+	want := []string{
+		"gen agent/weather gpt-4o-mini/openai 10/5/3/2 root=1",
+		"old / m/ 7/1/0/0 root=0",
+		"step / / 0/0/0/0 root=0",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("typed columns =\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestLogsRoundTripAndReplace(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	l1 := admin.LogRecord{Time: t0, Level: "info", Message: "step ran", ProjectID: "prj_1", DeploymentID: "dep_1",
+		BuildID: "bld_1", TraceID: "tr_1", SpanID: "sp_2", Data: json.RawMessage(`{"n":1}`)}
+	l2 := l1
+	l2.Time = t0.Add(time.Nanosecond)
+	l2.Level, l2.TraceID, l2.SpanID, l2.Data = "error", "", "", nil
+	for range 2 {
+		if err := s.InsertLogs(ctx, []admin.LogRecord{l2, l1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.QueryLogs(ctx, admin.TelemetryQuery{ProjectID: "prj_1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []admin.LogRecord{l1, l2}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("QueryLogs =\n%+v\nwant\n%+v", got, want)
+	}
+	byTrace, err := s.QueryLogs(ctx, admin.TelemetryQuery{ProjectID: "prj_1", TraceID: "tr_1", From: t0, To: t0.Add(time.Second)})
+	if err != nil || len(byTrace) != 1 || byTrace[0].Message != "step ran" {
+		t.Fatalf("logs of tr_1 = %+v, %v", byTrace, err)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	good := span("tr", "sp", "", t0, time.Second)
+	for name, mutate := range map[string]func(*admin.Span){
+		"no project":     func(s *admin.Span) { s.ProjectID = "" },
+		"no trace":       func(s *admin.Span) { s.TraceID = "" },
+		"no span id":     func(s *admin.Span) { s.SpanID = "" },
+		"no start":       func(s *admin.Span) { s.StartTime = time.Time{} },
+		"no end":         func(s *admin.Span) { s.EndTime = time.Time{} },
+		"end first":      func(s *admin.Span) { s.EndTime = s.StartTime.Add(-time.Second) },
+		"bad attributes": func(s *admin.Span) { s.Attributes = json.RawMessage(`{"a":`) },
+	} {
+		bad := good
+		mutate(&bad)
+		if err := s.InsertSpans(ctx, []admin.Span{good, bad}); !errors.Is(err, admin.ErrInvalidArgument) {
+			t.Errorf("%s: InsertSpans = %v, want ErrInvalidArgument", name, err)
+		}
+	}
+	if err := s.InsertLogs(ctx, []admin.LogRecord{{ProjectID: "p"}}); !errors.Is(err, admin.ErrInvalidArgument) {
+		t.Errorf("log without time: %v, want ErrInvalidArgument", err)
+	}
+	if err := s.InsertLogs(ctx, []admin.LogRecord{{ProjectID: "p", Time: t0, Data: json.RawMessage("{")}}); !errors.Is(err, admin.ErrInvalidArgument) {
+		t.Errorf("log with invalid data: %v, want ErrInvalidArgument", err)
+	}
+	got, err := s.QuerySpans(ctx, admin.TelemetryQuery{ProjectID: "prj_1"})
+	if err != nil || len(got) != 0 {
+		t.Fatalf("after rejected batches: %+v, %v; want nothing stored", got, err)
+	}
+	for name, q := range map[string]admin.TelemetryQuery{
+		"no project":     {},
+		"negative limit": {ProjectID: "p", Limit: -1},
+		"huge limit":     {ProjectID: "p", Limit: clickhouse.MaxLimit + 1},
+		"empty range":    {ProjectID: "p", From: t0, To: t0},
+	} {
+		if _, err := s.QuerySpans(ctx, q); !errors.Is(err, admin.ErrInvalidArgument) {
+			t.Errorf("QuerySpans %s: %v, want ErrInvalidArgument", name, err)
+		}
+		if _, err := s.QueryLogs(ctx, q); !errors.Is(err, admin.ErrInvalidArgument) {
+			t.Errorf("QueryLogs %s: %v, want ErrInvalidArgument", name, err)
+		}
+	}
+	if _, err := clickhouse.New(ctx, nil, nil); !errors.Is(err, admin.ErrInvalidArgument) {
+		t.Errorf("New(nil conn) = %v, want ErrInvalidArgument", err)
+	}
+}
+
+// TestInsertAfterFailedInsert: an insert cut short (its context cancelled)
+// does not leave a broken connection behind for the next one.
+func TestInsertAfterFailedInsert(t *testing.T) {
+	s := newStore(t)
+	spans := make([]admin.Span, 20000)
+	for i := range spans {
+		spans[i] = span("tr", fmt.Sprintf("sp_%05d", i), "", t0, time.Millisecond)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.InsertSpans(ctx, spans); err == nil {
+		t.Fatal("InsertSpans with a cancelled context succeeded")
+	}
+	// A deadline that may expire in the middle of sending the batch (or
+	// not, on a fast machine: only what follows is checked).
+	ctx, cancel = context.WithTimeout(context.Background(), 20*time.Millisecond)
+	_ = s.InsertSpans(ctx, spans)
+	cancel()
+	for i := range 3 {
+		if err := s.InsertSpans(context.Background(), spans[:100]); err != nil {
+			t.Fatalf("insert %d after the failed one: %v", i, err)
+		}
+	}
+	got, err := s.QuerySpans(context.Background(), admin.TelemetryQuery{ProjectID: "prj_1"})
+	if err != nil || len(got) != 100 {
+		t.Fatalf("got %d spans, %v; want 100", len(got), err)
+	}
+}
+
+func TestMigrateTwiceAndSkipMigrate(t *testing.T) {
+	ctx := context.Background()
+	conn := testenv.ClickHouse(t)
+	if _, err := clickhouse.New(ctx, conn, &clickhouse.Options{SkipMigrate: true}); err == nil {
+		t.Fatal("New with SkipMigrate on an empty database succeeded")
+	}
+	for range 2 {
+		if _, err := clickhouse.New(ctx, conn, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := clickhouse.New(ctx, conn, &clickhouse.Options{SkipMigrate: true})
+	if err != nil {
+		t.Fatalf("SkipMigrate on a migrated database: %v", err)
+	}
+	var n uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM "+clickhouse.MigrationsTable+" FINAL").Scan(&n); err != nil || n != uint64(clickhouse.SchemaVersion()) {
+		t.Fatalf("%s holds %d rows, %v; want %d", clickhouse.MigrationsTable, n, err, clickhouse.SchemaVersion())
+	}
+	if s.ServerVersion().Major == 0 {
+		t.Errorf("ServerVersion = %v", s.ServerVersion())
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.QuerySpans(ctx, admin.TelemetryQuery{ProjectID: "p"}); !errors.Is(err, admin.ErrClosed) {
+		t.Errorf("QuerySpans after Close = %v, want ErrClosed", err)
+	}
+	if err := s.InsertLogs(ctx, nil); !errors.Is(err, admin.ErrClosed) {
+		t.Errorf("InsertLogs after Close = %v, want ErrClosed", err)
+	}
+}
+
+// TestRetentionNeedsTTL: on a server without TTL, Retention is refused.
+func TestRetentionNeedsTTL(t *testing.T) {
+	conn := testenv.ClickHouse(t)
+	s, err := clickhouse.New(context.Background(), conn, &clickhouse.Options{Retention: 30 * 24 * time.Hour})
+	probe, perr := clickhouse.New(context.Background(), conn, nil)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	if probe.Features().TTL {
+		if err != nil {
+			t.Fatalf("Retention on %v: %v", probe.ServerVersion(), err)
+		}
+		s.Close()
+		return
+	}
+	if !errors.Is(err, admin.ErrNotSupported) {
+		t.Fatalf("Retention on %v = %v, want ErrNotSupported", probe.ServerVersion(), err)
+	}
+}
+
+func TestTraces(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	root := span("tr_1", "sp_1", "", t0, 3*time.Second)
+	root.Attributes = json.RawMessage(`{"entityType":"workflow","entityName":"wf"}`)
+	gen := span("tr_1", "sp_2", "sp_1", t0.Add(time.Second), time.Second)
+	gen.Type = "model_generation"
+	gen.Attributes = json.RawMessage(`{"attributes":{"model":"m","usage":{"inputTokens":10,"outputTokens":4}}}`)
+	gen.Error = "boom"
+	older := span("tr_2", "sp_1", "", t0.Add(-time.Hour), time.Millisecond)
+	orphan := span("tr_3", "sp_9", "sp_8", t0, time.Millisecond) // no root yet
+	// Everything twice: nothing counted twice.
+	for range 2 {
+		if err := s.InsertSpans(ctx, []admin.Span{root, gen, older, orphan}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Traces(ctx, admin.TelemetryQuery{ProjectID: "prj_1", From: t0.Add(-24 * time.Hour), To: t0.Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []clickhouse.TraceSummary{
+		{TraceID: "tr_1", DeploymentID: "dep_1", RootName: "span sp_1", RootType: "workflow_step", EntityType: "workflow", EntityName: "wf",
+			Start: t0, Duration: 3 * time.Second, SpanCount: 2, Error: true, InputTokens: 10, OutputTokens: 4},
+		{TraceID: "tr_2", DeploymentID: "dep_1", RootName: "span sp_1", RootType: "workflow_step",
+			Start: t0.Add(-time.Hour), Duration: time.Millisecond, SpanCount: 1},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Traces =\n%+v\nwant\n%+v", got, want)
+	}
+	page, err := s.Traces(ctx, admin.TelemetryQuery{ProjectID: "prj_1", Limit: 1})
+	if err != nil || len(page) != 1 || page[0].TraceID != "tr_1" {
+		t.Fatalf("first page of 1 = %+v, %v; want tr_1", page, err)
+	}
+	if _, err := s.Traces(ctx, admin.TelemetryQuery{}); !errors.Is(err, admin.ErrInvalidArgument) {
+		t.Errorf("Traces without a project: %v, want ErrInvalidArgument", err)
+	}
+}
