@@ -283,7 +283,7 @@ func (h *Handler) buildLogs(w http.ResponseWriter, r *http.Request) error {
 	}
 	// A build that ends without ever starting never finishes its log:
 	// stop following it then (see logEnds).
-	updates, unsubscribe := h.subscribe(&buildState{build: b})
+	_, updates, unsubscribe := h.subscribe(&buildState{build: b})
 	defer unsubscribe()
 	go func() {
 		for cur := b; !h.logEnds(cur, &grace); {

@@ -38,17 +38,63 @@ func (st *buildState) message(typ string) StreamMessage {
 
 // watch is one build's poll loop and its subscribers. Each subscriber has
 // a channel of capacity 1 that always holds the latest change not yet
-// read; nil means the build was deleted.
+// read; nil means the build was deleted. Its subscribers share the
+// encoding of the build's log messages (lines).
 type watch struct {
-	subs map[chan *buildState]struct{}
-	last *buildState
-	gone bool
-	stop context.CancelFunc
+	subs  map[chan *buildState]struct{}
+	last  *buildState
+	gone  bool
+	stop  context.CancelFunc
+	lines encodedLines
 }
 
-// subscribe follows the changes of a build from the state st. The returned
-// function ends the subscription.
-func (h *Handler) subscribe(st *buildState) (<-chan *buildState, func()) {
+// encodedRing is how many of a build's latest log messages a watch keeps
+// encoded: followers close behind one another (all live ones) encode each
+// message once between them.
+const encodedRing = 1024
+
+// encodedLines caches the WebSocket messages of a build's log lines by
+// sequence number, so that a line followed by many clients is encoded once,
+// not once per client.
+type encodedLines struct {
+	mu    sync.Mutex
+	slots [encodedRing]encodedLine
+}
+
+type encodedLine struct {
+	line admin.LogLine
+	data []byte
+}
+
+// message returns the log message of l, encoded by encode unless a
+// message of the very same line is cached.
+func (e *encodedLines) message(l *admin.LogLine, encode func() ([]byte, error)) ([]byte, error) {
+	slot := &e.slots[uint64(l.Seq)%encodedRing]
+	e.mu.Lock()
+	cached := *slot
+	e.mu.Unlock()
+	if cached.data != nil && sameLine(&cached.line, l) {
+		return cached.data, nil
+	}
+	data, err := encode()
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	*slot = encodedLine{line: *l, data: data}
+	e.mu.Unlock()
+	return data, nil
+}
+
+func sameLine(a, b *admin.LogLine) bool {
+	return a.Seq == b.Seq && a.Dropped == b.Dropped && a.Time.Equal(b.Time) && a.Phase == b.Phase &&
+		a.Stream == b.Stream && a.Text == b.Text
+}
+
+// subscribe follows the changes of a build from the state st. It returns
+// the build's watch (for its shared encodings), the channel of changes,
+// and the function that ends the subscription.
+func (h *Handler) subscribe(st *buildState) (*watch, <-chan *buildState, func()) {
 	b := st.build
 	ch := make(chan *buildState, 1)
 	ws := &h.watches
@@ -68,7 +114,7 @@ func (h *Handler) subscribe(st *buildState) (<-chan *buildState, func()) {
 	case w.last.build.Version > b.Version:
 		ch <- w.last
 	}
-	return ch, func() {
+	return w, ch, func() {
 		ws.mu.Lock()
 		defer ws.mu.Unlock()
 		delete(w.subs, ch)

@@ -137,6 +137,7 @@ type stream struct {
 	h         *Handler
 	c         *websocket.Conn
 	state     *buildState // as the stream began
+	watch     *watch      // the build's, shared with its other followers
 	requestID string
 	ctx       context.Context // ends with the stream
 	sendq     chan outMsg
@@ -150,7 +151,14 @@ type stream struct {
 // stream ever waits for it (each follower reads the log cache at its own
 // pace).
 func (s *stream) enqueue(m StreamMessage, last bool, code websocket.StatusCode, reason string) bool {
-	data, err := json.Marshal(m)
+	encode := func() ([]byte, error) { return json.Marshal(m) }
+	var data []byte
+	var err error
+	if m.Type == MessageLog && m.LogLine != nil && s.watch != nil {
+		data, err = s.watch.lines.message(m.LogLine, encode)
+	} else {
+		data, err = encode()
+	}
 	if err != nil {
 		data, _ = json.Marshal(StreamMessage{Type: MessageError, Error: &ErrorBody{Code: CodeInternal, Message: "internal error"}})
 		last, code, reason = true, websocket.StatusInternalError, "internal error"
@@ -181,8 +189,9 @@ func (s *stream) enqueue(m StreamMessage, last bool, code websocket.StatusCode, 
 func (s *stream) run(ctx context.Context, cancel context.CancelFunc, lines iter.Seq2[admin.LogLine, error]) {
 	s.ctx = ctx
 	clientGone := s.c.CloseRead(context.Background())
-	updates, unsubscribe := s.h.subscribe(s.state)
+	w, updates, unsubscribe := s.h.subscribe(s.state)
 	defer unsubscribe()
+	s.watch = w
 	s.enqueue(s.state.message(MessageStatus), false, 0, "")
 
 	logsDone := make(chan struct{})
