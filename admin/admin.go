@@ -24,6 +24,7 @@ type Admin struct {
 	closed  bool
 	started bool
 	orch    orchestrator
+	ingest  ingestState
 }
 
 // Option configures an Admin.
@@ -55,6 +56,10 @@ type config struct {
 	buildLease     time.Duration
 	restart        RestartPolicy
 	keepArtifacts  int
+
+	decode           TelemetryDecodeFunc
+	obsRetention     time.Duration
+	maxTelemetryLine int
 }
 
 // WithStorage sets the Storage (required).
@@ -298,7 +303,8 @@ func New(opts ...Option) (*Admin, error) {
 	c := config{now: time.Now, logger: slog.New(slog.DiscardHandler),
 		buildRoot: filepath.Join(os.TempDir(), "mastra", "builds"), workers: 2, buildTimeout: 30 * time.Minute,
 		pollInterval: 2 * time.Second, healthInterval: 10 * time.Second, logRetention: 10 * time.Minute,
-		keepFailed: 24 * time.Hour, buildLease: 2 * time.Minute, restart: DefaultRestartPolicy, keepArtifacts: 3}
+		keepFailed: 24 * time.Hour, buildLease: 2 * time.Minute, restart: DefaultRestartPolicy, keepArtifacts: 3,
+		obsRetention: DefaultObservabilityRetention, maxTelemetryLine: DefaultMaxTelemetryLine}
 	if host, err := os.Hostname(); err == nil {
 		c.instanceID = host
 	} else {
@@ -381,6 +387,7 @@ func (a *Admin) Close() error {
 	}
 	a.closed = true
 	a.mu.Unlock()
+	a.stopIngest()
 	a.stopWorkers()
 	var errs []error
 	closers := []io.Closer{a.router, a.runner, a.logs, a.files, a.telem}

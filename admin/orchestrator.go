@@ -59,8 +59,10 @@ type orchestrator struct {
 
 var errCancelled = errors.New("build cancelled")
 
-// Start recovers state and starts the build workers and the maintenance
-// worker. It returns once recovery is done; the workers run until Close.
+// Start recovers state and starts the build workers, the maintenance
+// worker and, when configured, the ingestion worker (see
+// WithTelemetryDecoder). It returns once recovery is done; the workers
+// run until Close.
 func (a *Admin) Start(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -97,6 +99,7 @@ func (a *Admin) Start(ctx context.Context) error {
 		a.orch.wg.Go(func() { a.buildWorker(wctx, a.instanceID+"/"+strconv.Itoa(i)) })
 	}
 	a.orch.wg.Go(func() { a.maintenanceWorker(wctx) })
+	a.startIngest(wctx)
 	a.started = true
 	return nil
 }
@@ -449,7 +452,14 @@ func (a *Admin) settleAfterFailure(ctx context.Context, deploymentID string) {
 	}
 }
 
+// removeBuildDir removes a build's directory, unless it still holds
+// observability files the ingestion worker has not archived: a later sweep
+// or prune removes it once they are.
 func (a *Admin) removeBuildDir(ctx context.Context, buildID string) {
+	if a.holdsTelemetry(buildID) {
+		a.logger.InfoContext(ctx, "build dir kept until its observability files are ingested", "build", buildID)
+		return
+	}
 	if err := os.RemoveAll(a.buildDir(buildID)); err != nil {
 		a.logger.WarnContext(ctx, "remove build dir", "build", buildID, "err", err)
 	}

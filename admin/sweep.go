@@ -83,7 +83,8 @@ func (a *Admin) expireLeases(ctx context.Context) {
 // folders of failed and cancelled builds: it ends what such a build left
 // running (BuildReaper; an admin that died mid-build and whose lease
 // another admin expired finds its orphans here when it starts again) and
-// removes the folders of those that ended keepFailed ago or more. Folders
+// removes the folders of those that ended keepFailed ago or more, once the
+// ingestion worker archived their observability files. Folders
 // of builds that Storage does not know (another admin's, sharing the
 // directory) are left alone.
 func (a *Admin) sweepBuildDirs(ctx context.Context) {

@@ -1,0 +1,629 @@
+package admin
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// The ingestion worker. Each round it looks at the builds whose directories
+// exist under the build root, lists the observability files of each through
+// the Runner (TelemetrySource), and for every file reads from its committed
+// offset the complete lines, decodes them (TelemetryDecodeFunc) and inserts
+// them into the ObservabilityStore in batches. A batch's lines are
+// committed (the checkpoint's Offset moved past them) only after the store
+// acknowledged the insert, and the store replaces a span or log line
+// inserted again, so that a crash anywhere re-inserts at most a batch and
+// loses nothing: rows in the store are the lines in the files, exactly.
+//
+// A file smaller than its committed offset was truncated, one whose first
+// bytes changed (Fingerprint) was replaced: both are read again from 0. A
+// malformed line is quarantined (written, with its offset and reason, to
+// FileStorage under observability/quarantine/…) and counted, and reading
+// goes on. The unfinished last line of a file still written waits; once
+// the file is closed, a last line without "\n" is quarantined. A closed
+// file read to its end is archived: copied to FileStorage under
+// observability/{spans,logs}/{projectId}/{buildId}/{file}, recorded in its
+// checkpoint, then removed from the build directory; archived files are
+// deleted after the observability retention. While the store fails, the
+// worker retries with backoff and commits nothing; files stay where they
+// are and are caught up with once it answers.
+
+// Ingestion parameters.
+const (
+	// ingestBatchRows and ingestBatchAge bound a batch: it is inserted when
+	// it holds this many rows or is this old, whichever comes first.
+	ingestBatchRows = 5000
+	ingestBatchAge  = time.Second
+	// fingerprintBytes is how much of a file's start its fingerprint covers.
+	fingerprintBytes = 1024
+	// quarantinePreview bounds the bytes of a bad line kept in quarantine.
+	quarantinePreview = 64 << 10
+	// ingestMaxBackoff bounds the wait between rounds that failed.
+	ingestMaxBackoff = 30 * time.Second
+	// DefaultMaxTelemetryLine bounds one observability line; a longer line
+	// is quarantined without being held in memory.
+	DefaultMaxTelemetryLine = 8 << 20
+	// DefaultObservabilityRetention is how long archived observability files
+	// are kept in FileStorage.
+	DefaultObservabilityRetention = 7 * 24 * time.Hour
+)
+
+// TelemetryDecodeFunc decodes one line of an observability file (without
+// its "\n") into exactly one span or one log record, or returns an error
+// saying why the line is malformed; the line is then quarantined. file is
+// the file's checkpoint id ("{buildId}/{kind}/{name}") and offset the
+// line's byte offset in it, from which a decoder derives a log line's
+// deterministic id. Package observability provides one.
+type TelemetryDecodeFunc func(line []byte, file string, offset int64) (*Span, *LogRecord, error)
+
+// WithTelemetryDecoder sets how the ingestion worker decodes the lines of
+// observability files. The worker runs (from Start) when an
+// ObservabilityStore, a decoder and a Runner that is a TelemetrySource are
+// configured.
+func WithTelemetryDecoder(fn TelemetryDecodeFunc) Option {
+	return func(c *config) error {
+		if fn == nil {
+			return invalid("telemetry decoder", "must not be nil")
+		}
+		c.decode = fn
+		return nil
+	}
+}
+
+// WithObservabilityRetention sets how long observability files are kept in
+// FileStorage once ingested and archived (default
+// DefaultObservabilityRetention; 0 deletes them as soon as they are
+// archived).
+func WithObservabilityRetention(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return invalid("observability retention", "must not be negative")
+		}
+		c.obsRetention = d
+		return nil
+	}
+}
+
+// ingestState is the ingestion worker's state in this process.
+type ingestState struct {
+	stop    context.CancelFunc
+	done    chan struct{}
+	started bool // startIngest ran, or stopIngest did: it will not start again
+
+	mu     sync.Mutex
+	health IngestHealth // Running, LastError, LastErrorAt, LastSuccess; Files, PendingBytes, Lag of the last round
+}
+
+// ingestConfigured reports whether the ingestion worker can run.
+func (a *Admin) ingestConfigured() (TelemetrySource, bool) {
+	src, ok := a.runner.(TelemetrySource)
+	return src, ok && a.telem != nil && a.decode != nil && a.files != nil
+}
+
+// startIngest starts the ingestion worker, once, when it is configured.
+// ctx is the workers' context: its end, or stopIngest, stops the worker.
+func (a *Admin) startIngest(ctx context.Context) {
+	src, ok := a.ingestConfigured()
+	a.ingest.mu.Lock()
+	defer a.ingest.mu.Unlock()
+	if !ok || a.ingest.started {
+		return
+	}
+	a.ingest.started = true
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	a.ingest.stop, a.ingest.done = cancel, done
+	a.ingest.health.Running = true
+	go func() {
+		defer close(done)
+		a.ingestWorker(ctx, src)
+	}()
+}
+
+// stopIngest stops the ingestion worker and waits for it: a batch being
+// inserted is abandoned uncommitted, and read again after a restart.
+func (a *Admin) stopIngest() {
+	a.ingest.mu.Lock()
+	stop, done := a.ingest.stop, a.ingest.done
+	a.ingest.started, a.ingest.health.Running = true, false
+	a.ingest.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-done
+	}
+}
+
+// ingestWorker runs rounds until ctx ends: every poll interval, or after a
+// failed round with a backoff that doubles up to ingestMaxBackoff.
+func (a *Admin) ingestWorker(ctx context.Context, src TelemetrySource) {
+	limit := min(ingestMaxBackoff, 32*a.pollInterval)
+	wait := a.pollInterval
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		err := a.ingestRound(ctx, src)
+		if ctx.Err() != nil {
+			return
+		}
+		now := a.clock()
+		a.ingest.mu.Lock()
+		if err != nil {
+			a.ingest.health.LastError, a.ingest.health.LastErrorAt = err.Error(), &now
+		} else {
+			a.ingest.health.LastSuccess = &now
+		}
+		a.ingest.mu.Unlock()
+		if err != nil {
+			a.logger.WarnContext(ctx, "observability ingestion", "err", err, "retry_in", wait)
+			timer.Reset(wait)
+			wait = min(2*wait, limit)
+			continue
+		}
+		wait = a.pollInterval
+		timer.Reset(a.pollInterval)
+	}
+}
+
+// roundStats is what one round saw of the files not yet archived.
+type roundStats struct {
+	files   int
+	pending int64
+	oldest  time.Time // ModTime of the oldest file with bytes pending
+}
+
+// ingestRound ingests every file of every build directory once, archives
+// what is done and deletes archived files past retention. It goes on past
+// a file that fails and returns the errors met.
+func (a *Admin) ingestRound(ctx context.Context, src TelemetrySource) error {
+	entries, err := os.ReadDir(a.buildRoot)
+	if err != nil {
+		return fmt.Errorf("read the build directory: %w", err)
+	}
+	var errs []error
+	var st roundStats
+	for _, e := range entries {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !e.IsDir() || CheckBuildID(e.Name()) != nil {
+			continue
+		}
+		b, err := a.store.GetBuild(ctx, e.Name())
+		if errors.Is(err, ErrNotFound) {
+			continue // another admin's, sharing the directory
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		art := Artifact{Dir: filepath.Join(a.buildDir(b.ID), "src"), Entry: DefaultArtifactEntry}
+		files, err := src.TelemetryFiles(ctx, art)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("build %s: list files: %w", b.ID, err))
+			continue
+		}
+		for _, f := range files {
+			pending, err := a.ingestFile(ctx, src, b, art, f)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("build %s: %s: %w", b.ID, f.Name, err))
+			}
+			if pending < 0 {
+				continue // archived
+			}
+			st.files++
+			st.pending += pending
+			if pending > 0 && (st.oldest.IsZero() || f.ModTime.Before(st.oldest)) {
+				st.oldest = f.ModTime
+			}
+		}
+	}
+	if err := a.expireArchived(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	a.ingest.mu.Lock()
+	h := &a.ingest.health
+	h.Files, h.PendingBytes, h.Lag = st.files, st.pending, 0
+	if !st.oldest.IsZero() {
+		h.Lag = max(0, a.clock().Sub(st.oldest))
+	}
+	a.ingest.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+// ingestFile ingests what f holds past its checkpoint and archives it when
+// it is closed and done. It returns the bytes still pending, or -1 once the
+// file is archived.
+func (a *Admin) ingestFile(ctx context.Context, src TelemetrySource, b *Build, art Artifact, f TelemetryFile) (int64, error) {
+	id := b.ID + "/" + f.Name
+	cp, err := a.store.GetCheckpoint(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		now := a.clock()
+		cp = &IngestCheckpoint{ID: id, ProjectID: b.ProjectID, DeploymentID: b.DeploymentID, BuildID: b.ID,
+			Kind: f.Kind, Fingerprint: fingerprint(nil), CreatedAt: now, UpdatedAt: now, Version: 1}
+		if err := a.store.CreateCheckpoint(ctx, cp); err != nil && !errors.Is(err, ErrAlreadyExists) {
+			return f.Size, err
+		}
+		if cp, err = a.store.GetCheckpoint(ctx, id); err != nil {
+			return f.Size, err
+		}
+	} else if err != nil {
+		return f.Size, err
+	}
+	head, err := readHead(ctx, src, art, f.Name)
+	if err != nil {
+		return max(0, f.Size-cp.Offset), err
+	}
+	if cp.ArchivedAt != nil {
+		if f.Size == cp.Offset && fingerprint(head) == cp.Fingerprint {
+			return -1, a.removeSource(ctx, src, art, f) // archived, then the removal failed
+		}
+		return -1, fmt.Errorf("the file differs from the one archived at %s: left in place", cp.ArchivedPath)
+	}
+	next := *cp
+	switch {
+	case f.Size < cp.Offset:
+		a.logger.WarnContext(ctx, "observability file truncated: ingesting it again from the start",
+			"file", id, "size", f.Size, "committed", cp.Offset)
+		restart(&next)
+	case int64(len(head)) < cp.FingerprintBytes || fingerprint(head[:cp.FingerprintBytes]) != cp.Fingerprint:
+		a.logger.WarnContext(ctx, "observability file replaced (its first bytes changed): ingesting it again from the start",
+			"file", id)
+		restart(&next)
+	}
+	if int64(len(head)) > next.FingerprintBytes {
+		next.Fingerprint, next.FingerprintBytes = fingerprint(head), int64(len(head))
+	}
+	if next != *cp {
+		// Saved before reading: a restart from 0 must hold even when the
+		// file's new content begins as the old did.
+		next.UpdatedAt = a.clock()
+		if err := a.store.UpdateCheckpoint(ctx, &next); err != nil {
+			return max(0, f.Size-cp.Offset), err
+		}
+		*cp = next
+	}
+	if err := a.readFile(ctx, src, art, f, cp); err != nil {
+		a.noteFailure(ctx, cp, err)
+		return max(0, f.Size-cp.Offset), err
+	}
+	if !f.Closed || cp.Offset < f.Size {
+		return max(0, f.Size-cp.Offset), nil
+	}
+	if err := a.archive(ctx, src, art, f, cp); err != nil {
+		a.noteFailure(ctx, cp, err)
+		return 0, err
+	}
+	return -1, nil
+}
+
+// restart makes cp read its file again from the start.
+func restart(cp *IngestCheckpoint) {
+	cp.Offset, cp.Lines, cp.Quarantined, cp.Fingerprint, cp.FingerprintBytes = 0, 0, 0, fingerprint(nil), 0
+}
+
+// fingerprint is the hex SHA-256 of b.
+func fingerprint(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// readHead reads the first fingerprintBytes of a file (fewer when it is
+// shorter).
+func readHead(ctx context.Context, src TelemetrySource, art Artifact, name string) ([]byte, error) {
+	rc, err := src.OpenTelemetryFile(ctx, art, name, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	head := make([]byte, fingerprintBytes)
+	n, err := io.ReadFull(rc, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return head[:n], nil
+}
+
+// badLine is a line set aside: its offset in the file, why, and its first
+// bytes.
+type badLine struct {
+	offset int64
+	reason string
+	text   []byte
+}
+
+// batch is what one insert carries and the offset its commit moves to.
+type batch struct {
+	spans []Span
+	logs  []LogRecord
+	bad   []badLine
+	end   int64 // file offset after the batch's last line
+	start time.Time
+}
+
+func (b *batch) rows() int { return len(b.spans) + len(b.logs) }
+
+// readFile reads f from cp.Offset to its last complete line, committing
+// batch after batch.
+func (a *Admin) readFile(ctx context.Context, src TelemetrySource, art Artifact, f TelemetryFile, cp *IngestCheckpoint) error {
+	if cp.Offset == f.Size && !f.Closed {
+		return nil // nothing new
+	}
+	rc, err := src.OpenTelemetryFile(ctx, art, f.Name, cp.Offset)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	br := bufio.NewReaderSize(rc, 64<<10)
+	maxLine := a.maxTelemetryLine
+	off := cp.Offset
+	cur := &batch{end: off, start: time.Now()}
+	var buf []byte
+	for {
+		// One line: buf holds up to maxLine bytes of it, n counts them all.
+		buf = buf[:0]
+		var n int64
+		tooLong := false
+		var rerr error
+		for {
+			var chunk []byte
+			chunk, rerr = br.ReadSlice('\n')
+			n += int64(len(chunk))
+			if !tooLong {
+				if len(buf)+len(chunk) > maxLine+1 {
+					tooLong = true
+					keep := min(len(chunk), max(0, quarantinePreview-len(buf)))
+					buf = append(buf, chunk[:keep]...)
+				} else {
+					buf = append(buf, chunk...)
+				}
+			}
+			if !errors.Is(rerr, bufio.ErrBufferFull) {
+				break
+			}
+		}
+		if rerr == io.EOF {
+			if n > 0 && f.Closed { // the writer will never end this line
+				cur.bad = append(cur.bad, badLine{offset: off, reason: fmt.Sprintf(
+					"the file was closed with an unfinished last line (%d bytes without a newline)", n), text: preview(buf)})
+				off += n
+				cur.end = off
+			}
+			return a.commit(ctx, cp, cur)
+		}
+		if rerr != nil {
+			if err := a.commit(ctx, cp, cur); err != nil {
+				return err
+			}
+			return fmt.Errorf("read at byte %d: %w", off, rerr)
+		}
+		start := off
+		off += n
+		text := bytes.TrimRight(buf, "\r\n")
+		switch {
+		case tooLong:
+			cur.bad = append(cur.bad, badLine{offset: start, reason: fmt.Sprintf("line is %d bytes, longer than the limit of %d", n, maxLine), text: preview(buf)})
+		case len(bytes.TrimSpace(text)) == 0:
+		default:
+			span, log, err := a.decode(text, cp.ID, start)
+			switch {
+			case err != nil:
+				cur.bad = append(cur.bad, badLine{offset: start, reason: err.Error(), text: preview(text)})
+			case span != nil && log == nil:
+				cur.spans = append(cur.spans, *span)
+			case log != nil && span == nil:
+				cur.logs = append(cur.logs, *log)
+			default:
+				cur.bad = append(cur.bad, badLine{offset: start, reason: "the decoder returned no record, or two"})
+			}
+		}
+		cur.end = off
+		if cur.rows() >= ingestBatchRows || len(cur.bad) >= ingestBatchRows || time.Since(cur.start) >= ingestBatchAge {
+			if err := a.commit(ctx, cp, cur); err != nil {
+				return err
+			}
+			cur = &batch{end: off, start: time.Now()}
+		}
+	}
+}
+
+// preview returns at most quarantinePreview bytes of b, copied.
+func preview(b []byte) []byte {
+	return bytes.Clone(b[:min(len(b), quarantinePreview)])
+}
+
+// commit writes the batch's bad lines to quarantine, inserts its rows, and
+// only then moves the checkpoint past them. Nothing is committed when any
+// step fails; every step may be repeated (quarantine keys and store rows
+// replace themselves).
+func (a *Admin) commit(ctx context.Context, cp *IngestCheckpoint, b *batch) error {
+	if b.end == cp.Offset && b.rows() == 0 && len(b.bad) == 0 {
+		return nil // nothing read
+	}
+	for _, bad := range b.bad {
+		if err := a.quarantine(ctx, cp, bad); err != nil {
+			return err
+		}
+	}
+	if len(b.spans) > 0 {
+		if err := a.telem.InsertSpans(ctx, b.spans); err != nil {
+			return fmt.Errorf("insert %d spans: %w", len(b.spans), err)
+		}
+	}
+	if len(b.logs) > 0 {
+		if err := a.telem.InsertLogs(ctx, b.logs); err != nil {
+			return fmt.Errorf("insert %d log lines: %w", len(b.logs), err)
+		}
+	}
+	next := *cp
+	next.Offset, next.Lines, next.Quarantined = b.end, cp.Lines+int64(b.rows()), cp.Quarantined+int64(len(b.bad))
+	next.LastError, next.UpdatedAt = "", a.clock()
+	if err := a.store.UpdateCheckpoint(ctx, &next); err != nil {
+		return fmt.Errorf("commit offset %d: %w", b.end, err)
+	}
+	*cp = next
+	return nil
+}
+
+// quarantineRecord is what quarantine stores for one bad line.
+type quarantineRecord struct {
+	File   string `json:"file"`
+	Offset int64  `json:"offset"`
+	Reason string `json:"reason"`
+	// Line is the line's first bytes (up to 64 KiB), as text.
+	Line string `json:"line"`
+}
+
+// quarantinePath is where a bad line of a file goes: one key per line, so
+// that quarantining it again replaces it.
+func quarantinePath(cp *IngestCheckpoint, offset int64) string {
+	return path.Join("observability", "quarantine", cp.ProjectID, cp.ID, fmt.Sprintf("%020d.json", offset))
+}
+
+// quarantine writes one bad line to FileStorage.
+func (a *Admin) quarantine(ctx context.Context, cp *IngestCheckpoint, bad badLine) error {
+	body, err := json.Marshal(quarantineRecord{File: cp.ID, Offset: bad.offset, Reason: bad.reason, Line: string(bad.text)})
+	if err != nil {
+		return err
+	}
+	p := quarantinePath(cp, bad.offset)
+	if err := a.files.Write(ctx, p, bytes.NewReader(append(body, '\n'))); err != nil {
+		return fmt.Errorf("quarantine line at byte %d: %w", bad.offset, err)
+	}
+	a.logger.WarnContext(ctx, "observability line quarantined", "file", cp.ID, "offset", bad.offset, "reason", bad.reason, "path", p)
+	return nil
+}
+
+// archivePath is where a fully ingested file is kept.
+func archivePath(cp *IngestCheckpoint) string {
+	return path.Join("observability", cp.Kind, cp.ProjectID, cp.BuildID, path.Base(cp.ID))
+}
+
+// archive copies a closed, fully ingested file to FileStorage, records it
+// in the checkpoint, and removes it from the build directory.
+func (a *Admin) archive(ctx context.Context, src TelemetrySource, art Artifact, f TelemetryFile, cp *IngestCheckpoint) error {
+	rc, err := src.OpenTelemetryFile(ctx, art, f.Name, 0)
+	if err != nil {
+		return err
+	}
+	p := archivePath(cp)
+	err = a.files.Write(ctx, p, rc)
+	rc.Close()
+	if err != nil {
+		return fmt.Errorf("archive to %s: %w", p, err)
+	}
+	next := *cp
+	now := a.clock()
+	next.ArchivedPath, next.ArchivedAt, next.UpdatedAt, next.LastError = p, &now, now, ""
+	if err := a.store.UpdateCheckpoint(ctx, &next); err != nil {
+		return fmt.Errorf("record the archive: %w", err)
+	}
+	*cp = next
+	return a.removeSource(ctx, src, art, f)
+}
+
+// removeSource removes an archived file from the build directory.
+func (a *Admin) removeSource(ctx context.Context, src TelemetrySource, art Artifact, f TelemetryFile) error {
+	if err := src.RemoveTelemetryFile(ctx, art, f.Name); err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("remove the archived file: %w", err)
+	}
+	return nil
+}
+
+// noteFailure records err as the file's LastError, best effort: the
+// offset is not touched.
+func (a *Admin) noteFailure(ctx context.Context, cp *IngestCheckpoint, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	cur, gerr := a.store.GetCheckpoint(ctx, cp.ID)
+	if gerr != nil {
+		return
+	}
+	cur.LastError, cur.UpdatedAt = err.Error(), a.clock()
+	if uerr := a.store.UpdateCheckpoint(ctx, cur); uerr != nil {
+		a.logger.WarnContext(ctx, "record an ingestion error", "file", cp.ID, "err", uerr)
+	}
+}
+
+// expireArchived deletes the archived files older than the retention, then
+// their checkpoints.
+func (a *Admin) expireArchived(ctx context.Context) error {
+	old, err := a.store.ListCheckpoints(ctx, CheckpointFilter{ArchivedBefore: a.clock().Add(-a.obsRetention).Add(time.Microsecond)}, Page{})
+	if err != nil {
+		return fmt.Errorf("list archived files: %w", err)
+	}
+	for _, cp := range old {
+		if err := a.files.Delete(ctx, cp.ArchivedPath); err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("delete archived %s: %w", cp.ArchivedPath, err)
+		}
+		if err := a.store.DeleteCheckpoint(ctx, cp.ID); err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("delete checkpoint %s: %w", cp.ID, err)
+		}
+	}
+	return nil
+}
+
+// holdsTelemetry reports whether a build directory still holds
+// observability files the ingestion worker has not archived: the
+// maintenance sweep keeps such a directory. Without ingestion configured
+// nothing would ever archive them, so nothing is held.
+func (a *Admin) holdsTelemetry(buildID string) bool {
+	if _, ok := a.ingestConfigured(); !ok {
+		return false
+	}
+	for _, kind := range []string{TelemetrySpans, TelemetryLogs} {
+		m, _ := filepath.Glob(filepath.Join(a.buildDir(buildID), "observability", kind, "*.jsonl"))
+		if len(m) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// IngestHealth reports on the ingestion of deployed servers' spans and
+// logs: the last round's files, pending bytes and lag in this process, the
+// counts of every checkpoint, and the worker's last error and success.
+// Platform admins only.
+func (a *Admin) IngestHealth(ctx context.Context) (IngestHealth, error) {
+	if err := a.checkOpen(); err != nil {
+		return IngestHealth{}, err
+	}
+	if _, err := a.requirePlatformAdmin(ctx); err != nil {
+		return IngestHealth{}, err
+	}
+	a.ingest.mu.Lock()
+	h := a.ingest.health
+	a.ingest.mu.Unlock()
+	page := Page{Limit: 1000}
+	for {
+		cps, err := a.store.ListCheckpoints(ctx, CheckpointFilter{}, page)
+		if err != nil {
+			return IngestHealth{}, err
+		}
+		for _, cp := range cps {
+			h.Lines += cp.Lines
+			h.Quarantined += cp.Quarantined
+		}
+		if len(cps) < page.Limit {
+			return h, nil
+		}
+		page.After = cps[len(cps)-1].ID
+	}
+}
