@@ -2,7 +2,8 @@
 # Runs the whole test suite against real services.
 #
 # It makes sure PostgreSQL and Redis answer on loopback (starting them when
-# they are installed but stopped), exports where tests find them, turns every
+# they are installed but stopped) and ClickHouse too (scripts/clickhouse.sh:
+# installed with apt when missing), exports where tests find them, turns every
 # "service not available" skip into a failure, and runs go vet and go test.
 # Already-set MASTRA_ADMIN_TEST_* variables win, so the same script runs
 # against any servers.
@@ -61,6 +62,8 @@ fi
 
 [ -n "${MASTRA_ADMIN_TEST_POSTGRES_URL:-}" ] || { ensure_postgres; export MASTRA_ADMIN_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/test?sslmode=disable"; }
 [ -n "${MASTRA_ADMIN_TEST_REDIS_URL:-}" ] || { ensure_redis; export MASTRA_ADMIN_TEST_REDIS_URL="redis://127.0.0.1:6379/0"; }
+# ClickHouse (installed from the distribution's package when missing).
+. scripts/clickhouse.sh >/dev/null
 export MASTRA_ADMIN_TEST_REQUIRE_SERVICES=1
 
 log "go vet"
