@@ -57,9 +57,8 @@ type config struct {
 	restart        RestartPolicy
 	keepArtifacts  int
 
-	decode           TelemetryDecodeFunc
-	obsRetention     time.Duration
-	maxTelemetryLine int
+	decode       TelemetryDecodeFunc
+	obsRetention time.Duration
 }
 
 // WithStorage sets the Storage (required).
@@ -304,7 +303,7 @@ func New(opts ...Option) (*Admin, error) {
 		buildRoot: filepath.Join(os.TempDir(), "mastra", "builds"), workers: 2, buildTimeout: 30 * time.Minute,
 		pollInterval: 2 * time.Second, healthInterval: 10 * time.Second, logRetention: 10 * time.Minute,
 		keepFailed: 24 * time.Hour, buildLease: 2 * time.Minute, restart: DefaultRestartPolicy, keepArtifacts: 3,
-		obsRetention: DefaultObservabilityRetention, maxTelemetryLine: DefaultMaxTelemetryLine}
+		obsRetention: DefaultObservabilityRetention}
 	if host, err := os.Hostname(); err == nil {
 		c.instanceID = host
 	} else {

@@ -52,9 +52,10 @@ const (
 	quarantinePreview = 64 << 10
 	// ingestMaxBackoff bounds the wait between rounds that failed.
 	ingestMaxBackoff = 30 * time.Second
-	// DefaultMaxTelemetryLine bounds one observability line; a longer line
-	// is quarantined without being held in memory.
-	DefaultMaxTelemetryLine = 8 << 20
+	// MaxTelemetryLine bounds one observability line (the writer cuts large
+	// values, so real lines stay far below it); a longer line is
+	// quarantined without being held in memory.
+	MaxTelemetryLine = 8 << 20
 	// DefaultObservabilityRetention is how long archived observability files
 	// are kept in FileStorage.
 	DefaultObservabilityRetention = 7 * 24 * time.Hour
@@ -371,7 +372,7 @@ func (a *Admin) readFile(ctx context.Context, src TelemetrySource, art Artifact,
 	}
 	defer rc.Close()
 	br := bufio.NewReaderSize(rc, 64<<10)
-	maxLine := a.maxTelemetryLine
+	const maxLine = MaxTelemetryLine
 	off := cp.Offset
 	cur := &batch{end: off, start: time.Now()}
 	var buf []byte

@@ -409,7 +409,7 @@ func TestIngestQuarantine(t *testing.T) {
 	add(strings.Replace(spanLine(e.build, "d", 2), `"name":"step"`, `"name":5`, 1), "bad span")
 	add(strings.Replace(spanLine(e.build, "d", 3), `"schemaVersion":1`, `"schemaVersion":2`, 1), "schemaVersion")
 	add(strings.Replace(spanLine(e.build, "d", 4), `"spanId":"span-d-4"`, `"spanId":""`, 1), "spanId")
-	add(`{"schemaVersion":1,"kind":"span","pad":"`+strings.Repeat("x", admin.DefaultMaxTelemetryLine)+`"}`+"\n", "longer than")
+	add(`{"schemaVersion":1,"kind":"span","pad":"`+strings.Repeat("x", admin.MaxTelemetryLine)+`"}`+"\n", "longer than")
 	add(spanLine(e.build, "d", 5), "")
 	add("\n", "") // blank: skipped, not counted
 	valid--
