@@ -61,6 +61,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Stop", s.testStop)
 	t.Run("Reattach", s.testReattach)
 	t.Run("Close", s.testClose)
+	t.Run("TelemetrySource", s.testTelemetrySource)
 }
 
 type suite struct {
