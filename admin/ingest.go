@@ -182,23 +182,36 @@ func (a *Admin) ingestWorker(ctx context.Context, src TelemetrySource) {
 	}
 }
 
-// roundStats is what one round saw of the files not yet archived.
-type roundStats struct {
-	files   int
-	pending int64
-	oldest  time.Time // ModTime of the oldest file with bytes pending
+// fileRead is one file read in a round: its checkpoint as committed, and
+// what was read past it into the current batch.
+type fileRead struct {
+	src TelemetrySource
+	art Artifact
+	f   TelemetryFile
+	cp  *IngestCheckpoint // as committed
+	// end is the offset after the last line read into the batch; rows and
+	// bad count the lines read into it and not committed yet.
+	end       int64
+	rows, bad int64
+	inBatch   bool
+	// ready is set once the file checked out against its checkpoint: only
+	// then is it read and archived.
+	ready bool
 }
 
-// ingestRound ingests every file of every build directory once, archives
-// what is done and deletes archived files past retention. It goes on past
-// a file that fails and returns the errors met.
+// ingestRound ingests every file of every build directory once, into
+// batches that span files, archives what is done and deletes archived
+// files past retention. It goes on past a file that fails and returns the
+// errors met; a batch the store refuses ends the round, nothing of it
+// committed.
 func (a *Admin) ingestRound(ctx context.Context, src TelemetrySource) error {
 	entries, err := os.ReadDir(a.buildRoot)
 	if err != nil {
 		return fmt.Errorf("read the build directory: %w", err)
 	}
 	var errs []error
-	var st roundStats
+	var reads []*fileRead
+	b := &batch{start: time.Now()}
 	for _, e := range entries {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -206,7 +219,7 @@ func (a *Admin) ingestRound(ctx context.Context, src TelemetrySource) error {
 		if !e.IsDir() || CheckBuildID(e.Name()) != nil {
 			continue
 		}
-		b, err := a.store.GetBuild(ctx, e.Name())
+		build, err := a.store.GetBuild(ctx, e.Name())
 		if errors.Is(err, ErrNotFound) {
 			continue // another admin's, sharing the directory
 		}
@@ -214,44 +227,86 @@ func (a *Admin) ingestRound(ctx context.Context, src TelemetrySource) error {
 			errs = append(errs, err)
 			continue
 		}
-		art := Artifact{Dir: filepath.Join(a.buildDir(b.ID), "src"), Entry: DefaultArtifactEntry}
+		art := Artifact{Dir: filepath.Join(a.buildDir(build.ID), "src"), Entry: DefaultArtifactEntry}
 		files, err := src.TelemetryFiles(ctx, art)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("build %s: list files: %w", b.ID, err))
+			errs = append(errs, fmt.Errorf("build %s: list files: %w", build.ID, err))
 			continue
 		}
 		for _, f := range files {
-			pending, err := a.ingestFile(ctx, src, b, art, f)
+			fr, err := a.prepareFile(ctx, src, build, art, f)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("build %s: %s: %w", b.ID, f.Name, err))
+				errs = append(errs, fmt.Errorf("%s/%s: %w", build.ID, f.Name, err))
 			}
-			if pending < 0 {
-				continue // archived
+			if fr == nil {
+				continue
 			}
-			st.files++
-			st.pending += pending
-			if pending > 0 && (st.oldest.IsZero() || f.ModTime.Before(st.oldest)) {
-				st.oldest = f.ModTime
+			reads = append(reads, fr)
+			if err != nil {
+				continue
 			}
+			if err := a.readFile(ctx, fr, b); err != nil {
+				if b.failed != nil {
+					return a.endRound(ctx, reads, append(errs, err))
+				}
+				errs = append(errs, fmt.Errorf("%s: %w", fr.cp.ID, err))
+				a.noteFailure(ctx, fr.cp, err)
+			}
+		}
+	}
+	if err := a.flush(ctx, b); err != nil {
+		return a.endRound(ctx, reads, append(errs, err))
+	}
+	for _, fr := range reads {
+		if !fr.ready || !fr.f.Closed || fr.cp.Offset < fr.f.Size || fr.cp.ArchivedAt != nil {
+			continue
+		}
+		if err := a.archive(ctx, fr.src, fr.art, fr.f, fr.cp); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", fr.cp.ID, err))
+			a.noteFailure(ctx, fr.cp, err)
 		}
 	}
 	if err := a.expireArchived(ctx); err != nil {
 		errs = append(errs, err)
 	}
+	return a.endRound(ctx, reads, errs)
+}
+
+// endRound records what the round saw in the health report and returns
+// its errors.
+func (a *Admin) endRound(ctx context.Context, reads []*fileRead, errs []error) error {
+	var files int
+	var pending int64
+	var oldest time.Time
+	for _, fr := range reads {
+		if fr.cp.ArchivedAt != nil {
+			continue
+		}
+		files++
+		p := max(0, fr.f.Size-fr.cp.Offset)
+		pending += p
+		if p > 0 && (oldest.IsZero() || fr.f.ModTime.Before(oldest)) {
+			oldest = fr.f.ModTime
+		}
+	}
 	a.ingest.mu.Lock()
 	h := &a.ingest.health
-	h.Files, h.PendingBytes, h.Lag = st.files, st.pending, 0
-	if !st.oldest.IsZero() {
-		h.Lag = max(0, a.clock().Sub(st.oldest))
+	h.Files, h.PendingBytes, h.Lag = files, pending, 0
+	if !oldest.IsZero() {
+		h.Lag = max(0, a.clock().Sub(oldest))
 	}
 	a.ingest.mu.Unlock()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	return errors.Join(errs...)
 }
 
-// ingestFile ingests what f holds past its checkpoint and archives it when
-// it is closed and done. It returns the bytes still pending, or -1 once the
-// file is archived.
-func (a *Admin) ingestFile(ctx context.Context, src TelemetrySource, b *Build, art Artifact, f TelemetryFile) (int64, error) {
+// prepareFile reads or creates f's checkpoint and checks the file against
+// it: a file truncated below its offset, or whose first bytes changed, is
+// read again from 0. It returns nil for a file archived before (removing
+// it, when the removal failed then).
+func (a *Admin) prepareFile(ctx context.Context, src TelemetrySource, b *Build, art Artifact, f TelemetryFile) (*fileRead, error) {
 	id := b.ID + "/" + f.Name
 	cp, err := a.store.GetCheckpoint(ctx, id)
 	if errors.Is(err, ErrNotFound) {
@@ -259,23 +314,24 @@ func (a *Admin) ingestFile(ctx context.Context, src TelemetrySource, b *Build, a
 		cp = &IngestCheckpoint{ID: id, ProjectID: b.ProjectID, DeploymentID: b.DeploymentID, BuildID: b.ID,
 			Kind: f.Kind, Fingerprint: fingerprint(nil), CreatedAt: now, UpdatedAt: now, Version: 1}
 		if err := a.store.CreateCheckpoint(ctx, cp); err != nil && !errors.Is(err, ErrAlreadyExists) {
-			return f.Size, err
+			return nil, err
 		}
 		if cp, err = a.store.GetCheckpoint(ctx, id); err != nil {
-			return f.Size, err
+			return nil, err
 		}
 	} else if err != nil {
-		return f.Size, err
+		return nil, err
 	}
+	fr := &fileRead{src: src, art: art, f: f, cp: cp, end: cp.Offset}
 	head, err := readHead(ctx, src, art, f.Name)
 	if err != nil {
-		return max(0, f.Size-cp.Offset), err
+		return fr, err
 	}
 	if cp.ArchivedAt != nil {
 		if f.Size == cp.Offset && fingerprint(head) == cp.Fingerprint {
-			return -1, a.removeSource(ctx, src, art, f) // archived, then the removal failed
+			return nil, a.removeSource(ctx, src, art, f) // archived, then the removal failed
 		}
-		return -1, fmt.Errorf("the file differs from the one archived at %s: left in place", cp.ArchivedPath)
+		return nil, fmt.Errorf("the file differs from the one archived at %s: left in place", cp.ArchivedPath)
 	}
 	next := *cp
 	switch {
@@ -296,22 +352,13 @@ func (a *Admin) ingestFile(ctx context.Context, src TelemetrySource, b *Build, a
 		// file's new content begins as the old did.
 		next.UpdatedAt = a.clock()
 		if err := a.store.UpdateCheckpoint(ctx, &next); err != nil {
-			return max(0, f.Size-cp.Offset), err
+			return fr, err
 		}
 		*cp = next
+		fr.end = cp.Offset
 	}
-	if err := a.readFile(ctx, src, art, f, cp); err != nil {
-		a.noteFailure(ctx, cp, err)
-		return max(0, f.Size-cp.Offset), err
-	}
-	if !f.Closed || cp.Offset < f.Size {
-		return max(0, f.Size-cp.Offset), nil
-	}
-	if err := a.archive(ctx, src, art, f, cp); err != nil {
-		a.noteFailure(ctx, cp, err)
-		return 0, err
-	}
-	return -1, nil
+	fr.ready = true
+	return fr, nil
 }
 
 // restart makes cp read its file again from the start.
@@ -341,40 +388,59 @@ func readHead(ctx context.Context, src TelemetrySource, art Artifact, name strin
 	return head[:n], nil
 }
 
-// badLine is a line set aside: its offset in the file, why, and its first
-// bytes.
+// badLine is a line set aside: its file, its offset there, why, and its
+// first bytes.
 type badLine struct {
+	cp     *IngestCheckpoint
 	offset int64
 	reason string
 	text   []byte
 }
 
-// batch is what one insert carries and the offset its commit moves to.
+// batch is what one flush inserts and the files whose checkpoints it
+// moves.
 type batch struct {
 	spans []Span
 	logs  []LogRecord
 	bad   []badLine
-	end   int64 // file offset after the batch's last line
+	files []*fileRead
 	start time.Time
+	// failed is set when a flush failed: the round ends.
+	failed error
 }
 
-func (b *batch) rows() int { return len(b.spans) + len(b.logs) }
+// due reports whether the batch is to be flushed: it holds
+// ingestBatchRows lines, or its first is ingestBatchAge old.
+func (b *batch) due() bool {
+	n := len(b.spans) + len(b.logs) + len(b.bad)
+	return n >= ingestBatchRows || n > 0 && time.Since(b.start) >= ingestBatchAge
+}
 
-// readFile reads f from cp.Offset to its last complete line, committing
-// batch after batch.
-func (a *Admin) readFile(ctx context.Context, src TelemetrySource, art Artifact, f TelemetryFile, cp *IngestCheckpoint) error {
-	if cp.Offset == f.Size && !f.Closed {
+// add records that fr's lines up to end are in the batch.
+func (b *batch) add(fr *fileRead, end int64) {
+	if !fr.inBatch {
+		fr.inBatch = true
+		b.files = append(b.files, fr)
+	}
+	fr.end = end
+}
+
+// readFile reads fr's file from its committed offset to its last complete
+// line into b, flushing b whenever it is due. A flush that fails sets
+// b.failed.
+func (a *Admin) readFile(ctx context.Context, fr *fileRead, b *batch) error {
+	f := fr.f
+	if fr.end == f.Size && !f.Closed {
 		return nil // nothing new
 	}
-	rc, err := src.OpenTelemetryFile(ctx, art, f.Name, cp.Offset)
+	rc, err := fr.src.OpenTelemetryFile(ctx, fr.art, f.Name, fr.end)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
 	br := bufio.NewReaderSize(rc, 64<<10)
 	const maxLine = MaxTelemetryLine
-	off := cp.Offset
-	cur := &batch{end: off, start: time.Now()}
+	off := fr.end
 	var buf []byte
 	for {
 		// One line: buf holds up to maxLine bytes of it, n counts them all.
@@ -401,17 +467,14 @@ func (a *Admin) readFile(ctx context.Context, src TelemetrySource, art Artifact,
 		}
 		if rerr == io.EOF {
 			if n > 0 && f.Closed { // the writer will never end this line
-				cur.bad = append(cur.bad, badLine{offset: off, reason: fmt.Sprintf(
+				b.bad = append(b.bad, badLine{cp: fr.cp, offset: off, reason: fmt.Sprintf(
 					"the file was closed with an unfinished last line (%d bytes without a newline)", n), text: preview(buf)})
-				off += n
-				cur.end = off
+				fr.bad++
+				b.add(fr, off+n)
 			}
-			return a.commit(ctx, cp, cur)
+			return nil
 		}
 		if rerr != nil {
-			if err := a.commit(ctx, cp, cur); err != nil {
-				return err
-			}
 			return fmt.Errorf("read at byte %d: %w", off, rerr)
 		}
 		start := off
@@ -419,27 +482,31 @@ func (a *Admin) readFile(ctx context.Context, src TelemetrySource, art Artifact,
 		text := bytes.TrimRight(buf, "\r\n")
 		switch {
 		case tooLong:
-			cur.bad = append(cur.bad, badLine{offset: start, reason: fmt.Sprintf("line is %d bytes, longer than the limit of %d", n, maxLine), text: preview(buf)})
+			b.bad = append(b.bad, badLine{cp: fr.cp, offset: start, reason: fmt.Sprintf("line is %d bytes, longer than the limit of %d", n, maxLine), text: preview(buf)})
+			fr.bad++
 		case len(bytes.TrimSpace(text)) == 0:
 		default:
-			span, log, err := a.decode(text, cp.ID, start)
+			span, log, err := a.decode(text, fr.cp.ID, start)
 			switch {
 			case err != nil:
-				cur.bad = append(cur.bad, badLine{offset: start, reason: err.Error(), text: preview(text)})
+				b.bad = append(b.bad, badLine{cp: fr.cp, offset: start, reason: err.Error(), text: preview(text)})
+				fr.bad++
 			case span != nil && log == nil:
-				cur.spans = append(cur.spans, *span)
+				b.spans = append(b.spans, *span)
+				fr.rows++
 			case log != nil && span == nil:
-				cur.logs = append(cur.logs, *log)
+				b.logs = append(b.logs, *log)
+				fr.rows++
 			default:
-				cur.bad = append(cur.bad, badLine{offset: start, reason: "the decoder returned no record, or two"})
+				b.bad = append(b.bad, badLine{cp: fr.cp, offset: start, reason: "the decoder returned no record, or two"})
+				fr.bad++
 			}
 		}
-		cur.end = off
-		if cur.rows() >= ingestBatchRows || len(cur.bad) >= ingestBatchRows || time.Since(cur.start) >= ingestBatchAge {
-			if err := a.commit(ctx, cp, cur); err != nil {
+		b.add(fr, off)
+		if b.due() {
+			if err := a.flush(ctx, b); err != nil {
 				return err
 			}
-			cur = &batch{end: off, start: time.Now()}
 		}
 	}
 }
@@ -449,16 +516,44 @@ func preview(b []byte) []byte {
 	return bytes.Clone(b[:min(len(b), quarantinePreview)])
 }
 
-// commit writes the batch's bad lines to quarantine, inserts its rows, and
-// only then moves the checkpoint past them. Nothing is committed when any
-// step fails; every step may be repeated (quarantine keys and store rows
-// replace themselves).
-func (a *Admin) commit(ctx context.Context, cp *IngestCheckpoint, b *batch) error {
-	if b.end == cp.Offset && b.rows() == 0 && len(b.bad) == 0 {
-		return nil // nothing read
+// flush writes the batch's bad lines to quarantine, inserts its rows, and
+// only then moves the checkpoints of its files past them. Nothing is
+// committed when the quarantine or an insert fails; every step may be
+// repeated (quarantine keys and store rows replace themselves), so a
+// failure among the checkpoint updates only makes their files' lines be
+// read and inserted again. On failure b.failed is set and returned.
+func (a *Admin) flush(ctx context.Context, b *batch) error {
+	if len(b.files) == 0 {
+		return nil
 	}
+	err := a.insertBatch(ctx, b)
+	if err != nil {
+		for _, fr := range b.files {
+			a.noteFailure(ctx, fr.cp, err)
+		}
+		b.failed = err
+		return err
+	}
+	now := a.clock()
+	for _, fr := range b.files {
+		next := *fr.cp
+		next.Offset, next.Lines, next.Quarantined = fr.end, next.Lines+fr.rows, next.Quarantined+fr.bad
+		next.LastError, next.UpdatedAt = "", now
+		if err := a.store.UpdateCheckpoint(ctx, &next); err != nil {
+			b.failed = fmt.Errorf("%s: commit offset %d: %w", fr.cp.ID, fr.end, err)
+			return b.failed
+		}
+		*fr.cp = next
+		fr.rows, fr.bad, fr.inBatch = 0, 0, false
+	}
+	b.spans, b.logs, b.bad, b.files, b.start = nil, nil, nil, nil, time.Now()
+	return nil
+}
+
+// insertBatch quarantines the batch's bad lines and inserts its rows.
+func (a *Admin) insertBatch(ctx context.Context, b *batch) error {
 	for _, bad := range b.bad {
-		if err := a.quarantine(ctx, cp, bad); err != nil {
+		if err := a.quarantine(ctx, bad); err != nil {
 			return err
 		}
 	}
@@ -472,13 +567,6 @@ func (a *Admin) commit(ctx context.Context, cp *IngestCheckpoint, b *batch) erro
 			return fmt.Errorf("insert %d log lines: %w", len(b.logs), err)
 		}
 	}
-	next := *cp
-	next.Offset, next.Lines, next.Quarantined = b.end, cp.Lines+int64(b.rows()), cp.Quarantined+int64(len(b.bad))
-	next.LastError, next.UpdatedAt = "", a.clock()
-	if err := a.store.UpdateCheckpoint(ctx, &next); err != nil {
-		return fmt.Errorf("commit offset %d: %w", b.end, err)
-	}
-	*cp = next
 	return nil
 }
 
@@ -498,7 +586,8 @@ func quarantinePath(cp *IngestCheckpoint, offset int64) string {
 }
 
 // quarantine writes one bad line to FileStorage.
-func (a *Admin) quarantine(ctx context.Context, cp *IngestCheckpoint, bad badLine) error {
+func (a *Admin) quarantine(ctx context.Context, bad badLine) error {
+	cp := bad.cp
 	body, err := json.Marshal(quarantineRecord{File: cp.ID, Offset: bad.offset, Reason: bad.reason, Line: string(bad.text)})
 	if err != nil {
 		return err
@@ -547,20 +636,19 @@ func (a *Admin) removeSource(ctx context.Context, src TelemetrySource, art Artif
 	return nil
 }
 
-// noteFailure records err as the file's LastError, best effort: the
-// offset is not touched.
+// noteFailure records err as the file's LastError in cp and Storage, best
+// effort: the offset is not touched.
 func (a *Admin) noteFailure(ctx context.Context, cp *IngestCheckpoint, err error) {
 	if ctx.Err() != nil {
 		return
 	}
-	cur, gerr := a.store.GetCheckpoint(ctx, cp.ID)
-	if gerr != nil {
+	next := *cp
+	next.LastError, next.UpdatedAt = err.Error(), a.clock()
+	if uerr := a.store.UpdateCheckpoint(ctx, &next); uerr != nil {
+		a.logger.WarnContext(ctx, "record an ingestion error", "file", cp.ID, "err", uerr)
 		return
 	}
-	cur.LastError, cur.UpdatedAt = err.Error(), a.clock()
-	if uerr := a.store.UpdateCheckpoint(ctx, cur); uerr != nil {
-		a.logger.WarnContext(ctx, "record an ingestion error", "file", cp.ID, "err", uerr)
-	}
+	*cp = next
 }
 
 // expireArchived deletes the archived files older than the retention, then
