@@ -326,3 +326,62 @@ func TestTraces(t *testing.T) {
 		t.Errorf("Traces without a project: %v, want ErrInvalidArgument", err)
 	}
 }
+
+func TestMetrics(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	hour := t0.Truncate(time.Hour)
+	var spans []admin.Span
+	for i := range 4 { // four runs of one workflow in the first hour, 1 to 4 s long; the last fails
+		root := span(fmt.Sprintf("tr_%d", i), "root", "", hour.Add(time.Duration(i)*time.Minute), time.Duration(i+1)*time.Second)
+		root.Attributes = json.RawMessage(`{"entityType":"workflow","entityName":"wf"}`)
+		if i == 3 {
+			root.Error = "boom"
+		}
+		gen := span(root.TraceID, "gen", "root", root.StartTime, time.Second)
+		gen.Type = "model_generation"
+		gen.Attributes = json.RawMessage(`{"attributes":{"model":"m1","usage":{"inputTokens":100,"outputTokens":10,"inputDetails":{"cacheRead":5}}}}`)
+		step := span(root.TraceID, "step", "gen", root.StartTime, time.Second)
+		step.Type = "model_step"
+		step.Attributes = gen.Attributes
+		spans = append(spans, root, gen, step)
+	}
+	late := span("tr_late", "root", "", hour.Add(90*time.Minute), time.Second)
+	spans = append(spans, late)
+	for range 2 { // twice: nothing counted twice
+		if err := s.InsertSpans(ctx, spans); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs, models, err := s.Metrics(ctx, admin.TelemetryQuery{ProjectID: "prj_1", From: hour, To: hour.Add(2 * time.Hour)}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 {
+		t.Fatalf("runs = %+v, want two rows (wf in the first hour, the untyped run in the second)", runs)
+	}
+	wf := runs[0]
+	if !wf.Bucket.Equal(hour) || wf.EntityName != "wf" || wf.Runs != 4 || wf.Errors != 1 ||
+		wf.P50 < time.Second || wf.P50 > 4*time.Second || wf.P99 < wf.P95 || wf.P95 < wf.P50 || wf.P99 > 4*time.Second {
+		t.Errorf("first hour = %+v", wf)
+	}
+	if r := runs[1]; !r.Bucket.Equal(hour.Add(time.Hour)) || r.Runs != 1 || r.P50 != time.Second {
+		t.Errorf("second hour = %+v", r)
+	}
+	want := []clickhouse.ModelMetrics{{Bucket: hour, Model: "m1", Calls: 4, InputTokens: 400, OutputTokens: 40, CacheReadTokens: 20}}
+	if !reflect.DeepEqual(models, want) {
+		t.Errorf("models = %+v, want %+v", models, want)
+	}
+	for name, tc := range map[string]struct {
+		q admin.TelemetryQuery
+		b time.Duration
+	}{
+		"no range":     {admin.TelemetryQuery{ProjectID: "prj_1"}, time.Hour},
+		"zero bucket":  {admin.TelemetryQuery{ProjectID: "prj_1", From: hour, To: hour.Add(time.Hour)}, 0},
+		"many buckets": {admin.TelemetryQuery{ProjectID: "prj_1", From: hour, To: hour.Add(365 * 24 * time.Hour)}, time.Second},
+	} {
+		if _, _, err := s.Metrics(ctx, tc.q, tc.b); !errors.Is(err, admin.ErrInvalidArgument) {
+			t.Errorf("%s: %v, want ErrInvalidArgument", name, err)
+		}
+	}
+}
