@@ -207,6 +207,11 @@ func TestTokens(t *testing.T) {
 	if len(l.Items) != 2 || bytes.Contains(out, []byte(stored.Hash)) || bytes.Contains(out, []byte(secret2)) {
 		t.Fatalf("ListTokens: %s", out)
 	}
+	// The system principal is no user: it has no tokens (an empty user id
+	// would list every user's from the store).
+	if sys := must[admin.List[*admin.APIToken]](t)(e.a.ListTokens(e.sys, admin.Page{})); len(sys.Items) != 0 {
+		t.Fatalf("ListTokens as the system principal: %d tokens, want none", len(sys.Items))
+	}
 }
 
 func TestAuditRecordsOutcomes(t *testing.T) {

@@ -122,8 +122,10 @@ func (a *Admin) audit(ctx context.Context, action string, s *RunningServer, deta
 
 // maintenanceWorker handles the crashes the Runner reports as they come
 // and, at Start and then each health interval, checks running servers,
-// restarts crashed ones, and sweeps.
+// restarts crashed ones, and sweeps. It starts the route sync
+// (routeSyncWorker) beside it.
 func (a *Admin) maintenanceWorker(ctx context.Context) {
+	a.orch.wg.Go(func() { a.routeSyncWorker(ctx) })
 	round := func() {
 		a.checkServers(ctx)
 		a.sweep(ctx)

@@ -161,7 +161,7 @@ func (s *Store) GetDeploymentBySlug(ctx context.Context, projectID, slug string)
 // ListDeployments lists a project's deployments by id.
 func (s *Store) ListDeployments(ctx context.Context, projectID string, page admin.Page) ([]*admin.Deployment, error) {
 	var q selectPage
-	q.filter(`project_id = ?`, projectID)
+	q.filterIf(`project_id = ?`, projectID)
 	query, args := q.sql(deploymentCols, "deployments", "id", page)
 	return getMany(ctx, s, fmt.Sprintf("list deployments of project %q", projectID), scanDeployment, query, args...)
 }

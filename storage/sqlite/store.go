@@ -287,6 +287,14 @@ func (q *selectPage) filter(cond string, args ...any) {
 	q.args = append(q.args, args...)
 }
 
+// filterIf adds "cond" with value v unless v is empty: an empty parent id
+// in a listing lists every parent's rows.
+func (q *selectPage) filterIf(cond, v string) {
+	if v != "" {
+		q.filter(cond, v)
+	}
+}
+
 // in adds "col IN (?, ...)" for a non-empty list of values.
 func in[T ~string](q *selectPage, col string, values []T) {
 	if len(values) == 0 {

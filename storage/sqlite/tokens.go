@@ -48,7 +48,7 @@ func (s *Store) GetTokenByHash(ctx context.Context, hash string) (*admin.APIToke
 // ListTokens lists a user's tokens by id.
 func (s *Store) ListTokens(ctx context.Context, userID string, page admin.Page) ([]*admin.APIToken, error) {
 	var q selectPage
-	q.filter(`user_id = ?`, userID)
+	q.filterIf(`user_id = ?`, userID)
 	query, args := q.sql(tokenCols, "api_tokens", "id", page)
 	return getMany(ctx, s, fmt.Sprintf("list tokens of user %q", userID), scanToken, query, args...)
 }

@@ -129,13 +129,17 @@ var paginationTests = []test{
 	{"ListDeployments", func(t *testing.T, f *fixture) {
 		tm := f.addTeam()
 		p, q := f.addProject(tm.ID), f.addProject(tm.ID)
-		var ids []string
+		var ids, all []string
 		for range pageItems {
 			ids = append(ids, f.addDeployment(p.ID).ID)
-			f.addDeployment(q.ID)
+			all = append(all, ids[len(ids)-1], f.addDeployment(q.ID).ID)
 		}
 		checkPaging(t, "ListDeployments", ids, listIDs(func(pg admin.Page) ([]*admin.Deployment, error) {
 			return f.s.ListDeployments(f.ctx, p.ID, pg)
+		}, deploymentID))
+		// An empty project id lists every project's.
+		checkPaging(t, `ListDeployments("")`, all, listIDs(func(pg admin.Page) ([]*admin.Deployment, error) {
+			return f.s.ListDeployments(f.ctx, "", pg)
 		}, deploymentID))
 	}},
 	{"ListBuilds", func(t *testing.T, f *fixture) {
@@ -168,13 +172,17 @@ var paginationTests = []test{
 	}},
 	{"ListTokens", func(t *testing.T, f *fixture) {
 		u, other := f.addUser(), f.addUser()
-		var ids []string
+		var ids, all []string
 		for range pageItems {
 			ids = append(ids, f.addToken(u.ID).ID)
-			f.addToken(other.ID)
+			all = append(all, ids[len(ids)-1], f.addToken(other.ID).ID)
 		}
 		checkPaging(t, "ListTokens", ids, listIDs(func(pg admin.Page) ([]*admin.APIToken, error) {
 			return f.s.ListTokens(f.ctx, u.ID, pg)
+		}, tokenID))
+		// An empty user id lists every user's.
+		checkPaging(t, `ListTokens("")`, all, listIDs(func(pg admin.Page) ([]*admin.APIToken, error) {
+			return f.s.ListTokens(f.ctx, "", pg)
 		}, tokenID))
 	}},
 	{"ListAudit", func(t *testing.T, f *fixture) {
