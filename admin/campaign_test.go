@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -90,21 +89,7 @@ var campaignSteps = []string{"queued", "copy", "install", "build", "start", "rou
 // last reported when the kill came and the builds it queued.
 func campaignRound(t *testing.T, e *deployEnv, userID, target string, jitter time.Duration) (string, []string) {
 	t.Helper()
-	if err := e.a.Close(); err != nil { // the child is the only admin now
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=campaign", "MASTRA_ADMIN_TEST_DIR="+e.dir,
-		"MASTRA_ADMIN_TEST_PROJECTS="+e.projects, "MASTRA_ADMIN_TEST_USER="+userID,
-		"MASTRA_ADMIN_TEST_DEPLOYMENT="+e.prod.ID, "MASTRA_ADMIN_TEST_PROJECT="+e.project.ID)
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stdout := startChild(t, e, userID, "campaign")
 	type report struct{ fields []string }
 	reports := make(chan report, 1024)
 	go func() {

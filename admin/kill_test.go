@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,9 +98,9 @@ func childAdmin(mode string) error {
 	select {} // until killed
 }
 
-// killedAdmin runs a child admin in mode on e's state until it prints its
-// report, SIGKILLs it, and returns the report's fields.
-func killedAdmin(t *testing.T, e *deployEnv, userID, mode, want string) []string {
+// startChild closes e's admin and starts a child admin process in mode on
+// e's state, acting as userID; it returns the process and its stdout.
+func startChild(t *testing.T, e *deployEnv, userID, mode string) (*exec.Cmd, io.Reader) {
 	t.Helper()
 	if err := e.a.Close(); err != nil { // the child is the only admin now
 		t.Fatal(err)
@@ -116,6 +117,14 @@ func killedAdmin(t *testing.T, e *deployEnv, userID, mode, want string) []string
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	return cmd, stdout
+}
+
+// killedAdmin runs a child admin in mode on e's state until it prints its
+// report, SIGKILLs it, and returns the report's fields.
+func killedAdmin(t *testing.T, e *deployEnv, userID, mode, want string) []string {
+	t.Helper()
+	cmd, stdout := startChild(t, e, userID, mode)
 	defer cmd.Wait()
 	defer cmd.Process.Kill()
 	reports := make(chan []string, 1)
