@@ -50,8 +50,8 @@
 //   - 20.3 and newer: LowCardinality(String) for span type, entity type,
 //     model, provider and log level; codecs (Delta or DoubleDelta + ZSTD on
 //     times, ZSTD on JSON text); skip indexes (minmax on span start,
-//     bloom_filter on deployment and log trace ids, tokenbf_v1 on
-//     lower(message)); a TTL when Options.Retention is set.
+//     bloom_filter on deployment and log trace ids, ngrambf_v1 on
+//     lower(message), which serves SearchLogs' text filter); a TTL when Options.Retention is set.
 //   - 22.2 and newer: every insert carries insert_deduplication_token (a
 //     hash of the batch's content) and the tables set
 //     non_replicated_deduplication_window, so a retried batch is dropped at
@@ -90,6 +90,9 @@
 //     the range first, then the totals (span count, error, tokens) of those
 //     traces only, read by primary key. Totals are always recomputed from
 //     the de-duplicated spans, never summed at insert.
+//   - SearchLogs: QueryLogs with a level and a case-insensitive text
+//     filter (lower(message) LIKE, wildcards escaped), inside a required
+//     time range.
 //   - Metrics: runs, errors and latency percentiles (quantiles(0.5, 0.95,
 //     0.99), available on every supported version) per entity, and tokens
 //     per model, over time buckets.

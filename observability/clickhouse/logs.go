@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -84,9 +85,18 @@ func (s *Store) QueryLogs(ctx context.Context, q admin.TelemetryQuery) ([]admin.
 	if err := s.check(); err != nil {
 		return nil, fmt.Errorf("clickhouse: query logs: %w", err)
 	}
-	limit, err := checkQuery(q)
+	out, err := s.queryLogs(ctx, q, where{})
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse: query logs: %w", err)
+	}
+	return out, nil
+}
+
+// queryLogs runs QueryLogs with the extra conditions of extra.
+func (s *Store) queryLogs(ctx context.Context, q admin.TelemetryQuery, extra where) ([]admin.LogRecord, error) {
+	limit, err := checkQuery(q)
+	if err != nil {
+		return nil, err
 	}
 	var w where
 	w.add("project_id = ?", q.ProjectID)
@@ -97,12 +107,14 @@ func (s *Store) QueryLogs(ctx context.Context, q admin.TelemetryQuery) ([]admin.
 		w.add("trace_id = ?", q.TraceID)
 	}
 	w.timeRange(q, "ts_ns", "log_date")
+	w.conds = append(w.conds, extra.conds...)
+	w.args = append(w.args, extra.args...)
 	const cols = "project_id, deployment_id, build_id, ts_ns, id, level, message, trace_id, span_id, data"
 	query := "SELECT " + cols + " FROM (SELECT " + cols + " FROM mastra_logs WHERE " + w.String() +
 		" LIMIT 1 BY id) ORDER BY ts_ns, id LIMIT ?"
 	rows, err := s.conn.Query(ctx, query, append(w.args, limit)...)
 	if err != nil {
-		return nil, fmt.Errorf("clickhouse: query logs: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []admin.LogRecord
@@ -112,7 +124,7 @@ func (s *Store) QueryLogs(ctx context.Context, q admin.TelemetryQuery) ([]admin.
 		var id, data string
 		if err := rows.Scan(&l.ProjectID, &l.DeploymentID, &l.BuildID, &ts, &id, &l.Level, &l.Message,
 			&l.TraceID, &l.SpanID, &data); err != nil {
-			return nil, fmt.Errorf("clickhouse: query logs: %w", err)
+			return nil, err
 		}
 		l.Time = time.Unix(0, ts).UTC()
 		if data != "" {
@@ -120,8 +132,48 @@ func (s *Store) QueryLogs(ctx context.Context, q admin.TelemetryQuery) ([]admin.
 		}
 		out = append(out, l)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("clickhouse: query logs: %w", err)
+	return out, rows.Err()
+}
+
+// likeEscaper escapes LIKE's wildcards and its escape character.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// LogFilter narrows SearchLogs beyond the TelemetryQuery.
+type LogFilter struct {
+	// Level keeps lines of this level only ("debug", "info", "warn",
+	// "error"); empty keeps all.
+	Level string
+	// Text keeps lines whose message contains it, ignoring case (ASCII
+	// letters only, as ClickHouse's lower); empty keeps all.
+	Text string
+}
+
+// SearchLogs is QueryLogs with a level and a text filter. The time range
+// is required: text search scans the messages of every line in it.
+func (s *Store) SearchLogs(ctx context.Context, q admin.TelemetryQuery, f LogFilter) ([]admin.LogRecord, error) {
+	if err := s.check(); err != nil {
+		return nil, fmt.Errorf("clickhouse: search logs: %w", err)
+	}
+	if q.From.IsZero() || q.To.IsZero() {
+		return nil, fmt.Errorf("clickhouse: search logs: %w", &admin.ValidationError{Field: "From", Reason: "and To are required"})
+	}
+	switch f.Level {
+	case "", "debug", "info", "warn", "error":
+	default:
+		return nil, fmt.Errorf("clickhouse: search logs: %w", &admin.ValidationError{Field: "Level", Reason: fmt.Sprintf("%q is not debug, info, warn or error", f.Level)})
+	}
+	var extra where
+	if f.Level != "" {
+		extra.add("level = ?", f.Level)
+	}
+	if f.Text != "" {
+		// lower(message) LIKE: what the ngram index on lower(message)
+		// (20.3+) serves; the same result everywhere.
+		extra.add("lower(message) LIKE ?", "%"+likeEscaper.Replace(strings.ToLower(f.Text))+"%")
+	}
+	out, err := s.queryLogs(ctx, q, extra)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: search logs: %w", err)
 	}
 	return out, nil
 }

@@ -95,7 +95,7 @@ func TestDDLNew(t *testing.T) {
 		"attributes         String CODEC(ZSTD),",
 		"INDEX idx_start start_ns TYPE minmax GRANULARITY 4",
 		"INDEX idx_deployment deployment_id TYPE bloom_filter GRANULARITY 4",
-		"INDEX idx_message lower(message) TYPE tokenbf_v1(8192, 3, 0) GRANULARITY 4",
+		"INDEX idx_message lower(message) TYPE ngrambf_v1(3, 8192, 3, 0) GRANULARITY 4",
 		"TTL start_date + toIntervalDay(30)",
 		"TTL log_date + toIntervalDay(30)",
 		"SETTINGS non_replicated_deduplication_window = 1000",

@@ -385,3 +385,50 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 }
+
+func TestSearchLogs(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	mk := func(d time.Duration, level, msg string) admin.LogRecord {
+		return admin.LogRecord{Time: t0.Add(d), Level: level, Message: msg, ProjectID: "prj_1", DeploymentID: "dep_1", BuildID: "bld_1"}
+	}
+	logs := []admin.LogRecord{mk(0, "info", "Fetching WEATHER for Lisbon"), mk(time.Second, "error", "weather API timed out"),
+		mk(2*time.Second, "info", `done 100% of step_1 in C:\tmp`), mk(48*time.Hour, "error", "weather again, outside the range")}
+	for range 2 {
+		if err := s.InsertLogs(ctx, logs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := admin.TelemetryQuery{ProjectID: "prj_1", From: t0, To: t0.Add(time.Hour)}
+	for _, tc := range []struct {
+		f    clickhouse.LogFilter
+		want []string
+	}{
+		{clickhouse.LogFilter{}, []string{logs[0].Message, logs[1].Message, logs[2].Message}},
+		{clickhouse.LogFilter{Text: "weather"}, []string{logs[0].Message, logs[1].Message}},
+		{clickhouse.LogFilter{Text: "weather", Level: "error"}, []string{logs[1].Message}},
+		{clickhouse.LogFilter{Text: "snow"}, nil},
+		{clickhouse.LogFilter{Text: "100% OF STEP_1"}, []string{logs[2].Message}},
+		{clickhouse.LogFilter{Text: `c:\tmp`}, []string{logs[2].Message}},
+		{clickhouse.LogFilter{Text: "0_"}, nil}, // "_" is not a wildcard
+		{clickhouse.LogFilter{Text: "%"}, []string{logs[2].Message}},
+	} {
+		got, err := s.SearchLogs(ctx, q, tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var msgs []string
+		for _, l := range got {
+			msgs = append(msgs, l.Message)
+		}
+		if !reflect.DeepEqual(msgs, tc.want) {
+			t.Errorf("SearchLogs(%+v) = %q, want %q", tc.f, msgs, tc.want)
+		}
+	}
+	if _, err := s.SearchLogs(ctx, admin.TelemetryQuery{ProjectID: "prj_1"}, clickhouse.LogFilter{Text: "x"}); !errors.Is(err, admin.ErrInvalidArgument) {
+		t.Errorf("SearchLogs without a range: %v, want ErrInvalidArgument", err)
+	}
+	if _, err := s.SearchLogs(ctx, q, clickhouse.LogFilter{Level: "fatal"}); !errors.Is(err, admin.ErrInvalidArgument) {
+		t.Errorf("SearchLogs with level fatal: %v, want ErrInvalidArgument", err)
+	}
+}

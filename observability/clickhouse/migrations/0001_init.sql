@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS mastra_logs (
     version       UInt64
 {{- if .SkipIndexes}},
     INDEX idx_trace trace_id TYPE bloom_filter GRANULARITY 4,
-    INDEX idx_message lower(message) TYPE tokenbf_v1(8192, 3, 0) GRANULARITY 4
+    INDEX idx_message lower(message) TYPE ngrambf_v1(3, 8192, 3, 0) GRANULARITY 4
 {{- end}}
 ) ENGINE = ReplacingMergeTree(version)
 PARTITION BY toYYYYMM(log_date)
