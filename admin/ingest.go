@@ -64,9 +64,10 @@ const (
 // TelemetryDecodeFunc decodes one line of an observability file (without
 // its "\n") into exactly one span or one log record, or returns an error
 // saying why the line is malformed; the line is then quarantined. file is
-// the file's checkpoint id ("{buildId}/{kind}/{name}") and offset the
-// line's byte offset in it, from which a decoder derives a log line's
-// deterministic id. Package observability provides one.
+// the file's TelemetryFile.Name ("{kind}/{name}", its name relative to the
+// build's observability directory, unchanged when it is archived) and
+// offset the line's byte offset in it, from which a decoder derives a log
+// line's deterministic id (observability.LogID).
 type TelemetryDecodeFunc func(line []byte, file string, offset int64) (*Span, *LogRecord, error)
 
 // WithTelemetryDecoder sets how the ingestion worker decodes the lines of
@@ -486,7 +487,7 @@ func (a *Admin) readFile(ctx context.Context, fr *fileRead, b *batch) error {
 			fr.bad++
 		case len(bytes.TrimSpace(text)) == 0:
 		default:
-			span, log, err := a.decode(text, fr.cp.ID, start)
+			span, log, err := a.decode(text, f.Name, start)
 			switch {
 			case err != nil:
 				b.bad = append(b.bad, badLine{cp: fr.cp, offset: start, reason: err.Error(), text: preview(text)})
