@@ -245,7 +245,10 @@ type Router interface {
 	Close() error
 }
 
-// Span is one finished span of a deployed server, as ingested.
+// Span is one finished span of a deployed server, as ingested. The typed
+// fields after Error are extracted from the server's record at ingest
+// (observability.Span.ToAdmin) so stores can filter and aggregate them
+// without parsing Attributes; a store keeps every field as given.
 type Span struct {
 	TraceID      string          `json:"traceId"`
 	SpanID       string          `json:"spanId"`
@@ -259,10 +262,39 @@ type Span struct {
 	EndTime      time.Time       `json:"endTime"`
 	Attributes   json.RawMessage `json:"attributes,omitempty"`
 	Error        string          `json:"error,omitempty"`
+
+	// EntityType, EntityID and EntityName name the agent, workflow or tool
+	// the span belongs to, when the server said.
+	EntityType string `json:"entityType,omitempty"`
+	EntityID   string `json:"entityId,omitempty"`
+	EntityName string `json:"entityName,omitempty"`
+	// IsRoot is true for the span that starts its trace (no parent).
+	IsRoot bool `json:"isRoot,omitempty"`
+	// Model and Provider are the model a model span called, when known.
+	Model    string `json:"model,omitempty"`
+	Provider string `json:"provider,omitempty"`
+	// The token counts of one model call. Only the span that stands for the
+	// call (model_generation) carries them, so summing a trace's spans
+	// counts each call once. CacheReadTokens and CacheWriteTokens are part
+	// of InputTokens; ReasoningTokens are part of OutputTokens.
+	InputTokens      int64 `json:"inputTokens,omitempty"`
+	OutputTokens     int64 `json:"outputTokens,omitempty"`
+	CacheReadTokens  int64 `json:"cacheReadTokens,omitempty"`
+	CacheWriteTokens int64 `json:"cacheWriteTokens,omitempty"`
+	ReasoningTokens  int64 `json:"reasoningTokens,omitempty"`
+	// CostUSD is the price of the call's tokens in US dollars; nil when
+	// unknown (no tokens, or a model without a price), never 0 for that.
+	CostUSD *float64 `json:"costUsd,omitempty"`
 }
 
 // LogRecord is one log line of a deployed server, as ingested.
 type LogRecord struct {
+	// ID identifies the line within its project, deterministically (the
+	// same line read again has the same ID: observability.LogID derives it
+	// from the file and the line's byte offset), so a store keeping the
+	// newest record per ID never holds a line twice. Empty when the
+	// producer has none.
+	ID           string          `json:"id,omitempty"`
 	Time         time.Time       `json:"time"`
 	Level        string          `json:"level"`
 	Message      string          `json:"message"`
@@ -283,11 +315,253 @@ type TelemetryQuery struct {
 	Limit        int
 }
 
-// ObservabilityStore keeps the spans and logs of deployed servers.
+// ObservabilityStore keeps the spans and logs of deployed servers: what the
+// ingestion worker writes to. Stores that also answer the API's queries
+// implement ObservabilityQuerier.
 type ObservabilityStore interface {
+	// InsertSpans stores spans idempotently: a span is keyed by
+	// (ProjectID, TraceID, SpanID), and inserting a key again replaces the
+	// stored span, so no query ever sees it twice. A span without those
+	// ids, StartTime or EndTime, or ending before it starts, fails the call
+	// with ErrInvalidArgument (a *ValidationError naming the field) before
+	// anything of the batch is stored.
 	InsertSpans(ctx context.Context, spans []Span) error
+	// InsertLogs stores log lines idempotently: a line is keyed by
+	// (ProjectID, ID) — the store derives a deterministic ID from the
+	// record's fields when ID is empty — and inserting a key again replaces
+	// the stored line. A line without ProjectID or Time fails the call with
+	// ErrInvalidArgument before anything of the batch is stored.
 	InsertLogs(ctx context.Context, logs []LogRecord) error
+	// QuerySpans returns q.ProjectID's spans that started in [q.From, q.To)
+	// (of q.DeploymentID and q.TraceID when set).
 	QuerySpans(ctx context.Context, q TelemetryQuery) ([]Span, error)
+	// QueryLogs returns q.ProjectID's log lines of [q.From, q.To) (of
+	// q.DeploymentID and q.TraceID when set).
 	QueryLogs(ctx context.Context, q TelemetryQuery) ([]LogRecord, error)
+	// Close releases the store; every method then fails with ErrClosed.
 	Close() error
+}
+
+// Bounds of the observability queries.
+const (
+	// DefaultTelemetryWindow is the time range a query covers when the
+	// caller gives no From (To defaults to now).
+	DefaultTelemetryWindow = 7 * 24 * time.Hour
+	// DefaultTelemetryLimit is the page size when a query's Limit is 0.
+	DefaultTelemetryLimit = 50
+	// MaxTelemetryLimit is the largest page a query may ask for.
+	MaxTelemetryLimit = 1000
+	// DefaultMetricsBucket is the bucket width when MetricsQuery.Bucket is 0.
+	DefaultMetricsBucket = time.Hour
+	// MaxMetricsBuckets bounds how many buckets one Metrics call may span.
+	MaxMetricsBuckets = 10000
+)
+
+// TraceSort orders a trace list; every order is descending (newest,
+// longest, most expensive first), ties broken by ascending TraceID.
+type TraceSort string
+
+// The trace orders. Under TraceSortCost, traces without a known cost come
+// after every trace with one.
+const (
+	TraceSortTime     TraceSort = "time"
+	TraceSortDuration TraceSort = "duration"
+	TraceSortCost     TraceSort = "cost"
+)
+
+// TraceStatus filters a trace list by outcome.
+type TraceStatus string
+
+// The trace outcomes: a trace is in error when any of its spans has a
+// non-empty Error, ok otherwise.
+const (
+	TraceStatusOK    TraceStatus = "ok"
+	TraceStatusError TraceStatus = "error"
+)
+
+// TraceQuery selects traces of one project. A trace is listed once its root
+// span (IsRoot) is stored; its time is the root span's StartTime.
+type TraceQuery struct {
+	// ProjectID is required.
+	ProjectID string
+	// From and To bound the root span's start: [From, To). A zero To is
+	// now; a zero From is To - DefaultTelemetryWindow.
+	From, To time.Time
+	// DeploymentID and BuildID, when set, keep the traces whose root span
+	// has them.
+	DeploymentID, BuildID string
+	// EntityType and EntityName, when set, keep the traces whose root span
+	// has them.
+	EntityType, EntityName string
+	// Status, when set, keeps the ok or the error traces.
+	Status TraceStatus
+	// MinDuration keeps the traces whose root span lasted at least that.
+	MinDuration time.Duration
+	// Model, when set, keeps the traces with a span of that Model.
+	Model string
+	// Sort is TraceSortTime when empty.
+	Sort TraceSort
+	// Limit is the page size: DefaultTelemetryLimit when 0, at most
+	// MaxTelemetryLimit.
+	Limit int
+	// Cursor is empty for the first page, else the NextCursor of the page
+	// before, returned for the same query: pages then neither skip nor
+	// repeat a trace, even among traces of equal sort keys.
+	Cursor string
+}
+
+// TraceSummary is one row of a trace list: its root span's fields and
+// totals over every span of the trace, each counted once.
+type TraceSummary struct {
+	TraceID      string
+	DeploymentID string
+	BuildID      string
+	// RootName and RootType are the root span's Name and Type; the entity
+	// fields are the root span's.
+	RootName   string
+	RootType   string
+	EntityType string
+	EntityID   string
+	EntityName string
+	Start      time.Time
+	Duration   time.Duration // the root span's
+	SpanCount  int
+	// Error is true when any span of the trace has an Error.
+	Error bool
+	// The token sums of the trace's spans.
+	InputTokens      int64
+	OutputTokens     int64
+	CacheReadTokens  int64
+	CacheWriteTokens int64
+	ReasoningTokens  int64
+	// CostUSD is the sum of the spans' known costs; nil when no span has a
+	// cost.
+	CostUSD *float64
+}
+
+// TracePage is one page of a trace list.
+type TracePage struct {
+	Traces []TraceSummary
+	// NextCursor continues the list; empty on the last page.
+	NextCursor string
+}
+
+// TraceGet addresses one trace.
+type TraceGet struct {
+	// ProjectID and TraceID are required.
+	ProjectID, TraceID string
+	// From and To bound the spans' StartTime: [From, To), with the same
+	// defaults as TraceQuery (pass the root's start from the list to reach
+	// an older trace).
+	From, To time.Time
+}
+
+// LogQuery selects log lines of one project.
+type LogQuery struct {
+	// ProjectID is required.
+	ProjectID string
+	// From and To bound the line's Time: [From, To), with the same defaults
+	// as TraceQuery.
+	From, To time.Time
+	// Level, when set (debug, info, warn or error), keeps the lines of that
+	// level or a more severe one.
+	Level string
+	// Text, when set, keeps the lines whose Message contains it, compared
+	// case-insensitively (Unicode simple folding); %, _ and \ have no special
+	// meaning.
+	Text string
+	// TraceID and DeploymentID, when set, keep the lines that have them.
+	TraceID, DeploymentID string
+	// Limit and Cursor page as in TraceQuery.
+	Limit  int
+	Cursor string
+}
+
+// LogPage is one page of log lines, newest first (ties by ascending ID).
+type LogPage struct {
+	Logs []LogRecord
+	// NextCursor continues the list; empty on the last page.
+	NextCursor string
+}
+
+// MetricsQuery selects what Metrics aggregates.
+type MetricsQuery struct {
+	// ProjectID is required.
+	ProjectID string
+	// From and To bound the spans' StartTime: [From, To), with the same
+	// defaults as TraceQuery.
+	From, To time.Time
+	// DeploymentID, when set, keeps that deployment's spans.
+	DeploymentID string
+	// Bucket is the width of a time bucket, a whole number of seconds;
+	// DefaultMetricsBucket when 0. Buckets are aligned on the Unix epoch,
+	// and [From, To) may touch at most MaxMetricsBuckets of them.
+	Bucket time.Duration
+}
+
+// EntityMetrics are the runs (root spans) of one entity in one bucket.
+type EntityMetrics struct {
+	Bucket     time.Time // the bucket's start, UTC
+	EntityType string
+	EntityName string
+	Runs       int
+	// Errors counts the runs whose root span has an Error.
+	Errors int
+	// P50, P95 and P99 are percentiles of the runs' root span durations:
+	// percentile q of n sorted durations d lies in [d[⌊q(n-1)⌋],
+	// d[⌈q(n-1)⌉]] (exact stores interpolate linearly between them).
+	P50, P95, P99 time.Duration
+}
+
+// ErrorRate is Errors / Runs (0 without runs).
+func (m EntityMetrics) ErrorRate() float64 {
+	if m.Runs == 0 {
+		return 0
+	}
+	return float64(m.Errors) / float64(m.Runs)
+}
+
+// ModelMetrics are the model calls of one model in one bucket: the spans
+// with a Model and a non-zero InputTokens or OutputTokens.
+type ModelMetrics struct {
+	Bucket           time.Time // the bucket's start, UTC
+	Model            string
+	Calls            int
+	InputTokens      int64
+	OutputTokens     int64
+	CacheReadTokens  int64
+	CacheWriteTokens int64
+	ReasoningTokens  int64
+	// CostUSD is the sum of the calls' known costs; nil when none has one.
+	CostUSD *float64
+}
+
+// Metrics are a project's aggregates over time buckets.
+type Metrics struct {
+	// Entities, sorted by Bucket, EntityType, EntityName; buckets without
+	// runs are left out.
+	Entities []EntityMetrics
+	// Models, sorted by Bucket, Model; buckets without calls left out.
+	Models []ModelMetrics
+}
+
+// ObservabilityQuerier answers the API's observability queries over what an
+// ObservabilityStore stored. Every method fails with ErrInvalidArgument (a
+// *ValidationError naming the query's field: "ProjectID", "To" when before
+// From, "Limit", "Cursor", "Sort", "Status", "Level", "MinDuration",
+// "Bucket", "TraceID") for a bad query, and with ErrClosed after Close.
+// observabilitytest.Run checks every rule.
+type ObservabilityQuerier interface {
+	// ListTraces returns one page of the traces q selects, in q.Sort order.
+	ListTraces(ctx context.Context, q TraceQuery) (TracePage, error)
+	// GetTrace returns every span of the trace that started in [q.From,
+	// q.To), sorted by StartTime then SpanID, each with its ParentSpanID;
+	// ErrNotFound when there is none.
+	GetTrace(ctx context.Context, q TraceGet) ([]Span, error)
+	// SearchLogs returns one page of the log lines q selects, newest first.
+	SearchLogs(ctx context.Context, q LogQuery) (LogPage, error)
+	// Metrics aggregates the spans q selects: runs, errors and latency
+	// percentiles per root entity, and tokens and cost per model, each per
+	// bucket of the span's StartTime. Each span counts once.
+	Metrics(ctx context.Context, q MetricsQuery) (Metrics, error)
 }

@@ -1,8 +1,11 @@
 package observability
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
@@ -168,13 +171,31 @@ func checkIDs(project, deployment, build string) error {
 }
 
 // ToAdmin converts the span to the form the admin's ObservabilityStore
-// keeps. admin.Span has no columns for the entity, metadata, input, output,
-// tags, event flag or core version: they travel in its Attributes, as the
-// JSON object {"attributes":…, "metadata":…, "input":…, "output":…,
-// "entityType":…, "entityId":…, "entityName":…, "tags":[…],
-// "isEvent":true, "error":{…}, "coreVersion":…} (empty members left out),
-// so nothing is lost.
-func (s *Span) ToAdmin() admin.Span {
+// keeps, pricing its tokens with DefaultPrices; see ToAdminWithPrices.
+func (s *Span) ToAdmin() admin.Span { return s.ToAdminWithPrices(defaultPrices) }
+
+// defaultPrices is the table ToAdmin uses; never modified.
+var defaultPrices = DefaultPrices()
+
+// ToAdminWithPrices converts the span to the form the admin's
+// ObservabilityStore keeps, with its typed fields extracted:
+//   - entity type, id and name and IsRoot (the record's isRootSpan, or no
+//     parent);
+//   - Model from attributes.model (attributes.responseModel when absent),
+//     Provider from attributes.provider;
+//   - on model_generation spans (llm_generation on Mastra 0.x) only, the
+//     tokens of attributes.usage: inputTokens (promptTokens on 0.x),
+//     outputTokens (completionTokens), inputDetails.cacheRead and
+//     .cacheWrite, outputDetails.reasoning. Mastra repeats a call's usage on
+//     its model_step, model_inference and agent_run spans; those keep no
+//     tokens, so each call counts once;
+//   - CostUSD from prices (nil for an unknown model or no tokens).
+//
+// Nothing is lost: Attributes holds the JSON object {"attributes":…,
+// "metadata":…, "input":…, "output":…, "entityType":…, "entityId":…,
+// "entityName":…, "tags":[…], "isEvent":true, "error":{…},
+// "coreVersion":…} (empty members left out).
+func (s *Span) ToAdminWithPrices(prices Prices) admin.Span {
 	out := admin.Span{
 		TraceID:      s.TraceID,
 		SpanID:       s.SpanID,
@@ -186,6 +207,10 @@ func (s *Span) ToAdmin() admin.Span {
 		BuildID:      s.BuildID,
 		StartTime:    s.StartTime,
 		EndTime:      s.EndTime,
+		EntityType:   s.EntityType,
+		EntityID:     s.EntityID,
+		EntityName:   s.EntityName,
+		IsRoot:       s.IsRootSpan || s.ParentSpanID == "",
 	}
 	if s.Error != nil {
 		out.Error = s.Error.Message
@@ -193,6 +218,8 @@ func (s *Span) ToAdmin() admin.Span {
 			out.Error = "error"
 		}
 	}
+	extractModel(&out, s.Attributes)
+	out.CostUSD = prices.Cost(&out)
 	extra := struct {
 		Attributes  json.RawMessage `json:"attributes,omitempty"`
 		Metadata    json.RawMessage `json:"metadata,omitempty"`
@@ -213,8 +240,89 @@ func (s *Span) ToAdmin() admin.Span {
 	return out
 }
 
+// Span types whose usage is one model call's (1.x and 0.x names).
+const (
+	TypeModelGeneration = "model_generation"
+	TypeLLMGeneration   = "llm_generation"
+)
+
+// modelAttrs are the members of Mastra's span attributes read at ingest.
+// Numbers are read as float64 so a token count written as 12.0 still
+// counts.
+type modelAttrs struct {
+	Model         string `json:"model"`
+	ResponseModel string `json:"responseModel"`
+	Provider      string `json:"provider"`
+	Usage         *struct {
+		InputTokens      *float64 `json:"inputTokens"`
+		OutputTokens     *float64 `json:"outputTokens"`
+		PromptTokens     *float64 `json:"promptTokens"`
+		CompletionTokens *float64 `json:"completionTokens"`
+		InputDetails     struct {
+			CacheRead  float64 `json:"cacheRead"`
+			CacheWrite float64 `json:"cacheWrite"`
+		} `json:"inputDetails"`
+		OutputDetails struct {
+			Reasoning float64 `json:"reasoning"`
+		} `json:"outputDetails"`
+	} `json:"usage"`
+}
+
+// extractModel sets out's model, provider and (on a model call's span)
+// token fields from Mastra's attributes object; attributes that are not an
+// object, or members of the wrong type, leave them empty.
+func extractModel(out *admin.Span, attrs json.RawMessage) {
+	var a modelAttrs
+	if len(attrs) == 0 || json.Unmarshal(attrs, &a) != nil {
+		return
+	}
+	out.Model, out.Provider = a.Model, a.Provider
+	if out.Model == "" {
+		out.Model = a.ResponseModel
+	}
+	if a.Usage == nil || (out.Type != TypeModelGeneration && out.Type != TypeLLMGeneration) {
+		return
+	}
+	u := a.Usage
+	first := func(xs ...*float64) int64 {
+		for _, x := range xs {
+			if x != nil {
+				return tokens(*x)
+			}
+		}
+		return 0
+	}
+	out.InputTokens = first(u.InputTokens, u.PromptTokens)
+	out.OutputTokens = first(u.OutputTokens, u.CompletionTokens)
+	out.CacheReadTokens = tokens(u.InputDetails.CacheRead)
+	out.CacheWriteTokens = tokens(u.InputDetails.CacheWrite)
+	out.ReasoningTokens = tokens(u.OutputDetails.Reasoning)
+}
+
+// tokens turns a JSON count into a token count; negative or absurd values
+// (beyond 2^53) count as 0.
+func tokens(x float64) int64 {
+	if x < 0 || x > 1<<53 {
+		return 0
+	}
+	return int64(x)
+}
+
+// LogID is the deterministic id of the log line that starts at byte offset
+// in the file named file (its name relative to the build's observability
+// directory, which does not change when the file is archived): the same
+// line read again gets the same id, another line another id.
+func LogID(file string, offset int64) string {
+	h := sha256.New()
+	h.Write([]byte(file))
+	h.Write([]byte{0})
+	h.Write([]byte(strconv.FormatInt(offset, 10)))
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
 // ToAdmin converts the log record to the form the admin's
-// ObservabilityStore keeps. The logger name and core version, which
+// ObservabilityStore keeps; its ID is left empty for the caller, who knows
+// the line's file and offset, to set with LogID. The logger name and core version, which
 // admin.LogRecord has no column for, are added to Data as "_logger" and
 // "_coreVersion" when Data is an object (or absent).
 func (l *LogRecord) ToAdmin() admin.LogRecord {
