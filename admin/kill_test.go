@@ -42,7 +42,11 @@ func TestMain(m *testing.M) {
 //	build: start, deploy, wait for the build's process ("BUILDING id")
 //	serve: start, deploy, wait for the server ("SERVING id pid")
 //	campaign: start, then deploy again and again (see campaignChild)
+//	ha-{name}: an admin server on shared services (see haChild)
 func childAdmin(mode string) error {
+	if name, ok := strings.CutPrefix(mode, "ha-"); ok {
+		return haChild(name)
+	}
 	dir, projects := os.Getenv("MASTRA_ADMIN_TEST_DIR"), os.Getenv("MASTRA_ADMIN_TEST_PROJECTS")
 	ctx := admin.WithPrincipal(context.Background(), admin.Principal{UserID: os.Getenv("MASTRA_ADMIN_TEST_USER")})
 	s, err := openStack(dir, 20*time.Second)

@@ -526,6 +526,15 @@ func (a *Admin) stopServers(ctx context.Context, deploymentID, keep string) erro
 		if s.ID == keep {
 			continue
 		}
+		// Recorded first: the admin whose runner started the server (with
+		// several admin servers, perhaps another) then takes its exit for
+		// a stop, not a crash to restart.
+		if s.Status != ServerCrashed {
+			if err := a.setServerStatus(ctx, s, ServerStopping); err != nil {
+				errs = append(errs, fmt.Errorf("stop server %s: %w", s.ID, err))
+				continue
+			}
+		}
 		if err := a.runner.Stop(ctx, s); err != nil {
 			errs = append(errs, fmt.Errorf("stop server %s: %w", s.ID, err))
 			continue
