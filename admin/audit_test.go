@@ -224,7 +224,7 @@ func TestEveryMutationIsAudited(t *testing.T) {
 		"Bootstrap": true, // TestBootstrapIsAudited
 		// Reads and the life cycle.
 		"AuthenticateToken": true, "Close": true, "DiscoverProjects": true, "FollowBuildLogs": true,
-		"License": true, "Me": true, "Start": true,
+		"IngestHealth": true, "License": true, "Me": true, "Start": true,
 	}
 	tested := map[string]bool{}
 	for _, c := range cases {
