@@ -62,10 +62,18 @@ func benchSpans(n int, end time.Time) []admin.Span {
 		case 0:
 			sp.Type, sp.Name = "workflow_run", "workflow run weather-workflow"
 			sp.EndTime = start.Add(time.Second)
+			sp.IsRoot = true
 		case 5:
 			sp.Type = "model_generation"
 			sp.Attributes = json.RawMessage(`{"entityType":"agent","entityName":"weather-agent","attributes":{"model":"gpt-4o-mini","provider":"openai",` +
 				`"usage":{"inputTokens":412,"outputTokens":96,"inputDetails":{"cacheRead":128}}},"input":{"messages":[{"role":"user","content":"weather?"}]}}`)
+			sp.EntityType, sp.EntityName, sp.Model, sp.Provider = "agent", "weather-agent", "gpt-4o-mini", "openai"
+			sp.InputTokens, sp.OutputTokens, sp.CacheReadTokens = 412, 96, 128
+			cost := 0.0001194
+			sp.CostUSD = &cost
+		}
+		if k != 5 {
+			sp.EntityType, sp.EntityID, sp.EntityName = "workflow", "weatherWorkflow", "weather-workflow"
 		}
 		if k > 0 {
 			sp.ParentSpanID = fmt.Sprintf("%016x", i-k+1)
@@ -76,8 +84,7 @@ func benchSpans(n int, end time.Time) []admin.Span {
 }
 
 // jsonEachRow writes spans as the table's columns, one JSON object a line,
-// with the typed columns the store would extract: what clickhouse-client is
-// given.
+// the same values the store writes: what clickhouse-client is given.
 func jsonEachRow(path string, spans []admin.Span, version uint64) error {
 	f, err := os.Create(path)
 	if err != nil {
@@ -87,19 +94,19 @@ func jsonEachRow(path string, spans []admin.Span, version uint64) error {
 	enc := json.NewEncoder(w)
 	for i := range spans {
 		sp := &spans[i]
-		t := extract(sp)
 		isRoot := 0
-		if sp.ParentSpanID == "" {
+		if sp.IsRoot {
 			isRoot = 1
 		}
 		start, end := sp.StartTime.UnixNano(), sp.EndTime.UnixNano()
 		if err := enc.Encode(map[string]any{
 			"project_id": sp.ProjectID, "deployment_id": sp.DeploymentID, "build_id": sp.BuildID, "trace_id": sp.TraceID,
 			"span_id": sp.SpanID, "parent_span_id": sp.ParentSpanID, "name": sp.Name, "span_type": sp.Type,
-			"entity_type": t.entityType, "entity_id": t.entityID, "entity_name": t.entityName, "is_root": isRoot,
+			"entity_type": sp.EntityType, "entity_id": sp.EntityID, "entity_name": sp.EntityName, "is_root": isRoot,
 			"start_ns": start, "end_ns": end, "duration_ns": end - start, "is_error": 0, "error": sp.Error,
-			"model": t.model, "provider": t.provider, "input_tokens": t.input, "output_tokens": t.output,
-			"cache_read_tokens": t.cacheRead, "cache_write_tokens": t.cacheWrite, "reasoning_tokens": t.reasoning,
+			"model": sp.Model, "provider": sp.Provider, "input_tokens": sp.InputTokens, "output_tokens": sp.OutputTokens,
+			"cache_read_tokens": sp.CacheReadTokens, "cache_write_tokens": sp.CacheWriteTokens, "reasoning_tokens": sp.ReasoningTokens,
+			"cost_usd":   sp.CostUSD,
 			"attributes": string(sp.Attributes), "version": version,
 		}); err != nil {
 			f.Close()

@@ -69,17 +69,13 @@
 //     inserted again replaces itself; PARTITION BY the month of the span's
 //     own start (never the ingest time: duplicates only collapse inside a
 //     partition). Times are Int64 nanoseconds plus a MATERIALIZED Date.
-//     Typed columns are extracted at ingest from the span's attributes
-//     (either the envelope observability.Span.ToAdmin writes or Mastra's
-//     attributes object): entity type/id/name, root or not, error, model,
-//     provider, input/output/cache-read/cache-write/reasoning tokens.
-//     Usage is counted on model_generation spans only (Mastra repeats it on
-//     model_step and model_inference); 0.x's promptTokens/completionTokens
-//     are read when inputTokens/outputTokens are absent. The attributes
-//     are kept whole as JSON text.
+//     The typed fields of admin.Span (entity, root, model, provider, token
+//     counts, a Nullable cost) are columns of their own, stored as given
+//     (observability.Span.ToAdmin extracts them at ingest); Attributes are
+//     kept whole as JSON text.
 //   - mastra_logs: ORDER BY (project_id, deployment_id, ts_ns, id), where id
-//     (LogID) is a hash of the whole record, so a line inserted again
-//     replaces itself; PARTITION BY month of the line's own time.
+//     (LogID) is the record's ID, or a hash of the whole record when it has
+//     none, so a line inserted again replaces itself; PARTITION BY month of the line's own time.
 //
 // Queries never show a duplicate and use no FINAL: they pick the newest
 // copy with ORDER BY version DESC LIMIT 1 BY, inside the project and time

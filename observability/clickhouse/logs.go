@@ -16,9 +16,13 @@ import (
 
 const logColumns = "project_id, deployment_id, build_id, ts_ns, id, level, message, trace_id, span_id, data, version"
 
-// LogID is the deterministic id of a log record: a hash of all its fields,
-// so the same line inserted twice has one id and replaces itself.
+// LogID is the id a log record is stored under: its ID when set, else a
+// hash of all its fields, so the same line inserted twice has one id and
+// replaces itself.
 func LogID(l *admin.LogRecord) string {
+	if l.ID != "" {
+		return l.ID
+	}
 	h := sha256.New()
 	hashFields(h, l.ProjectID, l.DeploymentID, l.BuildID, l.Level, l.Message, l.TraceID, l.SpanID, string(l.Data))
 	hashInts(h, l.Time.UnixNano())
@@ -111,7 +115,7 @@ func (s *Store) queryLogs(ctx context.Context, q admin.TelemetryQuery, extra whe
 	w.args = append(w.args, extra.args...)
 	const cols = "project_id, deployment_id, build_id, ts_ns, id, level, message, trace_id, span_id, data"
 	query := "SELECT " + cols + " FROM (SELECT " + cols + " FROM mastra_logs WHERE " + w.String() +
-		" LIMIT 1 BY id) ORDER BY ts_ns, id LIMIT ?"
+		" ORDER BY version DESC LIMIT 1 BY id) ORDER BY ts_ns, id LIMIT ?"
 	rows, err := s.conn.Query(ctx, query, append(w.args, limit)...)
 	if err != nil {
 		return nil, err
@@ -121,8 +125,8 @@ func (s *Store) queryLogs(ctx context.Context, q admin.TelemetryQuery, extra whe
 	for rows.Next() {
 		var l admin.LogRecord
 		var ts int64
-		var id, data string
-		if err := rows.Scan(&l.ProjectID, &l.DeploymentID, &l.BuildID, &ts, &id, &l.Level, &l.Message,
+		var data string
+		if err := rows.Scan(&l.ProjectID, &l.DeploymentID, &l.BuildID, &ts, &l.ID, &l.Level, &l.Message,
 			&l.TraceID, &l.SpanID, &data); err != nil {
 			return nil, err
 		}

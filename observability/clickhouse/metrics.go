@@ -30,10 +30,10 @@ type ModelMetrics struct {
 	Bucket          time.Time
 	Model           string
 	Calls           int
-	InputTokens     uint64
-	OutputTokens    uint64
-	CacheReadTokens uint64
-	ReasoningTokens uint64
+	InputTokens     int64
+	OutputTokens    int64
+	CacheReadTokens int64
+	ReasoningTokens int64
 }
 
 // Metrics aggregates q.ProjectID's spans that started in [q.From, q.To)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,86 +28,7 @@ const (
 const spanColumns = "project_id, deployment_id, build_id, trace_id, span_id, parent_span_id, name, span_type, " +
 	"entity_type, entity_id, entity_name, is_root, start_ns, end_ns, duration_ns, is_error, error, " +
 	"model, provider, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, " +
-	"attributes, version"
-
-// typed are the columns extracted from a span's attributes at ingest.
-type typed struct {
-	entityType, entityID, entityName string
-	model, provider                  string
-	input, output                    uint64
-	cacheRead, cacheWrite, reasoning uint64
-}
-
-// usage is Mastra's attributes.usage (1.x names, with the 0.x ones as
-// fallbacks).
-type usage struct {
-	InputTokens      *uint64 `json:"inputTokens"`
-	OutputTokens     *uint64 `json:"outputTokens"`
-	PromptTokens     *uint64 `json:"promptTokens"`
-	CompletionTokens *uint64 `json:"completionTokens"`
-	InputDetails     struct {
-		CacheRead  uint64 `json:"cacheRead"`
-		CacheWrite uint64 `json:"cacheWrite"`
-	} `json:"inputDetails"`
-	OutputDetails struct {
-		Reasoning uint64 `json:"reasoning"`
-	} `json:"outputDetails"`
-}
-
-type spanAttrs struct {
-	Model    string `json:"model"`
-	Provider string `json:"provider"`
-	Usage    *usage `json:"usage"`
-}
-
-// extract reads the typed columns from a span's Attributes: either the
-// envelope observability.Span.ToAdmin writes ({"attributes":{…},
-// "entityType":…}) or Mastra's attributes object itself. Usage is counted
-// on model_generation spans only: Mastra repeats it on model_step and
-// model_inference, so counting those too would double it. Attributes that
-// are not a JSON object leave every typed column empty.
-func extract(s *admin.Span) typed {
-	var t typed
-	if len(s.Attributes) == 0 {
-		return t
-	}
-	var env struct {
-		Attributes json.RawMessage `json:"attributes"`
-		EntityType string          `json:"entityType"`
-		EntityID   string          `json:"entityId"`
-		EntityName string          `json:"entityName"`
-	}
-	if json.Unmarshal(s.Attributes, &env) != nil {
-		return t
-	}
-	t.entityType, t.entityID, t.entityName = env.EntityType, env.EntityID, env.EntityName
-	inner := env.Attributes
-	if len(inner) == 0 {
-		inner = s.Attributes
-	}
-	var a spanAttrs
-	if json.Unmarshal(inner, &a) != nil {
-		return t
-	}
-	t.model, t.provider = a.Model, a.Provider
-	if a.Usage != nil && s.Type == "model_generation" {
-		u := a.Usage
-		switch {
-		case u.InputTokens != nil:
-			t.input = *u.InputTokens
-		case u.PromptTokens != nil:
-			t.input = *u.PromptTokens
-		}
-		switch {
-		case u.OutputTokens != nil:
-			t.output = *u.OutputTokens
-		case u.CompletionTokens != nil:
-			t.output = *u.CompletionTokens
-		}
-		t.cacheRead, t.cacheWrite, t.reasoning = u.InputDetails.CacheRead, u.InputDetails.CacheWrite, u.OutputDetails.Reasoning
-	}
-	return t
-}
+	"cost_usd, attributes, version"
 
 // validSpan checks what the schema relies on.
 func validSpan(i int, s *admin.Span) error {
@@ -124,6 +46,8 @@ func validSpan(i int, s *admin.Span) error {
 		field = "EndTime"
 	case s.EndTime.Before(s.StartTime):
 		return &admin.ValidationError{Field: fmt.Sprintf("spans[%d].EndTime", i), Reason: "is before StartTime"}
+	case s.InputTokens < 0 || s.OutputTokens < 0 || s.CacheReadTokens < 0 || s.CacheWriteTokens < 0 || s.ReasoningTokens < 0:
+		return &admin.ValidationError{Field: fmt.Sprintf("spans[%d]", i), Reason: "has a negative token count"}
 	case len(s.Attributes) > 0 && !json.Valid(s.Attributes):
 		return &admin.ValidationError{Field: fmt.Sprintf("spans[%d].Attributes", i), Reason: "is not valid JSON"}
 	}
@@ -154,9 +78,8 @@ func (s *Store) InsertSpans(ctx context.Context, spans []admin.Span) error {
 	err := s.insert(ctx, "mastra_spans", spanColumns, tok, len(spans), func(b driver.Batch) error {
 		for i := range spans {
 			sp := &spans[i]
-			t := extract(sp)
 			isRoot, isErr := uint8(0), uint8(0)
-			if sp.ParentSpanID == "" {
+			if sp.IsRoot {
 				isRoot = 1
 			}
 			if sp.Error != "" {
@@ -164,12 +87,15 @@ func (s *Store) InsertSpans(ctx context.Context, spans []admin.Span) error {
 			}
 			start, end := sp.StartTime.UnixNano(), sp.EndTime.UnixNano()
 			hashFields(tok, sp.ProjectID, sp.DeploymentID, sp.BuildID, sp.TraceID, sp.SpanID, sp.ParentSpanID,
-				sp.Name, sp.Type, sp.Error, string(sp.Attributes))
-			hashInts(tok, start, end)
+				sp.Name, sp.Type, sp.Error, string(sp.Attributes), sp.EntityType, sp.EntityID, sp.EntityName, sp.Model, sp.Provider)
+			hashInts(tok, start, end, int64(isRoot), sp.InputTokens, sp.OutputTokens, sp.CacheReadTokens, sp.CacheWriteTokens, sp.ReasoningTokens)
+			if sp.CostUSD != nil {
+				hashFields(tok, strconv.FormatFloat(*sp.CostUSD, 'g', -1, 64))
+			}
 			if err := b.Append(sp.ProjectID, sp.DeploymentID, sp.BuildID, sp.TraceID, sp.SpanID, sp.ParentSpanID,
-				sp.Name, sp.Type, t.entityType, t.entityID, t.entityName, isRoot, start, end, end-start, isErr, sp.Error,
-				t.model, t.provider, t.input, t.output, t.cacheRead, t.cacheWrite, t.reasoning,
-				string(sp.Attributes), version); err != nil {
+				sp.Name, sp.Type, sp.EntityType, sp.EntityID, sp.EntityName, isRoot, start, end, end-start, isErr, sp.Error,
+				sp.Model, sp.Provider, sp.InputTokens, sp.OutputTokens, sp.CacheReadTokens, sp.CacheWriteTokens, sp.ReasoningTokens,
+				sp.CostUSD, string(sp.Attributes), version); err != nil {
 				return err
 			}
 		}
@@ -301,7 +227,8 @@ func (s *Store) QuerySpans(ctx context.Context, q admin.TelemetryQuery) ([]admin
 		w.add("deployment_id = ?", q.DeploymentID)
 	}
 	w.timeRange(q, "start_ns", "start_date")
-	const cols = "project_id, deployment_id, build_id, trace_id, span_id, parent_span_id, name, span_type, start_ns, end_ns, error, attributes"
+	const cols = "project_id, deployment_id, build_id, trace_id, span_id, parent_span_id, name, span_type, start_ns, end_ns, error, attributes, " +
+		"entity_type, entity_id, entity_name, is_root, model, provider, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd"
 	query := "SELECT " + cols + " FROM (SELECT " + cols + " FROM mastra_spans WHERE " + w.String() +
 		" ORDER BY version DESC LIMIT 1 BY trace_id, span_id) ORDER BY start_ns, trace_id, span_id LIMIT ?"
 	rows, err := s.conn.Query(ctx, query, append(w.args, limit)...)
@@ -314,10 +241,14 @@ func (s *Store) QuerySpans(ctx context.Context, q admin.TelemetryQuery) ([]admin
 		var sp admin.Span
 		var start, end int64
 		var attrs string
+		var isRoot uint8
 		if err := rows.Scan(&sp.ProjectID, &sp.DeploymentID, &sp.BuildID, &sp.TraceID, &sp.SpanID, &sp.ParentSpanID,
-			&sp.Name, &sp.Type, &start, &end, &sp.Error, &attrs); err != nil {
+			&sp.Name, &sp.Type, &start, &end, &sp.Error, &attrs,
+			&sp.EntityType, &sp.EntityID, &sp.EntityName, &isRoot, &sp.Model, &sp.Provider, &sp.InputTokens, &sp.OutputTokens,
+			&sp.CacheReadTokens, &sp.CacheWriteTokens, &sp.ReasoningTokens, &sp.CostUSD); err != nil {
 			return nil, fmt.Errorf("clickhouse: query spans: %w", err)
 		}
+		sp.IsRoot = isRoot == 1
 		sp.StartTime, sp.EndTime = time.Unix(0, start).UTC(), time.Unix(0, end).UTC()
 		if attrs != "" {
 			sp.Attributes = json.RawMessage(attrs)

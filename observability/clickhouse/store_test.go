@@ -33,6 +33,7 @@ func span(trace, id, parent string, start time.Time, d time.Duration) admin.Span
 		ProjectID: "prj_1", DeploymentID: "dep_1", BuildID: "bld_1",
 		StartTime: start, EndTime: start.Add(d),
 		Attributes: json.RawMessage(`{"attributes":{"stepId":"` + id + `"}}`),
+		IsRoot:     parent == "",
 	}
 }
 
@@ -87,49 +88,33 @@ func TestSpansRoundTripAndReplace(t *testing.T) {
 	}
 }
 
-// TestTypedColumns: usage is counted on model_generation only, with the
-// 0.x names as fallbacks; the entity comes from the envelope.
+// TestTypedColumns: every typed field is kept as given, a nil cost stays
+// nil.
 func TestTypedColumns(t *testing.T) {
 	ctx := context.Background()
-	conn := testenv.ClickHouse(t)
-	s, err := clickhouse.New(ctx, conn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newStore(t)
 	gen := span("tr_1", "gen", "", t0, time.Second)
-	gen.Type = "model_generation"
-	gen.Attributes = json.RawMessage(`{"entityType":"agent","entityName":"weather","attributes":{"model":"gpt-4o-mini","provider":"openai","usage":{"inputTokens":10,"outputTokens":5,"inputDetails":{"cacheRead":3},"outputDetails":{"reasoning":2}}}}`)
+	gen.Type, gen.EntityType, gen.EntityID, gen.EntityName = "model_generation", "agent", "weatherAgent", "weather"
+	gen.Model, gen.Provider = "gpt-4o-mini", "openai"
+	gen.InputTokens, gen.OutputTokens, gen.CacheReadTokens, gen.CacheWriteTokens, gen.ReasoningTokens = 10, 5, 3, 1, 2
+	cost := 0.00123
+	gen.CostUSD = &cost
 	step := span("tr_1", "step", "gen", t0, time.Second)
 	step.Type = "model_step"
-	step.Attributes = json.RawMessage(`{"attributes":{"usage":{"inputTokens":10,"outputTokens":5}}}`)
-	old := span("tr_1", "old", "gen", t0, time.Second)
-	old.Type = "model_generation"
-	old.Attributes = json.RawMessage(`{"model":"m","usage":{"promptTokens":7,"completionTokens":1}}`)
-	if err := s.InsertSpans(ctx, []admin.Span{gen, step, old}); err != nil {
+	if err := s.InsertSpans(ctx, []admin.Span{gen, step}); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := conn.Query(ctx, "SELECT span_id, entity_type, entity_name, model, provider, input_tokens, output_tokens, cache_read_tokens, reasoning_tokens, is_root FROM mastra_spans ORDER BY span_id")
+	got, err := s.QuerySpans(ctx, admin.TelemetryQuery{ProjectID: "prj_1", TraceID: "tr_1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	var got []string
-	for rows.Next() {
-		var id, et, en, model, provider string
-		var in, out, cache, reasoning uint64
-		var root uint8
-		if err := rows.Scan(&id, &et, &en, &model, &provider, &in, &out, &cache, &reasoning, &root); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, fmt.Sprintf("%s %s/%s %s/%s %d/%d/%d/%d root=%d", id, et, en, model, provider, in, out, cache, reasoning, root))
+	if want := []admin.Span{gen, step}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("QuerySpans =\n%+v\nwant\n%+v", got, want)
 	}
-	want := []string{
-		"gen agent/weather gpt-4o-mini/openai 10/5/3/2 root=1",
-		"old / m/ 7/1/0/0 root=0",
-		"step / / 0/0/0/0 root=0",
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("typed columns =\n%q\nwant\n%q", got, want)
+	bad := gen
+	bad.OutputTokens = -1
+	if err := s.InsertSpans(ctx, []admin.Span{bad}); !errors.Is(err, admin.ErrInvalidArgument) {
+		t.Errorf("negative tokens: %v, want ErrInvalidArgument", err)
 	}
 }
 
@@ -150,12 +135,29 @@ func TestLogsRoundTripAndReplace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []admin.LogRecord{l1, l2}; !reflect.DeepEqual(got, want) {
+	// Without an ID the store derives one from the fields (LogID).
+	w1, w2 := l1, l2
+	w1.ID, w2.ID = clickhouse.LogID(&l1), clickhouse.LogID(&l2)
+	if want := []admin.LogRecord{w1, w2}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("QueryLogs =\n%+v\nwant\n%+v", got, want)
 	}
 	byTrace, err := s.QueryLogs(ctx, admin.TelemetryQuery{ProjectID: "prj_1", TraceID: "tr_1", From: t0, To: t0.Add(time.Second)})
 	if err != nil || len(byTrace) != 1 || byTrace[0].Message != "step ran" {
 		t.Fatalf("logs of tr_1 = %+v, %v", byTrace, err)
+	}
+	// A line with an ID, inserted again with other fields: the newest copy.
+	l3 := admin.LogRecord{ID: "bld_1/logs/a.jsonl:120", Time: t0.Add(time.Minute), Level: "warn", Message: "first",
+		ProjectID: "prj_2", DeploymentID: "dep_1", BuildID: "bld_1"}
+	l3b := l3
+	l3b.Message = "second"
+	for _, batch := range [][]admin.LogRecord{{l3}, {l3b}} {
+		if err := s.InsertLogs(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err = s.QueryLogs(ctx, admin.TelemetryQuery{ProjectID: "prj_2"})
+	if err != nil || !reflect.DeepEqual(got, []admin.LogRecord{l3b}) {
+		t.Fatalf("line inserted twice under one ID = %+v, %v; want the second copy only", got, err)
 	}
 }
 
@@ -292,10 +294,9 @@ func TestTraces(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	root := span("tr_1", "sp_1", "", t0, 3*time.Second)
-	root.Attributes = json.RawMessage(`{"entityType":"workflow","entityName":"wf"}`)
+	root.EntityType, root.EntityName = "workflow", "wf"
 	gen := span("tr_1", "sp_2", "sp_1", t0.Add(time.Second), time.Second)
-	gen.Type = "model_generation"
-	gen.Attributes = json.RawMessage(`{"attributes":{"model":"m","usage":{"inputTokens":10,"outputTokens":4}}}`)
+	gen.Type, gen.Model, gen.InputTokens, gen.OutputTokens = "model_generation", "m", 10, 4
 	gen.Error = "boom"
 	older := span("tr_2", "sp_1", "", t0.Add(-time.Hour), time.Millisecond)
 	orphan := span("tr_3", "sp_9", "sp_8", t0, time.Millisecond) // no root yet
@@ -334,16 +335,14 @@ func TestMetrics(t *testing.T) {
 	var spans []admin.Span
 	for i := range 4 { // four runs of one workflow in the first hour, 1 to 4 s long; the last fails
 		root := span(fmt.Sprintf("tr_%d", i), "root", "", hour.Add(time.Duration(i)*time.Minute), time.Duration(i+1)*time.Second)
-		root.Attributes = json.RawMessage(`{"entityType":"workflow","entityName":"wf"}`)
+		root.EntityType, root.EntityName = "workflow", "wf"
 		if i == 3 {
 			root.Error = "boom"
 		}
 		gen := span(root.TraceID, "gen", "root", root.StartTime, time.Second)
-		gen.Type = "model_generation"
-		gen.Attributes = json.RawMessage(`{"attributes":{"model":"m1","usage":{"inputTokens":100,"outputTokens":10,"inputDetails":{"cacheRead":5}}}}`)
+		gen.Type, gen.Model, gen.InputTokens, gen.OutputTokens, gen.CacheReadTokens = "model_generation", "m1", 100, 10, 5
 		step := span(root.TraceID, "step", "gen", root.StartTime, time.Second)
 		step.Type = "model_step"
-		step.Attributes = gen.Attributes
 		spans = append(spans, root, gen, step)
 	}
 	late := span("tr_late", "root", "", hour.Add(90*time.Minute), time.Second)

@@ -24,8 +24,8 @@ type TraceSummary struct {
 	SpanCount    int
 	// Error is true when any span of the trace ended in an error.
 	Error        bool
-	InputTokens  uint64
-	OutputTokens uint64
+	InputTokens  int64
+	OutputTokens int64
 }
 
 // Traces lists the traces of q.ProjectID whose root span started in
@@ -94,7 +94,7 @@ func (s *Store) Traces(ctx context.Context, q admin.TelemetryQuery) ([]TraceSumm
 		var id string
 		var n uint64
 		var isErr uint8
-		var in, outTok uint64
+		var in, outTok int64
 		if err := totals.Scan(&id, &n, &isErr, &in, &outTok); err != nil {
 			return nil, fmt.Errorf("clickhouse: list traces: totals: %w", err)
 		}
