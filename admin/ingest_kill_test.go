@@ -20,10 +20,10 @@ import (
 )
 
 // sqliteObs is a durable stand-in for the embedded observability store
-// (observability/sqlite is not in the tree yet), for the kill test: one
-// row per key in a SQLite file (spans by trace and span id, log lines by
-// deployment, time and message), each insert one transaction, and a count
-// of every row it was given.
+// (observability/sqlite is not committed yet), for the kill test: one
+// row per key in a SQLite file (spans by project, trace and span id, log
+// lines by project and id), each insert one transaction, and a count of
+// every row it was given.
 type sqliteObs struct{ db *sql.DB }
 
 func openSQLiteObs(t *testing.T, path string) *sqliteObs {
@@ -63,7 +63,7 @@ func (s *sqliteObs) insert(ctx context.Context, keys []string) error {
 func (s *sqliteObs) InsertSpans(ctx context.Context, spans []admin.Span) error {
 	keys := make([]string, len(spans))
 	for i, sp := range spans {
-		keys[i] = "span/" + sp.TraceID + "/" + sp.SpanID
+		keys[i] = "span/" + sp.ProjectID + "/" + sp.TraceID + "/" + sp.SpanID
 	}
 	return s.insert(ctx, keys)
 }
@@ -71,7 +71,7 @@ func (s *sqliteObs) InsertSpans(ctx context.Context, spans []admin.Span) error {
 func (s *sqliteObs) InsertLogs(ctx context.Context, logs []admin.LogRecord) error {
 	keys := make([]string, len(logs))
 	for i, l := range logs {
-		keys[i] = "log/" + l.DeploymentID + "/" + l.Time.String() + "/" + l.Message
+		keys[i] = "log/" + l.ProjectID + "/" + l.ID
 	}
 	return s.insert(ctx, keys)
 }

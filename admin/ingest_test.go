@@ -23,10 +23,11 @@ import (
 // deployed server does (a file the test holds open is one a server still
 // writes; the runner finds that through /proc). The observability store is
 // standInStore, a stand-in for the embedded store (observability/sqlite is
-// not in the tree yet) that keeps one row per key as the contract requires
-// of every store: a span by (trace id, span id), a log line by its
-// deployment, time and message (unique in these tests). It counts every
-// row it was given, so that the tests can tell what reached it twice.
+// not committed yet) that keeps one row per key as the contract requires
+// of every store: a span by (project, trace id, span id), a log line by
+// (project, id), the id observability.LogID derives from the file and the
+// line's offset. It counts every row it was given, so that the tests can
+// tell what reached it twice.
 
 // standInStore is an in-test ObservabilityStore that deduplicates by key
 // and can be made to fail or to hold its inserts.
@@ -77,7 +78,7 @@ func (s *standInStore) InsertSpans(ctx context.Context, spans []admin.Span) erro
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, sp := range spans {
-		s.spans[sp.TraceID+"/"+sp.SpanID] = sp
+		s.spans[sp.ProjectID+"/"+sp.TraceID+"/"+sp.SpanID] = sp
 	}
 	s.given += len(spans)
 	return nil
@@ -90,7 +91,10 @@ func (s *standInStore) InsertLogs(ctx context.Context, logs []admin.LogRecord) e
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, l := range logs {
-		s.logs[l.DeploymentID+"/"+l.Time.String()+"/"+l.Message] = l
+		if l.ID == "" {
+			return fmt.Errorf("stand-in store: log line %q without an id", l.Message)
+		}
+		s.logs[l.ProjectID+"/"+l.ID] = l
 	}
 	s.given += len(logs)
 	return nil
@@ -127,8 +131,8 @@ func (s *standInStore) insertCalls() int {
 }
 
 // decode is the TelemetryDecodeFunc of these tests: package
-// observability's parser and conversion.
-func decode(line []byte, _ string, _ int64) (*admin.Span, *admin.LogRecord, error) {
+// observability's parser and conversion, and LogID for log lines.
+func decode(line []byte, file string, offset int64) (*admin.Span, *admin.LogRecord, error) {
 	rec, err := observability.ParseLine(line)
 	if err != nil {
 		return nil, nil, err
@@ -138,6 +142,7 @@ func decode(line []byte, _ string, _ int64) (*admin.Span, *admin.LogRecord, erro
 		return &s, nil, nil
 	}
 	l := rec.Log.ToAdmin()
+	l.ID = observability.LogID(file, offset)
 	return nil, &l, nil
 }
 
