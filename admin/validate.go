@@ -67,6 +67,9 @@ func Slugify(name, fallback string) string {
 		r = foldRune(r)
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
 			if dash && b.Len() > 0 {
+				if b.Len()+1 >= maxGeneratedSlug { // no room for '-' and a character
+					break
+				}
 				b.WriteByte('-')
 			}
 			dash = false
