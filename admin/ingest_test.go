@@ -131,20 +131,8 @@ func (s *standInStore) insertCalls() int {
 }
 
 // decode is the TelemetryDecodeFunc of these tests: package
-// observability's parser and conversion, and LogID for log lines.
-func decode(line []byte, file string, offset int64) (*admin.Span, *admin.LogRecord, error) {
-	rec, err := observability.ParseLine(line)
-	if err != nil {
-		return nil, nil, err
-	}
-	if rec.Span != nil {
-		s := rec.Span.ToAdmin()
-		return &s, nil, nil
-	}
-	l := rec.Log.ToAdmin()
-	l.ID = observability.LogID(file, offset)
-	return nil, &l, nil
-}
+// observability's, with its default prices.
+var decode = observability.Decoder(nil)
 
 // ingestEnv is a deployEnv (not started) with a successful build whose
 // directory the test writes observability files into.

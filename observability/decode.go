@@ -1,0 +1,28 @@
+package observability
+
+import "github.com/mastra-admin/mastra-admin-go/admin"
+
+// Decoder returns the decoder the admin's ingestion worker reads
+// observability files with (admin.WithTelemetryDecoder): each line is
+// parsed and validated as by ParseLine, converted with ToAdminWithPrices
+// (prices; nil means DefaultPrices) or ToAdmin, and a log line gets
+// LogID(file, offset) as its ID. A malformed line returns ParseLine's
+// error, which the worker quarantines.
+func Decoder(prices Prices) admin.TelemetryDecodeFunc {
+	if prices == nil {
+		prices = defaultPrices
+	}
+	return func(line []byte, file string, offset int64) (*admin.Span, *admin.LogRecord, error) {
+		rec, err := ParseLine(line)
+		if err != nil {
+			return nil, nil, err
+		}
+		if rec.Span != nil {
+			s := rec.Span.ToAdminWithPrices(prices)
+			return &s, nil, nil
+		}
+		l := rec.Log.ToAdmin()
+		l.ID = LogID(file, offset)
+		return nil, &l, nil
+	}
+}
