@@ -59,8 +59,20 @@
 // Read (and ReadFile, with defaults) calls a function for every valid
 // record and reports each bad line (not JSON, another schemaVersion, a
 // missing id, a line over the length limit) with its number, byte offset
-// and reason, without failing the rest. ToAdmin converts records to the
-// admin's admin.Span and admin.LogRecord.
+// and reason, without failing the rest.
+//
+// # Conversion
+//
+// ToAdmin converts records to the admin's admin.Span and admin.LogRecord,
+// extracting the typed fields stores filter and aggregate on: entity, root,
+// model and provider, and the tokens of a model call — on its
+// model_generation span only (llm_generation on Mastra 0.x), with 0.x's
+// promptTokens/completionTokens as fallbacks — so each call counts once.
+// Cost comes from a Prices table (USD per million input, output,
+// cache-read and cache-write tokens): DefaultPrices for ToAdmin, an
+// operator's table for ToAdminWithPrices; a model without a price has no
+// cost (nil), not a cost of 0. LogID gives a log line its deterministic id
+// from its file and byte offset.
 //
 // # Errors
 //

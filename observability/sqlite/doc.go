@@ -28,7 +28,12 @@
 // # Performance
 //
 // Statements go through one connection. BenchmarkInsertSpans reports
-// rows/s; BenchmarkListTraces and BenchmarkGetTrace measure a query over
-// MASTRA_ADMIN_BENCH_SPANS stored spans (default 20,000). Measured on a
-// 2-core shared machine: see the README's benchmark section.
+// rows/s; BenchmarkListTraces and BenchmarkGetTrace measure queries over
+// MASTRA_ADMIN_BENCH_SPANS stored spans (default 20,000; 10 spans a
+// trace, one trace a second). Measured with 1,000,000 spans on a shared
+// 2-core machine: inserts 31,000 rows/s in batches of 5,000 (33,000-43,000
+// while filling); a trace list page (50 traces) of the newest hour 4.9 ms,
+// of the whole 28 hours by time 2.0 ms; by cost over the whole 28 hours
+// 4.0 s (a cost order totals every trace of the range first: narrow the
+// range); a trace of 10 spans 0.18 ms.
 package sqlite
