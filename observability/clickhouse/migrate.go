@@ -5,12 +5,11 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"path"
-	"sort"
-	"strconv"
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/mastra-admin/mastra-admin-go/internal/migrations"
 )
 
 // MigrationsTable records the applied migrations, one row per version.
@@ -22,45 +21,20 @@ var migrationFiles embed.FS
 // migration is one numbered file, such as migrations/0001_init.sql: a
 // text/template rendered with the server's Features into statements
 // separated by ";" at the end of a line.
-type migration struct {
-	version uint32
-	name    string
-	tmpl    string
-}
+type migration migrations.File
 
 // loadMigrations reads the migrations/*.sql files of fsys in version order.
 func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
+	files, err := migrations.Load(fsys, "migrations", false)
+	ms := make([]migration, len(files))
+	for i, f := range files {
+		ms[i] = migration(f)
 	}
-	var ms []migration
-	for _, name := range names {
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		version, err := strconv.ParseUint(num, 10, 32)
-		if !ok || err != nil || version == 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive number and '_'", base)
-		}
-		body, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: uint32(version), name: strings.TrimSuffix(base, ".sql"), tmpl: string(body)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share version %d", ms[i-1].name, ms[i].name, ms[i].version)
-		}
-	}
-	return ms, nil
+	return ms, err
 }
 
-// statements renders m for a server with features f and splits it into
-// statements, comment lines removed.
 func (m migration) statements(f Features) ([]string, error) {
-	t, err := template.New(m.name).Funcs(template.FuncMap{
+	t, err := template.New(m.Name).Funcs(template.FuncMap{
 		// lc is the type of a low-cardinality string column.
 		"lc": func() string {
 			if f.LowCardinality {
@@ -75,13 +49,13 @@ func (m migration) statements(f Features) ([]string, error) {
 			}
 			return ""
 		},
-	}).Option("missingkey=error").Parse(m.tmpl)
+	}).Option("missingkey=error").Parse(m.Body)
 	if err != nil {
-		return nil, fmt.Errorf("migration %s: %w", m.name, err)
+		return nil, fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	var b strings.Builder
 	if err := t.Execute(&b, f); err != nil {
-		return nil, fmt.Errorf("migration %s: %w", m.name, err)
+		return nil, fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	var out []string
 	var cur strings.Builder
@@ -129,7 +103,7 @@ func SchemaVersion() uint32 {
 	if err != nil || len(ms) == 0 {
 		return 0
 	}
-	return ms[len(ms)-1].version
+	return uint32(ms[len(ms)-1].Version)
 }
 
 const createMigrationsTable = `CREATE TABLE IF NOT EXISTS ` + MigrationsTable + ` (
@@ -156,7 +130,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("clickhouse: migrate: %w", err)
 	}
 	for _, m := range ms {
-		if applied[m.version] {
+		if applied[uint32(m.Version)] {
 			continue
 		}
 		stmts, err := m.statements(s.features)
@@ -165,21 +139,21 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		for _, st := range stmts {
 			if err := s.conn.Exec(ctx, st); err != nil {
-				return fmt.Errorf("clickhouse: migrate: apply %s: %w", m.name, err)
+				return fmt.Errorf("clickhouse: migrate: apply %s: %w", m.Name, err)
 			}
 		}
 		b, err := s.conn.PrepareBatch(ctx, "INSERT INTO "+MigrationsTable+" (version, name, applied_at)")
 		if err == nil {
-			if err = b.Append(m.version, m.name, time.Now().UTC().Truncate(time.Second)); err == nil {
+			if err = b.Append(uint32(m.Version), m.Name, time.Now().UTC().Truncate(time.Second)); err == nil {
 				err = b.Send()
 			} else {
 				_ = b.Abort()
 			}
 		}
 		if err != nil {
-			return fmt.Errorf("clickhouse: migrate: record %s: %w", m.name, err)
+			return fmt.Errorf("clickhouse: migrate: record %s: %w", m.Name, err)
 		}
-		s.log.Info("applied migration", "version", m.version, "name", m.name)
+		s.log.Info("applied migration", "version", m.Version, "name", m.Name)
 	}
 	return nil
 }
@@ -223,8 +197,8 @@ func (s *Store) checkSchema(ctx context.Context) error {
 		return err
 	}
 	for _, m := range ms {
-		if !applied[m.version] {
-			return fmt.Errorf("schema lacks migration %s: leave Options.SkipMigrate unset once", m.name)
+		if !applied[uint32(m.Version)] {
+			return fmt.Errorf("schema lacks migration %s: leave Options.SkipMigrate unset once", m.Name)
 		}
 	}
 	return nil

@@ -7,17 +7,17 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/mastra-admin/mastra-admin-go/admin"
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/internal/migrations"
 )
 
 // Options configures a Store. The zero value (or nil) gives the defaults.
@@ -107,21 +107,20 @@ func (s *Store) Close() error {
 // SchemaVersion is the schema version this package writes: the number of
 // its embedded migrations.
 func SchemaVersion() int {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	ms, err := migrations.Load(migrationFiles, "migrations", true)
 	if err != nil {
 		return 0
 	}
-	return len(entries)
+	return len(ms)
 }
 
 // migrate applies the migrations (migrations/NNNN_name.sql, in order) the
 // database lacks, in one transaction, recorded in obs_schema_migrations.
 func (s *Store) migrate(ctx context.Context) error {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	ms, err := migrations.Load(migrationFiles, "migrations", true)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS obs_schema_migrations (
 			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_ns INTEGER NOT NULL) STRICT`); err != nil {
@@ -131,23 +130,15 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM obs_schema_migrations`).Scan(&current); err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
-		if current > len(entries) {
-			return fmt.Errorf("migrate: the database's schema version %d is newer than this program's %d: upgrade the program", current, len(entries))
+		if current > len(ms) {
+			return fmt.Errorf("migrate: the database's schema version %d is newer than this program's %d: upgrade the program", current, len(ms))
 		}
-		for i, e := range entries[current:] {
-			v := current + i + 1
-			if num, _, _ := strings.Cut(e.Name(), "_"); num != fmt.Sprintf("%04d", v) {
-				return fmt.Errorf("migrate: migration %s: want version %d", e.Name(), v)
+		for _, m := range ms[current:] {
+			if _, err := tx.ExecContext(ctx, m.Body); err != nil {
+				return fmt.Errorf("migrate: apply %s: %w", m.Name, err)
 			}
-			b, err := migrationFiles.ReadFile("migrations/" + e.Name())
-			if err != nil {
-				return fmt.Errorf("migrate: %w", err)
-			}
-			if _, err := tx.ExecContext(ctx, string(b)); err != nil {
-				return fmt.Errorf("migrate: apply %s: %w", e.Name(), err)
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO obs_schema_migrations VALUES (?, ?, ?)`, v, e.Name(), time.Now().UnixNano()); err != nil {
-				return fmt.Errorf("migrate: record %s: %w", e.Name(), err)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO obs_schema_migrations VALUES (?, ?, ?)`, m.Version, m.Name+".sql", time.Now().UnixNano()); err != nil {
+				return fmt.Errorf("migrate: record %s: %w", m.Name, err)
 			}
 		}
 		return nil

@@ -6,15 +6,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/internal/migrations"
 )
 
 // MigrationLockKey is the PostgreSQL advisory lock key Migrate holds while
@@ -29,40 +26,9 @@ const MigrationsTable = "mastra_admin_schema_migrations"
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one numbered SQL file, such as migrations/0001_init.sql.
-type migration struct {
-	version int64
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the migrations/*.sql files of fsys in version order.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, name := range names {
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		version, err := strconv.ParseInt(num, 10, 64)
-		if !ok || err != nil || version <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive number and '_'", base)
-		}
-		body, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: version, name: strings.TrimSuffix(base, ".sql"), sql: string(body)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share version %d", ms[i-1].name, ms[i].name, ms[i].version)
-		}
-	}
-	return ms, nil
+// loadMigrations reads the embedded migrations in version order.
+func loadMigrations(fsys fs.FS) ([]migrations.File, error) {
+	return migrations.Load(fsys, "migrations", false)
 }
 
 // SchemaVersion is the schema version this package's code expects: the
@@ -72,7 +38,7 @@ func SchemaVersion() int64 {
 	if err != nil || len(ms) == 0 {
 		return 0
 	}
-	return ms[len(ms)-1].version
+	return ms[len(ms)-1].Version
 }
 
 // Migrate brings the schema reached through the pool's search_path up to
@@ -94,11 +60,11 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 
 // apply applies the migrations of ms not yet recorded, all in one
 // transaction under the advisory lock.
-func apply(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, ms []migration) error {
+func apply(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, ms []migrations.File) error {
 	if pool == nil {
 		return fmt.Errorf("postgres: migrate: %w", &admin.ValidationError{Field: "pool", Reason: "is required"})
 	}
-	var done []migration
+	var done []migrations.File
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", MigrationLockKey); err != nil {
 			return fmt.Errorf("take advisory lock %d: %w", MigrationLockKey, err)
@@ -115,14 +81,14 @@ func apply(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, ms []migra
 			return err
 		}
 		for _, m := range ms {
-			if applied[m.version] {
+			if applied[m.Version] {
 				continue
 			}
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
-				return fmt.Errorf("apply %s: %w", m.name, err)
+			if _, err := tx.Exec(ctx, m.Body); err != nil {
+				return fmt.Errorf("apply %s: %w", m.Name, err)
 			}
-			if _, err := tx.Exec(ctx, "INSERT INTO "+MigrationsTable+" (version, name) VALUES ($1, $2)", m.version, m.name); err != nil {
-				return fmt.Errorf("record %s: %w", m.name, err)
+			if _, err := tx.Exec(ctx, "INSERT INTO "+MigrationsTable+" (version, name) VALUES ($1, $2)", m.Version, m.Name); err != nil {
+				return fmt.Errorf("record %s: %w", m.Name, err)
 			}
 			done = append(done, m)
 		}
@@ -132,7 +98,7 @@ func apply(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, ms []migra
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
 	for _, m := range done {
-		log.Info("applied migration", "version", m.version, "name", m.name)
+		log.Info("applied migration", "version", m.Version, "name", m.Name)
 	}
 	return nil
 }
@@ -173,8 +139,8 @@ func checkSchema(ctx context.Context, pool *pgxpool.Pool) error {
 		return err
 	}
 	for _, m := range ms {
-		if !applied[m.version] {
-			return fmt.Errorf("schema lacks migration %s: run postgres.Migrate or leave Options.SkipMigrate unset", m.name)
+		if !applied[m.Version] {
+			return fmt.Errorf("schema lacks migration %s: run postgres.Migrate or leave Options.SkipMigrate unset", m.Name)
 		}
 	}
 	return nil

@@ -5,56 +5,24 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/mastra-admin/mastra-admin-go/internal/migrations"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one schema change: migrations/NNNN_name.sql.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded migrations in version order. Versions
-// must be 1, 2, 3, ... without gaps.
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 || !strings.HasSuffix(e.Name(), ".sql") {
-			return nil, fmt.Errorf("migration file %q is not named NNNN_name.sql", e.Name())
-		}
-		b, err := migrationFiles.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: want version %d (versions run 1, 2, 3, ... without gaps)", m.name, i+1)
-		}
-	}
-	return out, nil
+// loadMigrations returns the embedded migrations, versions 1, 2, 3, ...
+// without gaps.
+func loadMigrations() ([]migrations.File, error) {
+	return migrations.Load(migrationFiles, "migrations", true)
 }
 
 // SchemaVersion is the schema version this package writes: the number of
 // its embedded migrations.
 func SchemaVersion() int {
-	ms, err := migrations()
+	ms, err := loadMigrations()
 	if err != nil {
 		return 0
 	}
@@ -65,7 +33,7 @@ func SchemaVersion() int {
 // transaction, and records each in schema_migrations. A database whose
 // schema is newer than this package knows is refused rather than guessed at.
 func (s *Store) migrate(ctx context.Context) error {
-	ms, err := migrations()
+	ms, err := loadMigrations()
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -85,14 +53,14 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate: the database's schema version %d is newer than this program's %d: upgrade the program", current, len(ms))
 		}
 		for _, m := range ms[current:] {
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return fmt.Errorf("migrate: apply %s: %w", m.name, err)
+			if _, err := tx.ExecContext(ctx, m.Body); err != nil {
+				return fmt.Errorf("migrate: apply %s: %w", m.Name, err)
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-				m.version, m.name, micros(time.Now())); err != nil {
-				return fmt.Errorf("migrate: record %s: %w", m.name, err)
+				m.Version, m.Name+".sql", micros(time.Now())); err != nil {
+				return fmt.Errorf("migrate: record %s: %w", m.Name, err)
 			}
-			s.log.Info("applied schema migration", "version", m.version, "name", m.name)
+			s.log.Info("applied schema migration", "version", m.Version, "name", m.Name)
 		}
 		return nil
 	})
