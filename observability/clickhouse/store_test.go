@@ -310,7 +310,7 @@ func TestTraces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []clickhouse.TraceSummary{
+	want := []admin.TraceSummary{
 		{TraceID: "tr_1", DeploymentID: "dep_1", RootName: "span sp_1", RootType: "workflow_step", EntityType: "workflow", EntityName: "wf",
 			Start: t0, Duration: 3 * time.Second, SpanCount: 2, Error: true, InputTokens: 10, OutputTokens: 4},
 		{TraceID: "tr_2", DeploymentID: "dep_1", RootName: "span sp_1", RootType: "workflow_step",

@@ -10,31 +10,13 @@ import (
 	"github.com/mastra-admin/mastra-admin-go/admin"
 )
 
-// TraceSummary is one row of a trace list: the root span's fields and
-// totals over the trace's spans, each span counted once.
-type TraceSummary struct {
-	TraceID      string
-	DeploymentID string
-	RootName     string
-	RootType     string
-	EntityType   string
-	EntityName   string
-	Start        time.Time
-	Duration     time.Duration // the root span's
-	SpanCount    int
-	// Error is true when any span of the trace ended in an error.
-	Error        bool
-	InputTokens  int64
-	OutputTokens int64
-}
-
 // Traces lists the traces of q.ProjectID whose root span started in
 // [q.From, q.To) (of q.DeploymentID when set), newest first, at most
 // q.Limit (DefaultLimit when 0). A trace appears once its root span is
 // stored. It reads the page's root spans in the time range first, then the
 // totals of those traces only, by primary key; both steps pick the newest
 // copy of each span with LIMIT 1 BY, without FINAL.
-func (s *Store) Traces(ctx context.Context, q admin.TelemetryQuery) ([]TraceSummary, error) {
+func (s *Store) Traces(ctx context.Context, q admin.TelemetryQuery) ([]admin.TraceSummary, error) {
 	if err := s.check(); err != nil {
 		return nil, fmt.Errorf("clickhouse: list traces: %w", err)
 	}
@@ -59,11 +41,11 @@ func (s *Store) Traces(ctx context.Context, q admin.TelemetryQuery) ([]TraceSumm
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse: list traces: %w", err)
 	}
-	var out []TraceSummary
+	var out []admin.TraceSummary
 	index := map[string]int{}
 	var ids []any
 	for rows.Next() {
-		var t TraceSummary
+		var t admin.TraceSummary
 		var rootID string
 		var start, dur int64
 		if err := rows.Scan(&t.TraceID, &rootID, &t.DeploymentID, &t.RootName, &t.RootType, &t.EntityType, &t.EntityName, &start, &dur); err != nil {
