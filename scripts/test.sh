@@ -64,6 +64,14 @@ fi
 [ -n "${MASTRA_ADMIN_TEST_REDIS_URL:-}" ] || { ensure_redis; export MASTRA_ADMIN_TEST_REDIS_URL="redis://127.0.0.1:6379/0"; }
 # ClickHouse (installed from the distribution's package when missing).
 . scripts/clickhouse.sh >/dev/null
+# Other tools the tests need (a browser, a Kubernetes control plane, nginx):
+# each scripts/services/*.sh is sourced in turn, installs or builds what is
+# missing into a cache outside the repository, reuses it when present, and
+# exports where the tests find it.
+for svc in scripts/services/*.sh; do
+  [ -e "$svc" ] || continue
+  . "$svc"
+done
 export MASTRA_ADMIN_TEST_REQUIRE_SERVICES=1
 
 log "go vet"
