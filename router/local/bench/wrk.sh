@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
-# Measures the local router against the same backend reached directly, with
-# wrk, in the same run: a tiny Go backend and the router run on loopback
-# (router/local/internal/benchserver); wrk loads the backend directly, then
-# through the router (host routing), alternately for ROUNDS rounds, at two
-# loads: saturating (CONNS connections) and light (LIGHT_CONNS).
+# Measures the local router against the same backend reached directly and
+# through nginx, with wrk, in the same run: a tiny Go backend and the router
+# run on loopback (router/local/internal/benchserver); nginx (when
+# installed) runs from a temporary configuration with 1 worker and a
+# keep-alive upstream to the same backend, and is stopped at the end. wrk
+# loads the backend directly, then through nginx, then through the router
+# (host routing), in turn for ROUNDS rounds, at two loads: saturating
+# (CONNS connections) and light (LIGHT_CONNS).
 #
-# Prints requests/s and latency percentiles of each run, then the routed ÷
-# direct throughput ratio and the p50 and p99 the router adds, averaged over
-# rounds.
+# Prints requests/s and latency percentiles of each run, then, per load, the
+# range over rounds of each column's requests/s, the router ÷ nginx and
+# router ÷ direct throughput ratios (of each round, as a range, and of the
+# means), and the p50 and p99 the router adds to a direct request.
 #
 # Usage: router/local/bench/wrk.sh            (from anywhere in the repo)
-# Knobs: DURATION=5s THREADS=2 CONNS=32 LIGHT_CONNS=4 ROUNDS=2 BODY=64 DELAY=0s
-# (DELAY: how long the backend takes per request; 0 measures the router's
-# pure overhead against a backend that does nothing).
-# Needs wrk (apt-get install -y wrk) and Go.
+# Knobs: DURATION=5s THREADS=2 CONNS=32 LIGHT_CONNS=4 ROUNDS=3 BODY=64 DELAY=0s
+# NGINX=1 (0 leaves nginx out). DELAY: how long the backend takes per
+# request; 0 measures the proxies' pure overhead against a backend that does
+# nothing.
+# Needs wrk and Go; nginx for the nginx column (apt-get install -y wrk
+# nginx-light).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
@@ -21,34 +27,98 @@ DURATION=${DURATION:-5s}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-32}
 LIGHT_CONNS=${LIGHT_CONNS:-4}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-3}
 BODY=${BODY:-64}
 DELAY=${DELAY:-0s}
+NGINX=${NGINX:-1}
 
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 1; }
+nginx_bin=""
+if [ "$NGINX" = 1 ]; then
+  nginx_bin=$(command -v nginx || true)
+  [ -n "$nginx_bin" ] || { [ -x /usr/sbin/nginx ] && nginx_bin=/usr/sbin/nginx; } || true
+  [ -n "$nginx_bin" ] || echo "nginx is not installed (apt-get install -y nginx-light): no nginx column" >&2
+fi
 
 work=$(mktemp -d)
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+pid="" nginx_pid=""
+cleanup() {
+  [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 go build -o "$work/benchserver" ./router/local/internal/benchserver
 : >"$work/addrs"
-"$work/benchserver" -body "$BODY" -delay "$DELAY" >"$work/addrs" &
+"$work/benchserver" -body "$BODY" -delay "$DELAY" ${BENCHSERVER_FLAGS:-} >"$work/addrs" &
 pid=$!
 for _ in $(seq 100); do [ "$(wc -l <"$work/addrs")" -ge 2 ] && break; sleep 0.1; done
 read -r _ direct_url <<<"$(grep '^direct ' "$work/addrs")"
 read -r _ routed_url routed_host <<<"$(grep '^routed ' "$work/addrs")"
 [ -n "${routed_host:-}" ] || { echo "benchserver did not start" >&2; exit 1; }
+backend=${direct_url#http://}; backend=${backend%%/*}
+path=/${direct_url#http://*/}
+
+# start_nginx runs nginx on a free loopback port in front of the backend,
+# with what a production set-up has: 1 worker, HTTP/1.1 keep-alive
+# connections to the upstream, no access log, X-Forwarded-* set as the
+# router sets them.
+start_nginx() {
+  mkdir -p "$work/nginx"
+  local port
+  for _ in $(seq 20); do
+    port=$(( 20000 + RANDOM % 20000 ))
+    cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  upstream backend {
+    server $backend;
+    keepalive 256;
+  }
+  server {
+    listen 127.0.0.1:$port;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For \$remote_addr;
+      proxy_set_header X-Forwarded-Host \$http_host;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+    }
+  }
+}
+CONF
+    "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
+    nginx_pid=$!
+    for _ in $(seq 50); do
+      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then nginx_url="http://127.0.0.1:$port$path"; return 0; fi
+      kill -0 "$nginx_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+    nginx_pid=""
+  done
+  echo "nginx did not start:" >&2; cat "$work/nginx/error.log" >&2; return 1
+}
+nginx_url=""
+[ -n "$nginx_bin" ] && start_nginx
 
 # to_us converts a wrk latency such as 812.00us, 1.23ms or 1.01s to µs.
 to_us() { awk -v v="$1" 'BEGIN {
   n = v + 0
   if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'; }
 
-# measure NAME CONNS URL [HOST] appends "name conns rps p50us p99us" to results.
+# measure NAME ROUND CONNS URL [HOST] appends "name round conns rps p50us p90us p99us" to results.
 measure() {
-  local name=$1 conns=$2 url=$3 host=${4:-} out
+  local name=$1 round=$2 conns=$3 url=$4 host=${5:-} out
   local threads=$(( THREADS < conns ? THREADS : conns ))
   local args=(-t"$threads" -c"$conns" -d"$DURATION" --latency)
   [ -n "$host" ] && args+=(-H "Host: $host")
@@ -62,30 +132,50 @@ measure() {
   p90=$(to_us "$(awk '$1 == "90%" {print $2}' <<<"$out")")
   p99=$(to_us "$(awk '$1 == "99%" {print $2}' <<<"$out")")
   printf '%-7s c=%-3s %10.0f req/s   p50 %8.0f µs   p90 %8.0f µs   p99 %8.0f µs\n' "$name" "$conns" "$rps" "$p50" "$p90" "$p99"
-  echo "$name $conns $rps $p50 $p90 $p99" >>"$work/results"
+  echo "$name $round $conns $rps $p50 $p90 $p99" >>"$work/results"
 }
 
 echo "wrk -t$THREADS -d$DURATION, ${BODY}-byte responses after $DELAY, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -n "$nginx_url" ] && echo "nginx $("$nginx_bin" -v 2>&1 | sed 's/.*: //'), 1 worker, keep-alive upstream"
 if awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v n="$(nproc)" 'BEGIN { exit !(l > n) }'; then
-  echo "warning: the load average exceeds the CPU count: other processes shape the tail latencies (p99) more than the router"
+  echo "warning: the load average exceeds the CPU count: other processes shape the results (the p99s most)"
 fi
 for round in $(seq "$ROUNDS"); do
   echo "-- round $round"
   for conns in "$CONNS" "$LIGHT_CONNS"; do
-    measure direct "$conns" "$direct_url"
-    measure routed "$conns" "$routed_url" "$routed_host"
+    measure direct "$round" "$conns" "$direct_url"
+    [ -n "$nginx_url" ] && measure nginx "$round" "$conns" "$nginx_url"
+    measure router "$round" "$conns" "$routed_url" "$routed_host"
   done
 done
 
-echo "-- summary (means over $ROUNDS rounds)"
+echo "-- summary over $ROUNDS rounds (min-max; ratios of each round, then of the means)"
 awk '
-  { rps[$1, $2] += $3; p50[$1, $2] += $4; p99[$1, $2] += $6; n[$1, $2]++; conns[$2] = 1 }
+  function range(name, c,    r, lo, hi, v) {
+    lo = ""; hi = ""
+    for (r = 1; r <= rounds; r++) if ((name, r, c) in rps) { v = rps[name, r, c]; if (lo == "" || v < lo) lo = v; if (hi == "" || v > hi) hi = v }
+    return sprintf("%.0f-%.0f", lo, hi)
+  }
+  function ratios(a, b, c,    r, lo, hi, v) {
+    lo = ""; hi = ""
+    for (r = 1; r <= rounds; r++) if ((a, r, c) in rps && (b, r, c) in rps) {
+      v = rps[a, r, c] / rps[b, r, c]; if (lo == "" || v < lo) lo = v; if (hi == "" || v > hi) hi = v }
+    return sprintf("%.2f-%.2fx (means %.2fx)", lo, hi, (sum[a, c] / n[a, c]) / (sum[b, c] / n[b, c]))
+  }
+  {
+    rps[$1, $2, $3] = $4; sum[$1, $3] += $4; p50[$1, $3] += $5; p99[$1, $3] += $7; n[$1, $3]++
+    conns[$3] = 1; if ($2 > rounds) rounds = $2; if ($1 == "nginx") withNginx = 1
+  }
   END {
     for (c in conns) {
-      d = rps["direct", c] / n["direct", c]; r = rps["routed", c] / n["routed", c]
-      dm = p50["direct", c] / n["direct", c]; rm = p50["routed", c] / n["routed", c]
-      dp = p99["direct", c] / n["direct", c]; rp = p99["routed", c] / n["routed", c]
-      printf "c=%-3s throughput routed/direct %.2fx (%.0f vs %.0f req/s); added p50 %.0f µs (%.0f vs %.0f); added p99 %.0f µs (%.0f vs %.0f)\n",
-        c, r / d, r, d, rm - dm, rm, dm, rp - dp, rp, dp
+      printf "c=%-3s req/s direct %s", c, range("direct", c)
+      if (withNginx) printf ", nginx %s", range("nginx", c)
+      printf ", router %s\n", range("router", c)
+      if (withNginx) printf "      router/nginx %s\n", ratios("router", "nginx", c)
+      printf "      router/direct %s", ratios("router", "direct", c)
+      if (withNginx) printf ", nginx/direct %s", ratios("nginx", "direct", c)
+      printf "\n      added p50 %.0f µs, p99 %.0f µs by the router", p50["router", c] / n["router", c] - p50["direct", c] / n["direct", c], p99["router", c] / n["router", c] - p99["direct", c] / n["direct", c]
+      if (withNginx) printf "; %.0f µs, %.0f µs by nginx", p50["nginx", c] / n["nginx", c] - p50["direct", c] / n["direct", c], p99["nginx", c] / n["nginx", c] - p99["direct", c] / n["direct", c]
+      printf "\n"
     }
   }' "$work/results"
