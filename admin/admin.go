@@ -296,8 +296,9 @@ func WithRestartPolicy(p RestartPolicy) Option {
 
 // New returns an Admin. Storage is required; the other providers are needed
 // only by the features that use them (a call that needs a missing one
-// returns ErrNotSupported). A configured license that does not verify makes
-// New fail with ErrLicense.
+// returns ErrNotSupported). A configured license that does not verify, or a
+// LicensedRunner whose feature the license does not allow, makes New fail
+// with ErrLicense.
 func New(opts ...Option) (*Admin, error) {
 	c := config{now: time.Now, logger: slog.New(slog.DiscardHandler),
 		buildRoot: filepath.Join(os.TempDir(), "mastra", "builds"), workers: 2, buildTimeout: 30 * time.Minute,
@@ -327,6 +328,11 @@ func New(opts ...Option) (*Admin, error) {
 			return nil, fmt.Errorf("admin: %w", err)
 		}
 		a.license = lic
+	}
+	if lr, ok := c.runner.(LicensedRunner); ok {
+		if err := a.license.Allows(lr.LicenseFeature()); err != nil {
+			return nil, fmt.Errorf("admin: runner: %w", err)
+		}
 	}
 	if c.keys != nil {
 		k, err := NewKeyring(c.keyActive, c.keys)

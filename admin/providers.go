@@ -188,6 +188,13 @@ type BuildReaper interface {
 	ReapBuild(ctx context.Context, dir string) error
 }
 
+// LicensedRunner is an optional Runner capability: a Runner that is a
+// licensed feature (such as FeatureKubernetesRunner) names it, and New
+// fails with ErrLicense when the license does not allow that feature.
+type LicensedRunner interface {
+	LicenseFeature() string
+}
+
 // ServerExit reports that a server exited without being stopped: a crash.
 type ServerExit struct {
 	// Server is the server as the Runner knew it: the RunningServer its
