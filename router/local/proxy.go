@@ -19,15 +19,25 @@ import (
 type entry struct {
 	route  admin.Route
 	prefix string // router.PathPrefix(route)
-	// byHost and byPath forward host-routed and path-routed requests; both
-	// are nil while the route has no Target.
+	// byHost and byPath forward host-routed and path-routed requests
+	// through httputil.ReverseProxy: protocol upgrades, and every request
+	// when Options.Transport is set. Both are nil while the route has no
+	// Target.
 	byHost, byPath *httputil.ReverseProxy
+	// up is the pool of connections to the Target that the router's own
+	// proxy path (forward) uses; nil when Options.Transport is set or the
+	// route has no Target.
+	up *upstream
 }
 
+// newEntry builds the proxies of route r. Call with rt.mu held.
 func (rt *Router) newEntry(r admin.Route) *entry {
 	e := &entry{route: r, prefix: router.PathPrefix(r)}
 	if r.Target == "" {
 		return e
+	}
+	if rt.ownsTransport {
+		e.up = rt.upstreams.get(r.Target)
 	}
 	target := &url.URL{Scheme: "http", Host: r.Target}
 	proxy := func(rewrite func(*httputil.ProxyRequest)) *httputil.ReverseProxy {
@@ -89,8 +99,10 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			rt.writeError(w, req, http.StatusNotFound, fmt.Sprintf("no deployment is routed at host %q", clip(host)))
 		case e.byHost == nil:
 			rt.writeError(w, req, http.StatusServiceUnavailable, noServer(e))
-		default:
+		case e.up == nil || isUpgrade(req.Header):
 			e.byHost.ServeHTTP(w, req)
+		default:
+			rt.forward(w, req, e, req.URL.EscapedPath(), "")
 		}
 		return
 	}
@@ -106,8 +118,10 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			"no deployment is routed at path %q: paths start with /{project}/{deployment}/", clip(escaped)))
 	case e.byPath == nil:
 		rt.writeError(w, req, http.StatusServiceUnavailable, noServer(e))
-	default:
+	case e.up == nil || isUpgrade(req.Header):
 		e.byPath.ServeHTTP(w, stripPrefix(req, e.prefix, escaped))
+	default:
+		rt.forward(w, req, e, escaped[len(e.prefix):], e.prefix)
 	}
 }
 
@@ -182,6 +196,17 @@ func (rt *Router) proxyError(w http.ResponseWriter, req *http.Request, e *entry,
 		log.Warn("deployment failed to answer")
 		rt.writeError(w, req, http.StatusBadGateway, fmt.Sprintf("%s failed to answer", describe(e)))
 	}
+}
+
+// requestError answers 400 to a request the router cannot send on: a body
+// that ends before its Content-Length, a header that cannot be written.
+func (rt *Router) requestError(w http.ResponseWriter, req *http.Request, e *entry, err error) {
+	rt.log.Debug("bad request", "deploymentId", e.route.DeploymentID, "method", req.Method, "path", req.URL.Path, "error", err)
+	if req.Context().Err() != nil {
+		rt.writeError(w, req, http.StatusBadRequest, "the request ended before it was sent")
+		return
+	}
+	rt.writeError(w, req, http.StatusBadRequest, fmt.Sprintf("the request to %s cannot be sent: %v", describe(e), err))
 }
 
 func noServer(e *entry) string {

@@ -87,6 +87,8 @@ type Router struct {
 	log           *slog.Logger
 	errorLog      *log.Logger
 	buffers       bufferPool
+	bodies        sync.Pool // *[]byte of maxBufferedBody, for request bodies read whole
+	upstreams     upstreams // connection pools of the router's own proxy path
 
 	mu      sync.Mutex // serialises route changes and the server set
 	table   atomic.Pointer[table]
@@ -132,6 +134,7 @@ func New(opts *Options) (*Router, error) {
 		rt.transport, rt.ownsTransport = newTransport(), true
 	}
 	rt.errorLog = slog.NewLogLogger(rt.log.Handler(), slog.LevelWarn)
+	rt.bodies.New = func() any { b := make([]byte, maxBufferedBody); return &b }
 	rt.table.Store(emptyTable())
 	return rt, nil
 }
@@ -203,17 +206,18 @@ func (rt *Router) SetRoute(ctx context.Context, r admin.Route) error {
 	if err := router.ValidateRoute(r); err != nil {
 		return fmt.Errorf("router/local: set route %q: %w", r.DeploymentID, err)
 	}
-	e := rt.newEntry(r)
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if rt.closed.Load() {
 		return fmt.Errorf("router/local: set route %q: %w", r.DeploymentID, admin.ErrClosed)
 	}
-	next, err := rt.table.Load().with(e)
+	next, err := rt.table.Load().with(rt.newEntry(r))
 	if err != nil {
+		rt.upstreams.prune(rt.table.Load())
 		return fmt.Errorf("router/local: set route %q: %w", r.DeploymentID, err)
 	}
 	rt.table.Store(next)
+	rt.upstreams.prune(next)
 	rt.log.Debug("route set", "deploymentId", r.DeploymentID, "host", router.HostLabel(r)+"."+rt.baseDomain,
 		"path", router.PathPrefix(r), "target", r.Target)
 	return nil
@@ -236,6 +240,7 @@ func (rt *Router) RemoveRoute(ctx context.Context, deploymentID string) error {
 		return fmt.Errorf("router/local: remove route %q: %w", deploymentID, admin.ErrNotFound)
 	}
 	rt.table.Store(next)
+	rt.upstreams.prune(next)
 	rt.log.Debug("route removed", "deploymentId", deploymentID)
 	return nil
 }
@@ -287,6 +292,7 @@ func (rt *Router) Close() error {
 	}
 	if rt.ownsTransport {
 		rt.transport.(*http.Transport).CloseIdleConnections()
+		rt.upstreams.close()
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("router/local: close: %w", err)

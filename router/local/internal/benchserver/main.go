@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -30,7 +31,12 @@ func main() {
 	size := flag.Int("body", 64, "response body size in bytes")
 	delay := flag.Duration("delay", 0, "time the backend takes to answer, standing for a real server's work")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run to this file at the end")
 	flag.Parse()
+	if *memProfile != "" {
+		runtime.MemProfileRate = 4096
+		defer writeAllocs(*memProfile)
+	}
 	if *profile != "" {
 		f, err := os.Create(*profile)
 		if err == nil {
@@ -46,6 +52,21 @@ func main() {
 	if err := run(*size, *delay); err != nil {
 		fmt.Fprintln(os.Stderr, "benchserver:", err)
 		os.Exit(1)
+	}
+}
+
+// writeAllocs writes the allocation profile (go tool pprof -sample_index
+// alloc_space) to path.
+func writeAllocs(path string) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchserver:", err)
 	}
 }
 
