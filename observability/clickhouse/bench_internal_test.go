@@ -224,11 +224,11 @@ func BenchmarkQueries(b *testing.B) {
 	b.Logf("stored %d spans in %s", n, time.Since(t).Round(time.Millisecond))
 	ctx := context.Background()
 	b.Run("TraceList", func(b *testing.B) {
-		q := admin.TelemetryQuery{ProjectID: "prj_bench", From: end.Add(-24 * time.Hour), To: end.Add(time.Hour), Limit: 50}
+		q := admin.TraceQuery{ProjectID: "prj_bench", From: end.Add(-24 * time.Hour), To: end.Add(time.Hour), Limit: 50}
 		for range b.N {
-			got, err := s.Traces(ctx, q)
-			if err != nil || len(got) == 0 {
-				b.Fatalf("Traces = %d rows, %v", len(got), err)
+			got, err := s.ListTraces(ctx, q)
+			if err != nil || len(got.Traces) == 0 {
+				b.Fatalf("ListTraces = %d rows, %v", len(got.Traces), err)
 			}
 		}
 	})

@@ -29,19 +29,26 @@ type Options struct {
 	// SkipMigrate makes New check that every migration has been applied
 	// instead of applying the missing ones.
 	SkipMigrate bool
+	// Now is the clock the queries' default time ranges end at. Default:
+	// time.Now.
+	Now func() time.Time
 }
 
-// Store is an admin.ObservabilityStore on ClickHouse, over the native
-// protocol. It is safe for concurrent use.
+// Store is an admin.ObservabilityStore and admin.ObservabilityQuerier on
+// ClickHouse, over the native protocol. It is safe for concurrent use.
 type Store struct {
 	conn     driver.Conn
 	log      *slog.Logger
+	now      func() time.Time
 	version  Version
 	features Features
 	closed   atomic.Bool
 }
 
-var _ admin.ObservabilityStore = (*Store)(nil)
+var (
+	_ admin.ObservabilityStore   = (*Store)(nil)
+	_ admin.ObservabilityQuerier = (*Store)(nil)
+)
 
 var discard = slog.New(slog.DiscardHandler)
 
@@ -75,7 +82,10 @@ func New(ctx context.Context, conn driver.Conn, opts *Options) (*Store, error) {
 	}
 	f.RetentionDays = retentionDays(opts.Retention)
 	log.Info("connected", "server_version", v.String(), "features", f.String())
-	s := &Store{conn: conn, log: log, version: v, features: f}
+	s := &Store{conn: conn, log: log, now: opts.Now, version: v, features: f}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	if opts.SkipMigrate {
 		if err := s.checkSchema(ctx); err != nil {
 			return nil, fmt.Errorf("clickhouse: new: %w", err)
@@ -107,6 +117,11 @@ func (s *Store) Features() Features { return s.features }
 func (s *Store) Close() error {
 	s.closed.Store(true)
 	return nil
+}
+
+// fail wraps err, the error of operation op.
+func (s *Store) fail(op string, err error) error {
+	return fmt.Errorf("clickhouse: %s: %w", op, err)
 }
 
 func (s *Store) check() error {

@@ -89,15 +89,15 @@ func (s *Store) QueryLogs(ctx context.Context, q admin.TelemetryQuery) ([]admin.
 	if err := s.check(); err != nil {
 		return nil, fmt.Errorf("clickhouse: query logs: %w", err)
 	}
-	out, err := s.queryLogs(ctx, q, where{})
+	out, err := s.queryLogs(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse: query logs: %w", err)
 	}
 	return out, nil
 }
 
-// queryLogs runs QueryLogs with the extra conditions of extra.
-func (s *Store) queryLogs(ctx context.Context, q admin.TelemetryQuery, extra where) ([]admin.LogRecord, error) {
+// queryLogs runs QueryLogs.
+func (s *Store) queryLogs(ctx context.Context, q admin.TelemetryQuery) ([]admin.LogRecord, error) {
 	limit, err := checkQuery(q)
 	if err != nil {
 		return nil, err
@@ -111,73 +111,140 @@ func (s *Store) queryLogs(ctx context.Context, q admin.TelemetryQuery, extra whe
 		w.add("trace_id = ?", q.TraceID)
 	}
 	w.timeRange(q, "ts_ns", "log_date")
-	w.conds = append(w.conds, extra.conds...)
-	w.args = append(w.args, extra.args...)
-	const cols = "project_id, deployment_id, build_id, ts_ns, id, level, message, trace_id, span_id, data"
-	query := "SELECT " + cols + " FROM (SELECT " + cols + " FROM mastra_logs WHERE " + w.String() +
+	query := "SELECT " + logReadCols + " FROM (SELECT " + logReadCols + " FROM mastra_logs WHERE " + w.String() +
 		" ORDER BY version DESC LIMIT 1 BY id) ORDER BY ts_ns, id LIMIT ?"
 	rows, err := s.conn.Query(ctx, query, append(w.args, limit)...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	return scanLogs(rows)
+}
+
+// logReadCols are the columns scanLogs reads.
+const logReadCols = "project_id, deployment_id, build_id, ts_ns, id, level, message, trace_id, span_id, data"
+
+// scanLogs reads rows of logReadCols, then closes rows.
+func scanLogs(rows driver.Rows) ([]admin.LogRecord, error) {
 	var out []admin.LogRecord
-	for rows.Next() {
+	err := eachRow(rows, func() error {
 		var l admin.LogRecord
 		var ts int64
 		var data string
 		if err := rows.Scan(&l.ProjectID, &l.DeploymentID, &l.BuildID, &ts, &l.ID, &l.Level, &l.Message,
 			&l.TraceID, &l.SpanID, &data); err != nil {
-			return nil, err
+			return err
 		}
 		l.Time = time.Unix(0, ts).UTC()
 		if data != "" {
 			l.Data = json.RawMessage(data)
 		}
 		out = append(out, l)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
-// likeEscaper escapes LIKE's wildcards and its escape character.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+// severities are the levels a LogQuery.Level may name, least severe first.
+var severities = []string{"debug", "info", "warn", "error"}
 
-// LogFilter narrows SearchLogs beyond the TelemetryQuery.
-type LogFilter struct {
-	// Level keeps lines of this level only ("debug", "info", "warn",
-	// "error"); empty keeps all.
-	Level string
-	// Text keeps lines whose message contains it, ignoring case (ASCII
-	// letters only, as ClickHouse's lower); empty keeps all.
-	Text string
+// levelCond is the condition on level of the lines at least as severe as
+// min. A line of a level outside severities counts as info (as in the
+// embedded store).
+func levelCond(min string) (string, error) {
+	switch min {
+	case "", "debug":
+		return "", nil
+	case "info":
+		return "level != 'debug'", nil
+	case "warn":
+		return "level IN ('warn', 'error')", nil
+	case "error":
+		return "level = 'error'", nil
+	}
+	return "", invalid("Level", "must be "+strings.Join(severities, ", "))
 }
 
-// SearchLogs is QueryLogs with a level and a text filter. The time range
-// is required: text search scans the messages of every line in it.
-func (s *Store) SearchLogs(ctx context.Context, q admin.TelemetryQuery, f LogFilter) ([]admin.LogRecord, error) {
-	if err := s.check(); err != nil {
-		return nil, fmt.Errorf("clickhouse: search logs: %w", err)
-	}
-	if q.From.IsZero() || q.To.IsZero() {
-		return nil, fmt.Errorf("clickhouse: search logs: %w", &admin.ValidationError{Field: "From", Reason: "and To are required"})
-	}
-	switch f.Level {
-	case "", "debug", "info", "warn", "error":
-	default:
-		return nil, fmt.Errorf("clickhouse: search logs: %w", &admin.ValidationError{Field: "Level", Reason: fmt.Sprintf("%q is not debug, info, warn or error", f.Level)})
-	}
-	var extra where
-	if f.Level != "" {
-		extra.add("level = ?", f.Level)
-	}
-	if f.Text != "" {
-		// lower(message) LIKE: what the ngram index on lower(message)
-		// (20.3+) serves; the same result everywhere.
-		extra.add("lower(message) LIKE ?", "%"+likeEscaper.Replace(strings.ToLower(f.Text))+"%")
-	}
-	out, err := s.queryLogs(ctx, q, extra)
+// SearchLogs implements admin.ObservabilityQuerier. The lines of the
+// range (after the cursor) are read and reduced to the newest copy of each
+// first; the filters then apply to that copy. Text is matched with
+// positionCaseInsensitiveUTF8, so %, _ and \ are plain characters.
+func (s *Store) SearchLogs(ctx context.Context, q admin.LogQuery) (admin.LogPage, error) {
+	page, err := s.searchLogs(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("clickhouse: search logs: %w", err)
+		return admin.LogPage{}, s.fail("search logs", err)
 	}
-	return out, nil
+	return page, nil
+}
+
+func (s *Store) searchLogs(ctx context.Context, q admin.LogQuery) (admin.LogPage, error) {
+	if err := s.check(); err != nil {
+		return admin.LogPage{}, err
+	}
+	if q.ProjectID == "" {
+		return admin.LogPage{}, invalid("ProjectID", "is required")
+	}
+	w, err := s.window(q.From, q.To)
+	if err != nil {
+		return admin.LogPage{}, err
+	}
+	limit, err := pageLimit(q.Limit)
+	if err != nil {
+		return admin.LogPage{}, err
+	}
+	level, err := levelCond(q.Level)
+	if err != nil {
+		return admin.LogPage{}, err
+	}
+	cur, err := decodeCursor(q.Cursor, "logs")
+	if err != nil {
+		return admin.LogPage{}, err
+	}
+	rangeCond, args := w.cond("ts_ns", "log_date")
+	inner := "project_id = ? AND " + rangeCond
+	args = append([]any{q.ProjectID}, args...)
+	if cur != nil {
+		// A line's time is the same in every copy: what is after the
+		// cursor in time can be left unread.
+		inner += " AND ts_ns <= ?"
+		args = append(args, cur.Key)
+	}
+	var outer []string
+	if level != "" {
+		outer = append(outer, level)
+	}
+	if q.Text != "" {
+		outer = append(outer, "positionCaseInsensitiveUTF8(message, ?) > 0")
+		args = append(args, q.Text)
+	}
+	for _, f := range []struct{ col, v string }{{"trace_id", q.TraceID}, {"deployment_id", q.DeploymentID}} {
+		if f.v != "" {
+			outer = append(outer, f.col+" = ?")
+			args = append(args, f.v)
+		}
+	}
+	if cur != nil {
+		outer = append(outer, "(ts_ns < ? OR (ts_ns = ? AND id > ?))")
+		args = append(args, cur.Key, cur.Key, cur.ID)
+	}
+	stmt := "SELECT " + logReadCols + " FROM (SELECT " + logReadCols + " FROM mastra_logs WHERE " + inner +
+		" ORDER BY version DESC LIMIT 1 BY id)"
+	if len(outer) > 0 {
+		stmt += " WHERE " + strings.Join(outer, " AND ")
+	}
+	stmt += " ORDER BY ts_ns DESC, id LIMIT ?"
+	rows, err := s.conn.Query(ctx, stmt, append(args, limit+1)...)
+	if err != nil {
+		return admin.LogPage{}, err
+	}
+	logs, err := scanLogs(rows)
+	if err != nil {
+		return admin.LogPage{}, err
+	}
+	page := admin.LogPage{Logs: logs}
+	if len(logs) > limit {
+		page.Logs = logs[:limit]
+		last := page.Logs[limit-1]
+		page.NextCursor = cursor{Sort: "logs", Key: last.Time.UnixNano(), ID: last.ID}.encode()
+	}
+	return page, nil
 }

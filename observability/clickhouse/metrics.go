@@ -8,115 +8,128 @@ import (
 	"github.com/mastra-admin/mastra-admin-go/admin"
 )
 
-// MaxBuckets bounds how many time buckets one Metrics call may span.
-const MaxBuckets = 10000
-
-// RunMetrics are the runs (root spans) of one entity in one time bucket.
-type RunMetrics struct {
-	Bucket     time.Time // start of the bucket
-	EntityType string
-	EntityName string
-	Runs       int
-	// Errors counts runs whose root span ended in an error.
-	Errors int
-	// P50, P95 and P99 are latency percentiles of the runs' root spans
-	// (ClickHouse's quantiles: approximate, sampled beyond 8192 values).
-	P50, P95, P99 time.Duration
+// Metrics implements admin.ObservabilityQuerier. The spans of the range
+// are reduced to the newest copy of each first. Percentiles are exact,
+// interpolated linearly between the two nearest durations (as the embedded
+// store does), computed by the server over the sorted durations of each
+// bucket and entity.
+func (s *Store) Metrics(ctx context.Context, q admin.MetricsQuery) (admin.Metrics, error) {
+	m, err := s.metrics(ctx, q)
+	if err != nil {
+		return admin.Metrics{}, s.fail("metrics", err)
+	}
+	return m, nil
 }
 
-// ModelMetrics are the model calls (model_generation spans) of one model in
-// one time bucket.
-type ModelMetrics struct {
-	Bucket          time.Time
-	Model           string
-	Calls           int
-	InputTokens     int64
-	OutputTokens    int64
-	CacheReadTokens int64
-	ReasoningTokens int64
+// percentileSQL is percentile p of the sorted array d of n durations:
+// d[⌊p(n-1)⌋] plus the fraction of the way to d[⌈p(n-1)⌉] (arrays count
+// from 1).
+func percentileSQL(p string) string {
+	pos := p + " * (n - 1)"
+	lo := "d[toUInt64(floor(" + pos + ")) + 1]"
+	hi := "d[toUInt64(ceil(" + pos + ")) + 1]"
+	return "toInt64(" + lo + " + round((" + hi + " - " + lo + ") * (" + pos + " - floor(" + pos + "))))"
 }
 
-// Metrics aggregates q.ProjectID's spans that started in [q.From, q.To)
-// (of q.DeploymentID when set) into buckets of the given width, aligned on
-// the Unix epoch: runs, errors and latency percentiles per entity, and
-// tokens per model. Both bounds are required, and the range may span at
-// most MaxBuckets buckets. Each span counts once.
-func (s *Store) Metrics(ctx context.Context, q admin.TelemetryQuery, bucket time.Duration) ([]RunMetrics, []ModelMetrics, error) {
+func (s *Store) metrics(ctx context.Context, q admin.MetricsQuery) (admin.Metrics, error) {
 	if err := s.check(); err != nil {
-		return nil, nil, fmt.Errorf("clickhouse: metrics: %w", err)
+		return admin.Metrics{}, err
 	}
-	if _, err := checkQuery(q); err != nil {
-		return nil, nil, fmt.Errorf("clickhouse: metrics: %w", err)
+	if q.ProjectID == "" {
+		return admin.Metrics{}, invalid("ProjectID", "is required")
 	}
-	switch {
-	case q.From.IsZero() || q.To.IsZero():
-		return nil, nil, fmt.Errorf("clickhouse: metrics: %w", &admin.ValidationError{Field: "From", Reason: "and To are required"})
-	case bucket <= 0:
-		return nil, nil, fmt.Errorf("clickhouse: metrics: %w", &admin.ValidationError{Field: "bucket", Reason: "must be positive"})
-	case q.To.Sub(q.From)/bucket > MaxBuckets:
-		return nil, nil, fmt.Errorf("clickhouse: metrics: %w", &admin.ValidationError{Field: "bucket", Reason: fmt.Sprintf("gives more than %d buckets over the range", MaxBuckets)})
+	w, err := s.window(q.From, q.To)
+	if err != nil {
+		return admin.Metrics{}, err
 	}
-	var w where
-	w.add("project_id = ?", q.ProjectID)
+	bucket := q.Bucket
+	if bucket == 0 {
+		bucket = admin.DefaultMetricsBucket
+	}
+	b := bucket.Nanoseconds()
+	if bucket < 0 || bucket%time.Second != 0 {
+		return admin.Metrics{}, invalid("Bucket", "must be a positive whole number of seconds")
+	}
+	if w.to > w.from && floorDiv(w.to-1, b)-floorDiv(w.from, b)+1 > admin.MaxMetricsBuckets {
+		return admin.Metrics{}, invalid("Bucket", fmt.Sprintf("gives more than %d buckets over the range", admin.MaxMetricsBuckets))
+	}
+	rangeCond, rangeArgs := w.cond("start_ns", "start_date")
+	// The bucket of a start, floored also before 1970 (% keeps the
+	// dividend's sign).
+	const bucketOf = "start_ns - ((start_ns % ?) + ?) % ?"
+	deployment := ""
+	args := []any{b, b, b, q.ProjectID}
+	args = append(args, rangeArgs...)
 	if q.DeploymentID != "" {
-		w.add("deployment_id = ?", q.DeploymentID)
+		deployment = " AND deployment_id = ?"
+		args = append(args, q.DeploymentID)
 	}
-	w.timeRange(q, "start_ns", "start_date")
-	width := int64(bucket)
+	var out admin.Metrics
 
-	rows, err := s.conn.Query(ctx, `SELECT intDiv(start_ns, ?) * ? AS b, entity_type, entity_name, count(), sum(is_error),
-		quantiles(0.5, 0.95, 0.99)(duration_ns)
-		FROM (SELECT start_ns, entity_type, entity_name, is_error, duration_ns FROM mastra_spans
-			WHERE `+w.String()+` AND is_root = 1 ORDER BY version DESC LIMIT 1 BY trace_id, span_id)
-		GROUP BY b, entity_type, entity_name ORDER BY b, entity_type, entity_name`,
-		append([]any{width, width}, w.args...)...)
+	rows, err := s.conn.Query(ctx, `SELECT bk, entity_type, entity_name, runs, errs, `+percentileSQL("0.5")+`, `+percentileSQL("0.95")+`, `+percentileSQL("0.99")+`
+		FROM (SELECT bk, entity_type, entity_name, count() AS runs, sum(is_error) AS errs, arraySort(groupArray(duration_ns)) AS d, length(d) AS n
+		FROM (SELECT `+bucketOf+` AS bk, entity_type, entity_name, is_error, duration_ns FROM (
+			SELECT trace_id, span_id, start_ns, entity_type, entity_name, is_error, duration_ns, is_root, deployment_id FROM mastra_spans
+			WHERE project_id = ? AND `+rangeCond+` ORDER BY version DESC LIMIT 1 BY trace_id, span_id)
+			WHERE is_root = 1`+deployment+`)
+		GROUP BY bk, entity_type, entity_name) ORDER BY bk, entity_type, entity_name`, args...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("clickhouse: metrics: runs: %w", err)
+		return admin.Metrics{}, fmt.Errorf("runs: %w", err)
 	}
-	var runs []RunMetrics
-	for rows.Next() {
-		var m RunMetrics
-		var b int64
-		var n, errs uint64
-		var qs []float64
-		if err := rows.Scan(&b, &m.EntityType, &m.EntityName, &n, &errs, &qs); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("clickhouse: metrics: runs: %w", err)
+	err = eachRow(rows, func() error {
+		var m admin.EntityMetrics
+		var bk, p50, p95, p99 int64
+		var runs, errs uint64
+		if err := rows.Scan(&bk, &m.EntityType, &m.EntityName, &runs, &errs, &p50, &p95, &p99); err != nil {
+			return err
 		}
-		m.Bucket, m.Runs, m.Errors = time.Unix(0, b).UTC(), int(n), int(errs)
-		if len(qs) == 3 {
-			m.P50, m.P95, m.P99 = time.Duration(qs[0]), time.Duration(qs[1]), time.Duration(qs[2])
-		}
-		runs = append(runs, m)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("clickhouse: metrics: runs: %w", err)
+		m.Bucket, m.Runs, m.Errors = time.Unix(0, bk).UTC(), int(runs), int(errs)
+		m.P50, m.P95, m.P99 = time.Duration(p50), time.Duration(p95), time.Duration(p99)
+		out.Entities = append(out.Entities, m)
+		return nil
+	})
+	if err != nil {
+		return admin.Metrics{}, fmt.Errorf("runs: %w", err)
 	}
 
-	rows, err = s.conn.Query(ctx, `SELECT intDiv(start_ns, ?) * ? AS b, model, count(), sum(input_tokens), sum(output_tokens),
-		sum(cache_read_tokens), sum(reasoning_tokens)
-		FROM (SELECT start_ns, model, input_tokens, output_tokens, cache_read_tokens, reasoning_tokens FROM mastra_spans
-			WHERE `+w.String()+` AND span_type = 'model_generation' ORDER BY version DESC LIMIT 1 BY trace_id, span_id)
-		GROUP BY b, model ORDER BY b, model`,
-		append([]any{width, width}, w.args...)...)
+	rows, err = s.conn.Query(ctx, `SELECT bk, model, count(), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
+		sum(cache_write_tokens), sum(reasoning_tokens), count(cost_usd), arraySum(arraySort(groupArray(cost_usd)))
+		FROM (SELECT `+bucketOf+` AS bk, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd FROM (
+			SELECT trace_id, span_id, start_ns, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+				cost_usd, deployment_id FROM mastra_spans
+			WHERE project_id = ? AND `+rangeCond+` ORDER BY version DESC LIMIT 1 BY trace_id, span_id)
+			WHERE model != '' AND (input_tokens > 0 OR output_tokens > 0)`+deployment+`)
+		GROUP BY bk, model ORDER BY bk, model`, args...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("clickhouse: metrics: models: %w", err)
+		return admin.Metrics{}, fmt.Errorf("models: %w", err)
 	}
-	defer rows.Close()
-	var models []ModelMetrics
-	for rows.Next() {
-		var m ModelMetrics
-		var b int64
-		var n uint64
-		if err := rows.Scan(&b, &m.Model, &n, &m.InputTokens, &m.OutputTokens, &m.CacheReadTokens, &m.ReasoningTokens); err != nil {
-			return nil, nil, fmt.Errorf("clickhouse: metrics: models: %w", err)
+	err = eachRow(rows, func() error {
+		var m admin.ModelMetrics
+		var bk int64
+		var calls, known uint64
+		var cost float64
+		if err := rows.Scan(&bk, &m.Model, &calls, &m.InputTokens, &m.OutputTokens, &m.CacheReadTokens, &m.CacheWriteTokens,
+			&m.ReasoningTokens, &known, &cost); err != nil {
+			return err
 		}
-		m.Bucket, m.Calls = time.Unix(0, b).UTC(), int(n)
-		models = append(models, m)
+		m.Bucket, m.Calls = time.Unix(0, bk).UTC(), int(calls)
+		if known > 0 {
+			m.CostUSD = &cost
+		}
+		out.Models = append(out.Models, m)
+		return nil
+	})
+	if err != nil {
+		return admin.Metrics{}, fmt.Errorf("models: %w", err)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("clickhouse: metrics: models: %w", err)
+	return out, nil
+}
+
+// floorDiv is a/b rounded toward negative infinity.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
 	}
-	return runs, models, nil
+	return q
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -50,6 +51,10 @@ func validSpan(i int, s *admin.Span) error {
 		return &admin.ValidationError{Field: fmt.Sprintf("spans[%d]", i), Reason: "has a negative token count"}
 	case len(s.Attributes) > 0 && !json.Valid(s.Attributes):
 		return &admin.ValidationError{Field: fmt.Sprintf("spans[%d].Attributes", i), Reason: "is not valid JSON"}
+	case s.CostUSD != nil && (math.IsNaN(*s.CostUSD) || math.IsInf(*s.CostUSD, 0) || *s.CostUSD < 0):
+		// A NaN or an infinity would make every cost order and sum of
+		// its trace meaningless.
+		return &admin.ValidationError{Field: fmt.Sprintf("spans[%d].CostUSD", i), Reason: "must be a finite, non-negative number"}
 	}
 	if field != "" {
 		return &admin.ValidationError{Field: fmt.Sprintf("spans[%d].%s", i, field), Reason: "is required"}
@@ -227,17 +232,27 @@ func (s *Store) QuerySpans(ctx context.Context, q admin.TelemetryQuery) ([]admin
 		w.add("deployment_id = ?", q.DeploymentID)
 	}
 	w.timeRange(q, "start_ns", "start_date")
-	const cols = "project_id, deployment_id, build_id, trace_id, span_id, parent_span_id, name, span_type, start_ns, end_ns, error, attributes, " +
-		"entity_type, entity_id, entity_name, is_root, model, provider, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd"
-	query := "SELECT " + cols + " FROM (SELECT " + cols + " FROM mastra_spans WHERE " + w.String() +
+	query := "SELECT " + spanReadCols + " FROM (SELECT " + spanReadCols + " FROM mastra_spans WHERE " + w.String() +
 		" ORDER BY version DESC LIMIT 1 BY trace_id, span_id) ORDER BY start_ns, trace_id, span_id LIMIT ?"
 	rows, err := s.conn.Query(ctx, query, append(w.args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse: query spans: %w", err)
 	}
-	defer rows.Close()
+	out, err := scanSpans(rows)
+	if err != nil {
+		return nil, fmt.Errorf("clickhouse: query spans: %w", err)
+	}
+	return out, nil
+}
+
+// spanReadCols are the columns scanSpans reads.
+const spanReadCols = "project_id, deployment_id, build_id, trace_id, span_id, parent_span_id, name, span_type, start_ns, end_ns, error, attributes, " +
+	"entity_type, entity_id, entity_name, is_root, model, provider, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd"
+
+// scanSpans reads rows of spanReadCols, then closes rows.
+func scanSpans(rows driver.Rows) ([]admin.Span, error) {
 	var out []admin.Span
-	for rows.Next() {
+	err := eachRow(rows, func() error {
 		var sp admin.Span
 		var start, end int64
 		var attrs string
@@ -246,7 +261,7 @@ func (s *Store) QuerySpans(ctx context.Context, q admin.TelemetryQuery) ([]admin
 			&sp.Name, &sp.Type, &start, &end, &sp.Error, &attrs,
 			&sp.EntityType, &sp.EntityID, &sp.EntityName, &isRoot, &sp.Model, &sp.Provider, &sp.InputTokens, &sp.OutputTokens,
 			&sp.CacheReadTokens, &sp.CacheWriteTokens, &sp.ReasoningTokens, &sp.CostUSD); err != nil {
-			return nil, fmt.Errorf("clickhouse: query spans: %w", err)
+			return err
 		}
 		sp.IsRoot = isRoot == 1
 		sp.StartTime, sp.EndTime = time.Unix(0, start).UTC(), time.Unix(0, end).UTC()
@@ -254,9 +269,7 @@ func (s *Store) QuerySpans(ctx context.Context, q admin.TelemetryQuery) ([]admin
 			sp.Attributes = json.RawMessage(attrs)
 		}
 		out = append(out, sp)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("clickhouse: query spans: %w", err)
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }

@@ -2,90 +2,347 @@ package clickhouse
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 )
 
-// Traces lists the traces of q.ProjectID whose root span started in
-// [q.From, q.To) (of q.DeploymentID when set), newest first, at most
-// q.Limit (DefaultLimit when 0). A trace appears once its root span is
-// stored. It reads the page's root spans in the time range first, then the
-// totals of those traces only, by primary key; both steps pick the newest
-// copy of each span with LIMIT 1 BY, without FINAL.
-func (s *Store) Traces(ctx context.Context, q admin.TelemetryQuery) ([]admin.TraceSummary, error) {
+// rootCols are the columns of a trace list row taken from its root span.
+const rootCols = "trace_id, span_id, deployment_id, build_id, name, span_type, entity_type, entity_id, entity_name, start_ns, duration_ns"
+
+// totalsCols are the totals of a trace over its spans, each counted once:
+// count, error, tokens, the number of spans with a known cost, the cost
+// (summed in ascending order, so every query gets the same float for the
+// same spans, which keeps a cost cursor exact), and whether a span has the
+// model asked for.
+const totalsCols = "count() AS n, max(is_error) AS errs, sum(input_tokens) AS tin, sum(output_tokens) AS tout, " +
+	"sum(cache_read_tokens) AS tcr, sum(cache_write_tokens) AS tcw, sum(reasoning_tokens) AS trs, " +
+	"count(cost_usd) AS known, arraySum(arraySort(groupArray(cost_usd))) AS cost, max(model = ?) AS has_model"
+
+// totalsSQL totals the spans of the project's traces whose id is in the
+// set the caller appends (a bound list or a subquery), newest copy of each
+// span only. The spans are read by primary key, whatever their start: a
+// trace's totals cover every span of it.
+const totalsSQL = "SELECT trace_id, " + totalsCols + ` FROM (
+	SELECT trace_id, span_id, is_error, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, model
+	FROM mastra_spans WHERE project_id = ? AND trace_id IN `
+
+const totalsEnd = ` ORDER BY version DESC LIMIT 1 BY trace_id, span_id) GROUP BY trace_id`
+
+// ListTraces implements admin.ObservabilityQuerier. The root spans of the
+// range are read first (newest copy of each, one root per trace); when
+// neither Status, Model nor the cost order needs the totals, the page is
+// chosen among them and only its traces are totalled, by primary key;
+// otherwise every trace of the range is totalled and joined.
+func (s *Store) ListTraces(ctx context.Context, q admin.TraceQuery) (admin.TracePage, error) {
+	page, err := s.listTraces(ctx, q)
+	if err != nil {
+		return admin.TracePage{}, s.fail("list traces", err)
+	}
+	return page, nil
+}
+
+func (s *Store) listTraces(ctx context.Context, q admin.TraceQuery) (admin.TracePage, error) {
 	if err := s.check(); err != nil {
-		return nil, fmt.Errorf("clickhouse: list traces: %w", err)
+		return admin.TracePage{}, err
 	}
-	limit, err := checkQuery(q)
+	if q.ProjectID == "" {
+		return admin.TracePage{}, invalid("ProjectID", "is required")
+	}
+	w, err := s.window(q.From, q.To)
 	if err != nil {
-		return nil, fmt.Errorf("clickhouse: list traces: %w", err)
+		return admin.TracePage{}, err
 	}
-	var w where
-	w.add("project_id = ?", q.ProjectID)
-	w.add("is_root = 1")
-	if q.TraceID != "" {
-		w.add("trace_id = ?", q.TraceID)
-	}
-	if q.DeploymentID != "" {
-		w.add("deployment_id = ?", q.DeploymentID)
-	}
-	w.timeRange(q, "start_ns", "start_date")
-	const rootCols = "trace_id, span_id, deployment_id, name, span_type, entity_type, entity_name, start_ns, duration_ns"
-	rows, err := s.conn.Query(ctx, "SELECT "+rootCols+" FROM (SELECT "+rootCols+" FROM mastra_spans WHERE "+w.String()+
-		" ORDER BY version DESC LIMIT 1 BY trace_id, span_id) ORDER BY start_ns DESC, trace_id LIMIT 1 BY trace_id LIMIT ?",
-		append(w.args, limit)...)
+	limit, err := pageLimit(q.Limit)
 	if err != nil {
-		return nil, fmt.Errorf("clickhouse: list traces: %w", err)
+		return admin.TracePage{}, err
+	}
+	sortBy := q.Sort
+	if sortBy == "" {
+		sortBy = admin.TraceSortTime
+	}
+	var keyCol string
+	switch sortBy {
+	case admin.TraceSortTime:
+		keyCol = "start_ns"
+	case admin.TraceSortDuration:
+		keyCol = "duration_ns"
+	case admin.TraceSortCost:
+	default:
+		return admin.TracePage{}, invalid("Sort", "must be time, duration or cost")
+	}
+	switch q.Status {
+	case "", admin.TraceStatusOK, admin.TraceStatusError:
+	default:
+		return admin.TracePage{}, invalid("Status", "must be ok or error")
+	}
+	if q.MinDuration < 0 {
+		return admin.TracePage{}, invalid("MinDuration", "must not be negative")
+	}
+	cur, err := decodeCursor(q.Cursor, string(sortBy))
+	if err != nil {
+		return admin.TracePage{}, err
+	}
+
+	// The roots of the range: the newest copy of every span that started
+	// in it, its root spans, one per trace (the first), then the filters
+	// on the root's fields. Filters apply to the newest copy only.
+	rangeCond, rangeArgs := w.cond("start_ns", "start_date")
+	roots := `SELECT ` + rootCols + ` FROM (
+		SELECT ` + rootCols + `, is_root FROM mastra_spans WHERE project_id = ? AND ` + rangeCond + `
+		ORDER BY version DESC LIMIT 1 BY trace_id, span_id)
+	WHERE is_root = 1 ORDER BY start_ns, span_id LIMIT 1 BY trace_id`
+	rootArgs := append([]any{q.ProjectID}, rangeArgs...)
+	filters := []string{"duration_ns >= ?"}
+	filterArgs := []any{q.MinDuration.Nanoseconds()}
+	for _, f := range []struct{ col, v string }{{"deployment_id", q.DeploymentID}, {"build_id", q.BuildID},
+		{"entity_type", q.EntityType}, {"entity_name", q.EntityName}} {
+		if f.v != "" {
+			filters = append(filters, f.col+" = ?")
+			filterArgs = append(filterArgs, f.v)
+		}
+	}
+	roots = `SELECT * FROM (` + roots + `) WHERE ` + strings.Join(filters, " AND ")
+	rootArgs = append(rootArgs, filterArgs...)
+
+	var page admin.TracePage
+	if q.Status == "" && q.Model == "" && sortBy != admin.TraceSortCost {
+		page.Traces, err = s.rootsPage(ctx, q, roots, rootArgs, keyCol, cur, limit)
+	} else {
+		page.Traces, err = s.totalledPage(ctx, q, roots, rootArgs, keyCol, cur, limit)
+	}
+	if err != nil {
+		return admin.TracePage{}, err
+	}
+	if len(page.Traces) > limit {
+		page.Traces = page.Traces[:limit]
+		last := page.Traces[limit-1]
+		c := cursor{Sort: string(sortBy), ID: last.TraceID}
+		switch sortBy {
+		case admin.TraceSortTime:
+			c.Key = last.Start.UnixNano()
+		case admin.TraceSortDuration:
+			c.Key = last.Duration.Nanoseconds()
+		case admin.TraceSortCost:
+			if last.CostUSD == nil {
+				c.NoCost = true
+			} else {
+				c.CostBits = math.Float64bits(*last.CostUSD)
+			}
+		}
+		page.NextCursor = c.encode()
+	}
+	return page, nil
+}
+
+// rootsPage picks the page (limit+1 rows, to tell whether more follow)
+// among the roots by time or duration, then totals its traces only.
+func (s *Store) rootsPage(ctx context.Context, q admin.TraceQuery, roots string, args []any, keyCol string, cur *cursor, limit int) ([]admin.TraceSummary, error) {
+	stmt := `SELECT ` + rootCols + ` FROM (` + roots + `)`
+	if cur != nil {
+		stmt += ` WHERE (` + keyCol + ` < ? OR (` + keyCol + ` = ? AND trace_id > ?))`
+		args = append(args, cur.Key, cur.Key, cur.ID)
+	}
+	stmt += ` ORDER BY ` + keyCol + ` DESC, trace_id LIMIT ?`
+	rows, err := s.conn.Query(ctx, stmt, append(args, limit+1)...)
+	if err != nil {
+		return nil, err
 	}
 	var out []admin.TraceSummary
 	index := map[string]int{}
 	var ids []any
-	for rows.Next() {
-		var t admin.TraceSummary
-		var rootID string
-		var start, dur int64
-		if err := rows.Scan(&t.TraceID, &rootID, &t.DeploymentID, &t.RootName, &t.RootType, &t.EntityType, &t.EntityName, &start, &dur); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("clickhouse: list traces: %w", err)
+	err = eachRow(rows, func() error {
+		t, err := scanRoot(rows)
+		if err != nil {
+			return err
 		}
-		t.Start, t.Duration = time.Unix(0, start).UTC(), time.Duration(dur)
 		index[t.TraceID] = len(out)
 		ids = append(ids, t.TraceID)
 		out = append(out, t)
+		return nil
+	})
+	if err != nil || len(out) == 0 {
+		return out, err
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("clickhouse: list traces: %w", err)
-	}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	totals, err := s.conn.Query(ctx, `SELECT trace_id, count(), max(is_error), sum(input_tokens), sum(output_tokens) FROM (
-		SELECT trace_id, span_id, is_error, input_tokens, output_tokens FROM mastra_spans
-		WHERE project_id = ? AND trace_id IN ?
-		ORDER BY version DESC LIMIT 1 BY trace_id, span_id) GROUP BY trace_id`, q.ProjectID, clickhouse.GroupSet{Value: ids})
+	rows, err = s.conn.Query(ctx, totalsSQL+`?`+totalsEnd, q.Model, q.ProjectID, clickhouse.GroupSet{Value: ids})
 	if err != nil {
-		return nil, fmt.Errorf("clickhouse: list traces: totals: %w", err)
+		return nil, fmt.Errorf("totals: %w", err)
 	}
-	defer totals.Close()
-	for totals.Next() {
+	err = eachRow(rows, func() error {
 		var id string
-		var n uint64
-		var isErr uint8
-		var in, outTok int64
-		if err := totals.Scan(&id, &n, &isErr, &in, &outTok); err != nil {
-			return nil, fmt.Errorf("clickhouse: list traces: totals: %w", err)
+		var t admin.TraceSummary
+		var hasModel uint8
+		if err := scanTotals(rows, &id, &t, &hasModel); err != nil {
+			return err
 		}
 		if i, ok := index[id]; ok {
-			out[i].SpanCount, out[i].Error, out[i].InputTokens, out[i].OutputTokens = int(n), isErr == 1, in, outTok
+			setTotals(&out[i], &t)
 		}
-	}
-	if err := totals.Err(); err != nil {
-		return nil, fmt.Errorf("clickhouse: list traces: totals: %w", err)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("totals: %w", err)
 	}
 	return out, nil
+}
+
+// totalledPage totals every trace of the roots, then filters by status
+// and model and orders by any key, cost included.
+func (s *Store) totalledPage(ctx context.Context, q admin.TraceQuery, roots string, rootArgs []any, keyCol string, cur *cursor, limit int) ([]admin.TraceSummary, error) {
+	var where []string
+	var whereArgs []any
+	switch q.Status {
+	case admin.TraceStatusOK:
+		where = append(where, "errs = 0")
+	case admin.TraceStatusError:
+		where = append(where, "errs = 1")
+	}
+	if q.Model != "" {
+		where = append(where, "has_model = 1")
+	}
+	// The cost cursor's float comes back from its bits, exactly.
+	const costArg = "reinterpretAsFloat64(reinterpretAsString(toUInt64(?)))"
+	order := keyCol + " DESC, trace_id"
+	if keyCol == "" {
+		order = "known = 0, cost DESC, trace_id"
+	}
+	if cur != nil {
+		switch {
+		case keyCol != "":
+			where = append(where, "("+keyCol+" < ? OR ("+keyCol+" = ? AND trace_id > ?))")
+			whereArgs = append(whereArgs, cur.Key, cur.Key, cur.ID)
+		case cur.NoCost:
+			where = append(where, "(known = 0 AND trace_id > ?)")
+			whereArgs = append(whereArgs, cur.ID)
+		default:
+			where = append(where, "(known = 0 OR cost < "+costArg+" OR (cost = "+costArg+" AND trace_id > ?))")
+			whereArgs = append(whereArgs, cur.CostBits, cur.CostBits, cur.ID)
+		}
+	}
+	stmt := `SELECT ` + rootCols + `, n, errs, tin, tout, tcr, tcw, trs, known, cost FROM (` + roots + `)
+		ANY INNER JOIN (` + totalsSQL + `(SELECT trace_id FROM (` + roots + `))` + totalsEnd + `) USING trace_id`
+	args := append(append([]any{}, rootArgs...), q.Model, q.ProjectID)
+	args = append(args, rootArgs...)
+	if len(where) > 0 {
+		stmt += ` WHERE ` + strings.Join(where, " AND ")
+		args = append(args, whereArgs...)
+	}
+	stmt += ` ORDER BY ` + order + ` LIMIT ?`
+	rows, err := s.conn.Query(ctx, stmt, append(args, limit+1)...)
+	if err != nil {
+		return nil, err
+	}
+	var out []admin.TraceSummary
+	err = eachRow(rows, func() error {
+		var t admin.TraceSummary
+		var rootID string
+		var start, dur int64
+		var n, known uint64
+		var errs uint8
+		var cost float64
+		if err := rows.Scan(&t.TraceID, &rootID, &t.DeploymentID, &t.BuildID, &t.RootName, &t.RootType, &t.EntityType, &t.EntityID,
+			&t.EntityName, &start, &dur, &n, &errs, &t.InputTokens, &t.OutputTokens, &t.CacheReadTokens, &t.CacheWriteTokens,
+			&t.ReasoningTokens, &known, &cost); err != nil {
+			return err
+		}
+		t.Start, t.Duration, t.SpanCount, t.Error = time.Unix(0, start).UTC(), time.Duration(dur), int(n), errs == 1
+		if known > 0 {
+			t.CostUSD = &cost
+		}
+		out = append(out, t)
+		return nil
+	})
+	return out, err
+}
+
+func scanRoot(rows driver.Rows) (admin.TraceSummary, error) {
+	var t admin.TraceSummary
+	var rootID string
+	var start, dur int64
+	err := rows.Scan(&t.TraceID, &rootID, &t.DeploymentID, &t.BuildID, &t.RootName, &t.RootType, &t.EntityType, &t.EntityID,
+		&t.EntityName, &start, &dur)
+	t.Start, t.Duration = time.Unix(0, start).UTC(), time.Duration(dur)
+	return t, err
+}
+
+// scanTotals reads a row of totalsSQL into t's totals.
+func scanTotals(rows driver.Rows, id *string, t *admin.TraceSummary, hasModel *uint8) error {
+	var n, known uint64
+	var errs uint8
+	var cost float64
+	if err := rows.Scan(id, &n, &errs, &t.InputTokens, &t.OutputTokens, &t.CacheReadTokens, &t.CacheWriteTokens,
+		&t.ReasoningTokens, &known, &cost, hasModel); err != nil {
+		return err
+	}
+	t.SpanCount, t.Error = int(n), errs == 1
+	if known > 0 {
+		t.CostUSD = &cost
+	}
+	return nil
+}
+
+// setTotals copies the totals of t into dst.
+func setTotals(dst, t *admin.TraceSummary) {
+	dst.SpanCount, dst.Error, dst.CostUSD = t.SpanCount, t.Error, t.CostUSD
+	dst.InputTokens, dst.OutputTokens, dst.CacheReadTokens = t.InputTokens, t.OutputTokens, t.CacheReadTokens
+	dst.CacheWriteTokens, dst.ReasoningTokens = t.CacheWriteTokens, t.ReasoningTokens
+}
+
+// GetTrace implements admin.ObservabilityQuerier: the trace's spans are
+// read by primary key inside the time range, newest copy of each.
+func (s *Store) GetTrace(ctx context.Context, q admin.TraceGet) ([]admin.Span, error) {
+	spans, err := s.getTrace(ctx, q)
+	if err != nil {
+		return nil, s.fail("get trace", err)
+	}
+	return spans, nil
+}
+
+func (s *Store) getTrace(ctx context.Context, q admin.TraceGet) ([]admin.Span, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	switch {
+	case q.ProjectID == "":
+		return nil, invalid("ProjectID", "is required")
+	case q.TraceID == "":
+		return nil, invalid("TraceID", "is required")
+	}
+	w, err := s.window(q.From, q.To)
+	if err != nil {
+		return nil, err
+	}
+	rangeCond, rangeArgs := w.cond("start_ns", "start_date")
+	rows, err := s.conn.Query(ctx, `SELECT `+spanReadCols+` FROM (SELECT `+spanReadCols+` FROM mastra_spans
+		WHERE project_id = ? AND trace_id = ? AND `+rangeCond+` ORDER BY version DESC LIMIT 1 BY span_id)
+		ORDER BY start_ns, span_id`, append([]any{q.ProjectID, q.TraceID}, rangeArgs...)...)
+	if err != nil {
+		return nil, err
+	}
+	spans, err := scanSpans(rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(spans) == 0 {
+		return nil, fmt.Errorf("trace %q: %w", q.TraceID, admin.ErrNotFound)
+	}
+	return spans, nil
+}
+
+// eachRow calls fn for every row, then closes rows.
+func eachRow(rows driver.Rows, fn func() error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(); err != nil {
+			return err
+		}
+	}
+	return errors.Join(rows.Err(), rows.Close())
 }

@@ -1,0 +1,92 @@
+package clickhouse
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+)
+
+// The admin.ObservabilityQuerier methods share these rules: a time range
+// defaulting to the last admin.DefaultTelemetryWindow, a page size up to
+// admin.MaxTelemetryLimit and an opaque cursor.
+
+func invalid(field, reason string) error {
+	return &admin.ValidationError{Field: field, Reason: reason}
+}
+
+// bounds is a time range [from, to) in Unix nanoseconds, with the UTC days
+// of its ends: every query bounds both the nanosecond column and the
+// partitioning Date column, so months outside the range are never read.
+type bounds struct {
+	from, to         int64
+	fromDay, lastDay string
+}
+
+// window applies the default range (To now, From To minus
+// admin.DefaultTelemetryWindow) and checks it.
+func (s *Store) window(from, to time.Time) (bounds, error) {
+	if to.IsZero() {
+		to = s.now()
+	}
+	if from.IsZero() {
+		from = to.Add(-admin.DefaultTelemetryWindow)
+	}
+	if to.Before(from) {
+		return bounds{}, invalid("To", "is before From")
+	}
+	return bounds{from: from.UnixNano(), to: to.UnixNano(),
+		fromDay: from.UTC().Format(time.DateOnly), lastDay: to.UTC().Format(time.DateOnly)}, nil
+}
+
+// cond is the condition of rows in w on a nanosecond column and its Date
+// column, with its arguments.
+func (w bounds) cond(nsCol, dateCol string) (string, []any) {
+	return dateCol + " >= toDate(?) AND " + dateCol + " <= toDate(?) AND " + nsCol + " >= ? AND " + nsCol + " < ?",
+		[]any{w.fromDay, w.lastDay, w.from, w.to}
+}
+
+// pageLimit checks a query's Limit and applies the default.
+func pageLimit(n int) (int, error) {
+	switch {
+	case n < 0 || n > admin.MaxTelemetryLimit:
+		return 0, invalid("Limit", fmt.Sprintf("must be between 0 and %d", admin.MaxTelemetryLimit))
+	case n == 0:
+		return admin.DefaultTelemetryLimit, nil
+	}
+	return n, nil
+}
+
+// cursor is the position after the last row of a page: its sort key and
+// tie-breaking id, encoded as base64 JSON. Sort ties it to the order it
+// was made for. A cost is kept as its IEEE 754 bits, so the next page
+// compares it with the server's sums exactly (a decimal rendering would
+// be parsed back with rounding).
+type cursor struct {
+	Sort     string `json:"s"`
+	Key      int64  `json:"k,omitempty"`
+	CostBits uint64 `json:"c,omitempty"`
+	NoCost   bool   `json:"n,omitempty"`
+	ID       string `json:"i"`
+}
+
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeCursor reads s, the cursor of a page of order sortName; nil when
+// s is empty.
+func decodeCursor(s, sortName string) (*cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	var c cursor
+	if err != nil || json.Unmarshal(b, &c) != nil || c.Sort != sortName || c.ID == "" {
+		return nil, invalid("Cursor", "is not a cursor this query returned")
+	}
+	return &c, nil
+}
