@@ -43,6 +43,8 @@ type Store struct {
 	version  Version
 	features Features
 	closed   atomic.Bool
+	// lastVersion is the highest row version this store has handed out.
+	lastVersion atomic.Uint64
 }
 
 var (
@@ -117,6 +119,21 @@ func (s *Store) Features() Features { return s.features }
 func (s *Store) Close() error {
 	s.closed.Store(true)
 	return nil
+}
+
+// versions reserves n row versions and returns the first: base, base+1,
+// …, base+n-1. A version is the insert time in nanoseconds, made strictly
+// greater than every version this store handed out before, so that of two
+// copies of a row the one inserted last wins, also within one batch and
+// when two batches start in the same nanosecond.
+func (s *Store) versions(n int) uint64 {
+	for {
+		last := s.lastVersion.Load()
+		base := max(uint64(time.Now().UnixNano()), last+1)
+		if s.lastVersion.CompareAndSwap(last, base+uint64(n)-1) {
+			return base
+		}
+	}
 }
 
 // fail wraps err, the error of operation op.

@@ -61,7 +61,7 @@ func (s *Store) InsertLogs(ctx context.Context, logs []admin.LogRecord) error {
 	if len(logs) == 0 {
 		return nil
 	}
-	version := uint64(time.Now().UnixNano())
+	version := s.versions(len(logs))
 	tok := sha256.New()
 	err := s.insert(ctx, "mastra_logs", logColumns, tok, len(logs), func(b driver.Batch) error {
 		for i := range logs {
@@ -69,7 +69,7 @@ func (s *Store) InsertLogs(ctx context.Context, logs []admin.LogRecord) error {
 			id := LogID(l)
 			hashFields(tok, id)
 			if err := b.Append(l.ProjectID, l.DeploymentID, l.BuildID, l.Time.UnixNano(), id, l.Level, l.Message,
-				l.TraceID, l.SpanID, string(l.Data), version); err != nil {
+				l.TraceID, l.SpanID, string(l.Data), version+uint64(i)); err != nil {
 				return err
 			}
 		}

@@ -78,7 +78,7 @@ func (s *Store) InsertSpans(ctx context.Context, spans []admin.Span) error {
 	if len(spans) == 0 {
 		return nil
 	}
-	version := uint64(time.Now().UnixNano())
+	version := s.versions(len(spans))
 	tok := sha256.New()
 	err := s.insert(ctx, "mastra_spans", spanColumns, tok, len(spans), func(b driver.Batch) error {
 		for i := range spans {
@@ -100,7 +100,7 @@ func (s *Store) InsertSpans(ctx context.Context, spans []admin.Span) error {
 			if err := b.Append(sp.ProjectID, sp.DeploymentID, sp.BuildID, sp.TraceID, sp.SpanID, sp.ParentSpanID,
 				sp.Name, sp.Type, sp.EntityType, sp.EntityID, sp.EntityName, isRoot, start, end, end-start, isErr, sp.Error,
 				sp.Model, sp.Provider, sp.InputTokens, sp.OutputTokens, sp.CacheReadTokens, sp.CacheWriteTokens, sp.ReasoningTokens,
-				sp.CostUSD, string(sp.Attributes), version); err != nil {
+				sp.CostUSD, string(sp.Attributes), version+uint64(i)); err != nil {
 				return err
 			}
 		}

@@ -294,3 +294,30 @@ func TestRetentionNeedsTTL(t *testing.T) {
 func TestConformance(t *testing.T) {
 	observabilitytest.Run(t, func(t *testing.T) observabilitytest.Store { return newStore(t) })
 }
+
+// TestLastCopyInBatchWins: a span or line twice in one batch is stored as
+// its later copy, as if the copies came in two batches.
+func TestLastCopyInBatchWins(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	first := span("tr_1", "sp_1", "", t0, time.Second)
+	second := first
+	second.Name = "second copy"
+	if err := s.InsertSpans(ctx, []admin.Span{first, second}); err != nil {
+		t.Fatal(err)
+	}
+	l1 := admin.LogRecord{ID: "f:0", ProjectID: "prj_1", Time: t0, Level: "info", Message: "first copy"}
+	l2 := l1
+	l2.Message = "second copy"
+	if err := s.InsertLogs(ctx, []admin.LogRecord{l1, l2}); err != nil {
+		t.Fatal(err)
+	}
+	spans, err := s.GetTrace(ctx, admin.TraceGet{ProjectID: "prj_1", TraceID: "tr_1", From: t0, To: t0.Add(time.Hour)})
+	if err != nil || len(spans) != 1 || spans[0].Name != "second copy" {
+		t.Errorf("trace = %+v, %v; want the second copy only", spans, err)
+	}
+	p, err := s.SearchLogs(ctx, admin.LogQuery{ProjectID: "prj_1", From: t0, To: t0.Add(time.Hour)})
+	if err != nil || len(p.Logs) != 1 || p.Logs[0].Message != "second copy" {
+		t.Errorf("logs = %+v, %v; want the second copy only", p.Logs, err)
+	}
+}
