@@ -146,7 +146,7 @@ func storeSucceededBuild(t *testing.T, store admin.Storage, buildRoot string, d 
 // newProvidedEnv is an env whose Admin has every provider, on the fake
 // project, but is not started: deploys only queue. It returns the local
 // source's config of the fake project and the build directory.
-func newProvidedEnv(t *testing.T) (*env, map[string]string, string) {
+func newProvidedEnv(t *testing.T, extra ...admin.Option) (*env, map[string]string, string) {
 	t.Helper()
 	projects := t.TempDir()
 	if err := runnertest.WriteFakeProject(filepath.Join(projects, "app")); err != nil {
@@ -161,7 +161,7 @@ func newProvidedEnv(t *testing.T) (*env, map[string]string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, opts...)
+	e := newEnv(t, append(opts, extra...)...)
 	found := must[[]admin.ProjectSource](t)(e.a.DiscoverProjects(e.sys, admin.SourceLocal))
 	if len(found) != 1 {
 		t.Fatalf("discovered %d projects, want the fake one", len(found))

@@ -3,9 +3,12 @@ package admin_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	obsqlite "github.com/mastra-admin/mastra-admin-go/observability/sqlite"
 )
 
 // TestPermissionMatrix walks every team operation × every kind of principal
@@ -24,6 +27,21 @@ func TestPermissionMatrix(t *testing.T) {
 		colleague *admin.User       // a viewer of the team
 		buildDir  string
 		build     string // set by prepare
+		obs       *obsqlite.Store
+	}
+	// observed stores a span and a log line of the project.
+	observedAt := time.Date(2026, 11, 25, 11, 0, 0, 0, time.UTC)
+	observed := func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		err := f.obs.InsertSpans(ctx, []admin.Span{{TraceID: "t1", SpanID: "s1", Name: "run", Type: "workflow_run", IsRoot: true,
+			ProjectID: f.project.ID, DeploymentID: f.prod.ID, BuildID: "b1", StartTime: observedAt, EndTime: observedAt.Add(time.Second)}})
+		if err == nil {
+			err = f.obs.InsertLogs(ctx, []admin.LogRecord{{ID: "l1", Time: observedAt, Level: "info", Message: "hello",
+				ProjectID: f.project.ID, DeploymentID: f.prod.ID, BuildID: "b1"}})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	ops := []struct {
 		name    string
@@ -135,12 +153,42 @@ func TestPermissionMatrix(t *testing.T) {
 			_, err := f.e.a.ListAudit(ctx, admin.AuditFilter{TeamID: f.team.ID}, admin.Page{})
 			return err
 		}},
+		{"ListTraces", admin.PermProjectRead, nil, func(ctx context.Context, f *fixture) error {
+			_, err := f.e.a.ListTraces(ctx, admin.TraceQuery{ProjectID: f.project.ID})
+			return err
+		}},
+		{"GetTrace", admin.PermProjectRead, observed, func(ctx context.Context, f *fixture) error {
+			_, err := f.e.a.GetTrace(ctx, admin.TraceGet{ProjectID: f.project.ID, TraceID: "t1", From: observedAt, To: observedAt.Add(time.Hour)})
+			return err
+		}},
+		{"SearchLogs", admin.PermProjectRead, nil, func(ctx context.Context, f *fixture) error {
+			_, err := f.e.a.SearchLogs(ctx, admin.LogQuery{ProjectID: f.project.ID})
+			return err
+		}},
+		{"Metrics", admin.PermProjectRead, nil, func(ctx context.Context, f *fixture) error {
+			_, err := f.e.a.Metrics(ctx, admin.MetricsQuery{ProjectID: f.project.ID})
+			return err
+		}},
+		{"FollowLogs", admin.PermProjectRead, observed, func(ctx context.Context, f *fixture) error {
+			for l, err := range f.e.a.FollowLogs(ctx, admin.LogQuery{ProjectID: f.project.ID, From: observedAt}) {
+				if err == nil && l.ID != "l1" {
+					return errors.New("FollowLogs sent " + l.ID + ", want l1")
+				}
+				return err
+			}
+			return errors.New("FollowLogs ended without a line")
+		}},
 	}
 	principals := []string{"owner", "admin", "developer", "viewer", "outsider", "anonymous", "platform-admin", "token-other-team"}
 	for _, op := range ops {
 		for _, who := range principals {
 			t.Run(op.name+"/"+who, func(t *testing.T) {
-				e, source, buildDir := newProvidedEnv(t)
+				obs, err := obsqlite.Open(filepath.Join(t.TempDir(), "obs.db"), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { obs.Close() })
+				e, source, buildDir := newProvidedEnv(t, admin.WithObservabilityStore(obs))
 				owner := e.user(t, "owner@example.com")
 				ctxOwner := as(owner.ID)
 				team := must[*admin.Team](t)(e.a.CreateTeam(ctxOwner, admin.NewTeam{Name: "T"}))
@@ -153,7 +201,7 @@ func TestPermissionMatrix(t *testing.T) {
 				colleague := e.user(t, "colleague@example.com")
 				must[*admin.TeamMember](t)(e.a.AddMember(ctxOwner, team.ID, colleague.ID, admin.RoleViewer))
 				f := &fixture{e: e, team: team, project: proj, source: source, prod: deps[0], staging: staging,
-					member: e.user(t, "new@example.com"), colleague: colleague, buildDir: buildDir}
+					member: e.user(t, "new@example.com"), colleague: colleague, buildDir: buildDir, obs: obs}
 
 				var ctx context.Context
 				allowed := false
@@ -178,7 +226,7 @@ func TestPermissionMatrix(t *testing.T) {
 					op.prepare(t, f)
 				}
 				before := snapshot(t, e)
-				err := op.call(ctx, f)
+				err = op.call(ctx, f)
 				switch {
 				case allowed && err != nil:
 					t.Fatalf("%s as %s: %v, want success", op.name, who, err)
