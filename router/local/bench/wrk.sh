@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures the local router against the same backend reached directly and
 # through nginx, with wrk, in the same run: a tiny Go backend and the router
-# run on loopback (router/local/internal/benchserver); nginx (when
+# run on loopback as two processes (router/local/internal/benchserver); nginx (when
 # installed) runs from a temporary configuration with 1 worker and a
 # keep-alive upstream to the same backend, and is stopped at the end. wrk
 # loads the backend directly, then through nginx, then through the router
@@ -9,13 +9,18 @@
 # (CONNS connections) and light (LIGHT_CONNS).
 #
 # Prints requests/s and latency percentiles of each run, then, per load, the
-# range over rounds of each column's requests/s, the router ÷ nginx and
+# range over rounds of each column's requests/s (router1: the router with
+# GOMAXPROCS=1, one thread as nginx has one worker), the router ÷ nginx and
 # router ÷ direct throughput ratios (of each round, as a range, and of the
-# means), and the p50 and p99 the router adds to a direct request.
+# means), the p50 and p99 the router adds to a direct request, and the CPU
+# time each proxy (the backend, for direct) spends per request, which the
+# load generator sharing the CPUs does not blur as much as throughput.
 #
 # Usage: router/local/bench/wrk.sh            (from anywhere in the repo)
 # Knobs: DURATION=5s THREADS=2 CONNS=32 LIGHT_CONNS=4 ROUNDS=3 BODY=64 DELAY=0s
-# NGINX=1 (0 leaves nginx out). DELAY: how long the backend takes per
+# NGINX=1 (0 leaves nginx out), ROUTER1=1 (0 leaves out the column of the
+# router run with GOMAXPROCS=1), ROUTER_FLAGS (more benchserver flags for the
+# router, such as -cpuprofile /tmp/router.cpu). DELAY: how long the backend takes per
 # request; 0 measures the proxies' pure overhead against a backend that does
 # nothing.
 # Needs wrk and Go; nginx for the nginx column (apt-get install -y wrk
@@ -31,6 +36,7 @@ ROUNDS=${ROUNDS:-3}
 BODY=${BODY:-64}
 DELAY=${DELAY:-0s}
 NGINX=${NGINX:-1}
+ROUTER1=${ROUTER1:-1}
 
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 1; }
 nginx_bin=""
@@ -41,24 +47,45 @@ if [ "$NGINX" = 1 ]; then
 fi
 
 work=$(mktemp -d)
-pid="" nginx_pid=""
+pids=() nginx_pid=""
 cleanup() {
   [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
+# wait_line FILE PREFIX waits for a line starting with PREFIX in FILE.
+wait_line() {
+  for _ in $(seq 100); do grep -q "^$2 " "$1" && return 0; sleep 0.1; done
+  echo "benchserver did not start: $(cat "$1")" >&2; return 1
+}
+
+# The backend and the router run as separate processes, as nginx and the
+# backend do: each proxy gets the same share of the CPUs.
 go build -o "$work/benchserver" ./router/local/internal/benchserver
-: >"$work/addrs"
-"$work/benchserver" -body "$BODY" -delay "$DELAY" ${BENCHSERVER_FLAGS:-} >"$work/addrs" &
-pid=$!
-for _ in $(seq 100); do [ "$(wc -l <"$work/addrs")" -ge 2 ] && break; sleep 0.1; done
-read -r _ direct_url <<<"$(grep '^direct ' "$work/addrs")"
-read -r _ routed_url routed_host <<<"$(grep '^routed ' "$work/addrs")"
-[ -n "${routed_host:-}" ] || { echo "benchserver did not start" >&2; exit 1; }
+"$work/benchserver" -role backend -body "$BODY" -delay "$DELAY" >"$work/backend" &
+backend_pid=$!
+pids+=($!)
+wait_line "$work/backend" direct
+read -r _ direct_url <<<"$(grep '^direct ' "$work/backend")"
 backend=${direct_url#http://}; backend=${backend%%/*}
 path=/${direct_url#http://*/}
+"$work/benchserver" -role router -backend "$backend" ${ROUTER_FLAGS:-} >"$work/router" &
+router_pid=$!
+pids+=($!)
+wait_line "$work/router" routed
+read -r _ routed_url routed_host <<<"$(grep '^routed ' "$work/router")"
+# The same router limited to one thread running Go code, as nginx runs one
+# worker process.
+router1_url=""
+if [ "$ROUTER1" = 1 ]; then
+  GOMAXPROCS=1 "$work/benchserver" -role router -backend "$backend" >"$work/router1" &
+  router1_pid=$!
+  pids+=($!)
+  wait_line "$work/router1" routed
+  read -r _ router1_url _ <<<"$(grep '^routed ' "$work/router1")"
+fi
 
 # start_nginx runs nginx on a free loopback port in front of the backend,
 # with what a production set-up has: 1 worker, HTTP/1.1 keep-alive
@@ -99,7 +126,12 @@ CONF
     "$nginx_bin" -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
     nginx_pid=$!
     for _ in $(seq 50); do
-      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then nginx_url="http://127.0.0.1:$port$path"; return 0; fi
+      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        nginx_url="http://127.0.0.1:$port$path"
+        nginx_worker=$(pgrep -P "$nginx_pid" | head -n1)
+        [ -n "$nginx_worker" ] || nginx_worker=$nginx_pid # master_process off
+        return 0
+      fi
       kill -0 "$nginx_pid" 2>/dev/null || break
       sleep 0.1
     done
@@ -116,23 +148,34 @@ to_us() { awk -v v="$1" 'BEGIN {
   n = v + 0
   if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'; }
 
-# measure NAME ROUND CONNS URL [HOST] appends "name round conns rps p50us p90us p99us" to results.
+# cpu_ticks PID prints the user+system CPU time of process PID, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+# measure NAME ROUND CONNS URL HOST PID appends "name round conns rps p50us
+# p90us p99us cpuus" to results, cpuus being the CPU time process PID (the
+# proxy; the backend for direct) spent per request.
 measure() {
-  local name=$1 round=$2 conns=$3 url=$4 host=${5:-} out
+  local name=$1 round=$2 conns=$3 url=$4 host=$5 pid=$6 out t0 t1
   local threads=$(( THREADS < conns ? THREADS : conns ))
   local args=(-t"$threads" -c"$conns" -d"$DURATION" --latency)
   [ -n "$host" ] && args+=(-H "Host: $host")
+  t0=$(cpu_ticks "$pid")
   out=$(wrk "${args[@]}" "$url")
+  t1=$(cpu_ticks "$pid")
   if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then
     echo "$name: errors during the run:" >&2; grep 'Non-2xx\|Socket errors' <<<"$out" >&2
   fi
-  local rps p50 p90 p99
+  local rps p50 p90 p99 n cpu
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  n=$(awk '/ requests in / {print $1}' <<<"$out")
+  cpu=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v n="$n" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
   p50=$(to_us "$(awk '$1 == "50%" {print $2}' <<<"$out")")
   p90=$(to_us "$(awk '$1 == "90%" {print $2}' <<<"$out")")
   p99=$(to_us "$(awk '$1 == "99%" {print $2}' <<<"$out")")
-  printf '%-7s c=%-3s %10.0f req/s   p50 %8.0f µs   p90 %8.0f µs   p99 %8.0f µs\n' "$name" "$conns" "$rps" "$p50" "$p90" "$p99"
-  echo "$name $round $conns $rps $p50 $p90 $p99" >>"$work/results"
+  printf '%-7s c=%-3s %8.0f req/s   p50 %7.0f µs   p90 %7.0f µs   p99 %7.0f µs   CPU %5.1f µs/req\n' \
+    "$name" "$conns" "$rps" "$p50" "$p90" "$p99" "$cpu"
+  echo "$name $round $conns $rps $p50 $p90 $p99 $cpu" >>"$work/results"
 }
 
 echo "wrk -t$THREADS -d$DURATION, ${BODY}-byte responses after $DELAY, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -143,9 +186,10 @@ fi
 for round in $(seq "$ROUNDS"); do
   echo "-- round $round"
   for conns in "$CONNS" "$LIGHT_CONNS"; do
-    measure direct "$round" "$conns" "$direct_url"
-    [ -n "$nginx_url" ] && measure nginx "$round" "$conns" "$nginx_url"
-    measure router "$round" "$conns" "$routed_url" "$routed_host"
+    measure direct "$round" "$conns" "$direct_url" "" "$backend_pid"
+    [ -n "$nginx_url" ] && measure nginx "$round" "$conns" "$nginx_url" "" "$nginx_worker"
+    measure router "$round" "$conns" "$routed_url" "$routed_host" "$router_pid"
+    [ -n "$router1_url" ] && measure router1 "$round" "$conns" "$router1_url" "$routed_host" "$router1_pid"
   done
 done
 
@@ -163,19 +207,26 @@ awk '
     return sprintf("%.2f-%.2fx (means %.2fx)", lo, hi, (sum[a, c] / n[a, c]) / (sum[b, c] / n[b, c]))
   }
   {
-    rps[$1, $2, $3] = $4; sum[$1, $3] += $4; p50[$1, $3] += $5; p99[$1, $3] += $7; n[$1, $3]++
-    conns[$3] = 1; if ($2 > rounds) rounds = $2; if ($1 == "nginx") withNginx = 1
+    rps[$1, $2, $3] = $4; sum[$1, $3] += $4; p50[$1, $3] += $5; p99[$1, $3] += $7; cpu[$1, $3] += $8; n[$1, $3]++
+    conns[$3] = 1; if ($2 > rounds) rounds = $2; if ($1 == "nginx") withNginx = 1; if ($1 == "router1") with1 = 1
   }
   END {
     for (c in conns) {
       printf "c=%-3s req/s direct %s", c, range("direct", c)
       if (withNginx) printf ", nginx %s", range("nginx", c)
-      printf ", router %s\n", range("router", c)
+      printf ", router %s", range("router", c)
+      if (with1) printf ", router1 %s", range("router1", c)
+      printf "\n"
       if (withNginx) printf "      router/nginx %s\n", ratios("router", "nginx", c)
+      if (withNginx && with1) printf "      router1/nginx %s\n", ratios("router1", "nginx", c)
       printf "      router/direct %s", ratios("router", "direct", c)
       if (withNginx) printf ", nginx/direct %s", ratios("nginx", "direct", c)
       printf "\n      added p50 %.0f µs, p99 %.0f µs by the router", p50["router", c] / n["router", c] - p50["direct", c] / n["direct", c], p99["router", c] / n["router", c] - p99["direct", c] / n["direct", c]
       if (withNginx) printf "; %.0f µs, %.0f µs by nginx", p50["nginx", c] / n["nginx", c] - p50["direct", c] / n["direct", c], p99["nginx", c] / n["nginx", c] - p99["direct", c] / n["direct", c]
+      printf "\n      CPU per request (means): backend %.1f µs", cpu["direct", c] / n["direct", c]
+      if (withNginx) printf ", nginx %.1f µs", cpu["nginx", c] / n["nginx", c]
+      printf ", router %.1f µs", cpu["router", c] / n["router", c]
+      if (with1) printf ", router1 %.1f µs", cpu["router1", c] / n["router1", c]
       printf "\n"
     }
   }' "$work/results"

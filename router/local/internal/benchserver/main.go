@@ -1,11 +1,16 @@
-// Command benchserver runs a tiny backend and the local router in front of
-// it on loopback, for router/local/bench/wrk.sh. It prints
+// Command benchserver runs, for router/local/bench/wrk.sh, either a tiny
+// backend (-role backend) or the local router in front of one (-role
+// router -backend HOST:PORT), on loopback, each in its own process as a
+// deployed server and the router are. The backend prints
 //
 //	direct http://127.0.0.1:PORT/api/agents
+//
+// and the router
+//
 //	routed http://127.0.0.1:PORT/api/agents bench.localhost
 //
-// (the routed URL takes the host name as its Host header) and serves until
-// interrupted.
+// (the routed URL takes the host name as its Host header); both serve until
+// interrupted. -cpuprofile and -memprofile profile the process.
 package main
 
 import (
@@ -28,7 +33,9 @@ import (
 )
 
 func main() {
-	size := flag.Int("body", 64, "response body size in bytes")
+	role := flag.String("role", "backend", "backend, or router (in front of -backend)")
+	backend := flag.String("backend", "", "the backend's host:port, for -role router")
+	size := flag.Int("body", 64, "response body size in bytes, for -role backend")
 	delay := flag.Duration("delay", 0, "time the backend takes to answer, standing for a real server's work")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run to this file at the end")
@@ -49,7 +56,18 @@ func main() {
 		defer f.Close()
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*size, *delay); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch *role {
+	case "backend":
+		err = runBackend(ctx, *size, *delay)
+	case "router":
+		err = runRouter(ctx, *backend)
+	default:
+		err = fmt.Errorf("-role %q: want backend or router", *role)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchserver:", err)
 		os.Exit(1)
 	}
@@ -70,42 +88,50 @@ func writeAllocs(path string) {
 	}
 }
 
-func run(size int, delay time.Duration) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
+func runBackend(ctx context.Context, size int, delay time.Duration) error {
 	body := []byte(strings.Repeat("x", size))
-	backendL, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	backend := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		if delay > 0 {
 			time.Sleep(delay)
 		}
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write(body)
 	})}
-	go func() { _ = backend.Serve(backendL) }()
-	defer backend.Close()
+	fmt.Printf("direct http://%s/api/agents\n", l.Addr())
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
 
+func runRouter(ctx context.Context, backend string) error {
+	if backend == "" {
+		return errors.New("-role router needs -backend host:port")
+	}
 	r, err := local.New(nil)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
 	route := admin.Route{DeploymentID: "dep_bench", ProjectSlug: "bench", DeploymentSlug: "production", Production: true,
-		Target: backendL.Addr().String()}
+		Target: backend}
 	if err := r.SetRoute(ctx, route); err != nil {
 		return err
 	}
-	routerL, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	fmt.Printf("direct http://%s/api/agents\n", backendL.Addr())
-	fmt.Printf("routed http://%s/api/agents bench.localhost\n", routerL.Addr())
-	if err := r.Serve(ctx, routerL); err != nil && !errors.Is(err, admin.ErrClosed) {
+	fmt.Printf("routed http://%s/api/agents bench.localhost\n", l.Addr())
+	if err := r.Serve(ctx, l); err != nil && !errors.Is(err, admin.ErrClosed) {
 		return err
 	}
 	return nil
