@@ -1,0 +1,210 @@
+package ui_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/apitest"
+)
+
+// TestViewerSeesNoMutatingControl walks every page of a team as a viewer,
+// in Chromium, and finds no control that changes anything (only sign-out,
+// the theme, the team switcher and the log viewer's own tools); a deploy
+// posted anyway, with the page's CSRF token, is refused by the Admin.
+func TestViewerSeesNoMutatingControl(t *testing.T) {
+	e := newEnv(t, "/ui")
+	root, _ := e.user(t, "root@example.com")
+	viewer, token := e.user(t, "viewer@example.com")
+	sys := apitest.As(root.ID)
+	team, err := e.a.CreateTeam(sys, admin.NewTeam{Name: "Readers"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.a.AddMember(sys, team.ID, viewer.ID, admin.RoleViewer); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.a.CreateProject(sys, team.ID, admin.NewProject{Name: "Watched", SourceType: admin.SourceLocal,
+		SourceConfig: map[string]string{"path": apitest.ProjectPath}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.a.SetEnvVars(sys, p.ID, map[string]string{"SECRET": "v"}); err != nil {
+		t.Fatal(err)
+	}
+	prod := production(t, e, p.ID)
+	b, err := e.a.Deploy(sys, prod.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.a.StopDeployment(sys, prod.ID) })
+
+	ctx := tab(t)
+	signIn(t, ctx, e, token)
+	allowed := map[string]bool{"logout": true, "theme-toggle": true, "team-switcher": true, "log-pause": true,
+		"log-search": true, "log-download": true, "env-link": true, "audit-filter": true, "audit-older": true,
+		"create-team": true, "create-token": true, "revoke-token": true}
+	for _, page := range []struct{ path, wait string }{
+		{"/teams/" + team.ID, "#projects"},
+		{"/projects/" + p.ID, "#deployments"},
+		{"/projects/" + p.ID + "/env", "#env-vars"},
+		{"/deployments/" + prod.ID, "#summary"},
+		{"/builds/" + b.ID, "#build-status"},
+		{"/teams/" + team.ID + "/members", "#members"},
+		{"/teams/" + team.ID + "/queue", "#queue"},
+	} {
+		visit(t, ctx, e.ui+page.path, page.wait)
+		found := get(t, ctx, "controls", chromedp.Evaluate[[]string](
+			`[...document.querySelectorAll('[data-control]')].map(e => e.getAttribute('data-control'))`))
+		for _, c := range found {
+			if !allowed[c] {
+				t.Errorf("a viewer sees the control %q on %s", c, page.path)
+			}
+		}
+		forms := get(t, ctx, "forms", chromedp.Evaluate[[]string](
+			`[...document.querySelectorAll('form[method=post]')].map(f => f.getAttribute('action'))`))
+		for _, f := range forms {
+			if !strings.HasSuffix(f, "/logout") {
+				t.Errorf("a viewer sees a form posting to %s on %s", f, page.path)
+			}
+		}
+	}
+	// The server refuses anyway: a deploy posted from the viewer's page
+	// with its valid CSRF token.
+	status := get(t, ctx, "post a deploy", chromedp.Evaluate[int](`(async () => {
+	  const csrf = document.querySelector('input[name=csrf]').value;
+	  const r = await fetch(`+"`"+e.prefix+`/deployments/`+prod.ID+`/deploy`+"`"+`, {method: 'POST',
+	    headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: 'csrf=' + encodeURIComponent(csrf)});
+	  return r.status;
+	})()`, func(p *runtime.EvaluateParams) { p.AwaitPromise = new(true) }))
+	if status != http.StatusForbidden {
+		t.Fatalf("a viewer's deploy answered %d, want 403", status)
+	}
+	// The audit log is not the viewer's either.
+	visit(t, ctx, e.ui+"/teams/"+team.ID+"/audit", "#page-error")
+}
+
+// TestCSRF posts without the session's CSRF token, with another
+// session's, and from another origin: each is refused with 403 and
+// changes nothing; the same post with the token succeeds.
+func TestCSRF(t *testing.T) {
+	e := newEnv(t, "/ui")
+	u, token := e.user(t, "root@example.com")
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	csrf := func(page string) string {
+		t.Helper()
+		resp, err := c.Get(e.ui + page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(b)
+		if m == nil {
+			t.Fatalf("no CSRF token on %s (%d): %s", page, resp.StatusCode, b)
+		}
+		return string(m[1])
+	}
+	post := func(path string, form url.Values, header http.Header) int {
+		t.Helper()
+		req, _ := http.NewRequest("POST", e.ui+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+
+	// Sign-in itself needs the anonymous session's token.
+	tok := csrf("/login")
+	if got := post("/login", url.Values{"token": {token}}, nil); got != http.StatusForbidden {
+		t.Fatalf("sign-in without a CSRF token: %d", got)
+	}
+	if got := post("/login", url.Values{"token": {token}, "csrf": {tok}}, nil); got != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", got)
+	}
+	tok = csrf("/teams")
+	for name, tc := range map[string]struct {
+		form   url.Values
+		header http.Header
+	}{
+		"no token":     {url.Values{"name": {"Evil"}}, nil},
+		"wrong token":  {url.Values{"name": {"Evil"}, "csrf": {"x" + tok}}, nil},
+		"cross-origin": {url.Values{"name": {"Evil"}, "csrf": {tok}}, http.Header{"Origin": {"http://evil.example"}, "Sec-Fetch-Site": {"cross-site"}}},
+	} {
+		if got := post("/teams", tc.form, tc.header); got != http.StatusForbidden {
+			t.Errorf("%s: %d, want 403", name, got)
+		}
+	}
+	if l, _ := e.a.ListTeams(apitest.As(u.ID), admin.Page{}); len(l.Items) != 0 {
+		t.Fatalf("a refused post created %d teams", len(l.Items))
+	}
+	if got := post("/teams", url.Values{"name": {"Fine"}, "csrf": {tok}}, nil); got != http.StatusSeeOther {
+		t.Fatalf("a post with the token: %d", got)
+	}
+	// Revoking the token ends the session at the next request.
+	toks, _ := e.a.ListTokens(apitest.As(u.ID), admin.Page{})
+	if err := e.a.RevokeToken(apitest.As(u.ID), toks.Items[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Get(e.ui + "/teams")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, e.prefix+"/login") {
+		t.Fatalf("after the revocation: %d %s", resp.StatusCode, loc)
+	}
+}
+
+// TestSecurityHeaders checks the headers of a page and of an asset, and
+// that the vendored htmx is served.
+func TestSecurityHeaders(t *testing.T) {
+	e := newEnv(t, "/admin/ui")
+	for _, path := range []string{"/login", "/static/htmx-2.0.11.min.js"} {
+		resp, err := http.Get(e.ui + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		csp := resp.Header.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s: CSP %q", path, csp)
+		}
+		if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: no nosniff", path)
+		}
+		if path == "/login" {
+			for _, want := range []string{`href="/admin/ui/static/app.css"`, `src="/admin/ui/static/htmx-2.0.11.min.js"`, `action="/admin/ui/login"`} {
+				if !strings.Contains(string(b), want) {
+					t.Errorf("the sign-in page under /admin/ui lacks %s", want)
+				}
+			}
+			ck := resp.Header.Get("Set-Cookie")
+			if !strings.Contains(ck, "HttpOnly") || !strings.Contains(ck, "SameSite=Lax") || !strings.Contains(ck, "Path=/admin/ui/") {
+				t.Errorf("session cookie %q", ck)
+			}
+		} else if !strings.Contains(string(b), "htmx") {
+			t.Errorf("%s is not htmx", path)
+		}
+	}
+}
