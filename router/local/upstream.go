@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -167,20 +168,28 @@ func (u *upstream) close(final bool) {
 }
 
 // alive reports whether an idle connection still looks usable: the server
-// has neither closed it nor sent anything unasked. It costs one read
-// system call, so it is used only before requests that must not be sent
-// twice.
+// has neither closed it nor sent anything unasked. It costs one system
+// call, so it is used only before requests that must not be sent twice.
 func (c *upConn) alive() bool {
 	if c.br.Buffered() > 0 {
 		return false
 	}
-	if err := c.conn.SetReadDeadline(aLongTimeAgo); err != nil {
+	sc, ok := c.conn.(syscall.Conn)
+	if !ok {
+		return true // cannot tell
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
 		return false
 	}
-	_, err := c.br.Peek(1)
-	var ne net.Error
-	ok := errors.As(err, &ne) && ne.Timeout()
-	return ok && c.conn.SetReadDeadline(time.Time{}) == nil
+	alive := false
+	if err := raw.Read(func(fd uintptr) bool {
+		alive = peekAlive(fd)
+		return true // never wait
+	}); err != nil {
+		return false
+	}
+	return alive
 }
 
 // aLongTimeAgo is a deadline in the past, which makes blocked reads and
