@@ -14,7 +14,8 @@
 //	curl -X POST http://sample-agent.localhost:3100/api/workflows/textStats/start-async \
 //	     -H 'content-type: application/json' -d '{"inputData":{"text":"hello mastra"}}'
 //
-// Meanwhile it serves the HTTP API (package httpapi) on :3001, as the
+// Meanwhile it serves the HTTP API (package httpapi) on :3001 under /v1/,
+// and the browser dashboard (package ui) at http://localhost:3001/, as the
 // platform's first user, admin@localhost.localdomain, whom it creates on
 // the first run. Their API token is in .mastra/api-token (0600, made when
 // missing or no longer valid, never printed):
@@ -50,6 +51,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -60,6 +62,7 @@ import (
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/embedded"
+	"github.com/mastra-admin/mastra-admin-go/admin/ui"
 	runnerlocal "github.com/mastra-admin/mastra-admin-go/runner/local"
 )
 
@@ -159,12 +162,20 @@ func run(ctx context.Context, m mode) (err error) {
 	serveCtx, stopServing := context.WithCancel(ctx)
 	defer stopServing()
 	served, listening := make(chan error, 1), make(chan string, 1)
-	go func() { served <- st.Serve(serveCtx, cfg, nil, func(addr string) { listening <- addr }) }()
+	dash, err := ui.NewHandler(a, nil)
+	if err != nil {
+		return err
+	}
+	defer dash.(*ui.Handler).Close()
+	go func() {
+		served <- st.Serve(serveCtx, cfg, withDashboard(dash), func(addr string) { listening <- addr })
+	}()
 	select {
 	case addr := <-listening:
 		api := "http://" + localURLHost(addr)
 		fmt.Fprintf(m.out, "==> API on %s as %s; its token is in %s:\n    curl -H \"authorization: Bearer $(cat %s)\" %s/v1/me\n",
 			api, adminEmail, tokenPath, tokenPath, api)
+		fmt.Fprintf(m.out, "==> dashboard on %s/ (sign in with the token in %s)\n", api, tokenPath)
 	case err := <-served:
 		return err
 	}
@@ -192,6 +203,17 @@ func run(ctx context.Context, m mode) (err error) {
 	}
 	stopServing()
 	return errors.Join(err, <-served)
+}
+
+// withDashboard serves the API under /v1/ and the dashboard (package ui)
+// at the root beside it.
+func withDashboard(dash http.Handler) func(api http.Handler) http.Handler {
+	return func(api http.Handler) http.Handler {
+		mux := http.NewServeMux()
+		mux.Handle("/v1/", api)
+		mux.Handle("/", dash)
+		return mux
+	}
 }
 
 // localURLHost turns a listening address into the host of a URL that
