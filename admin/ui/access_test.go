@@ -208,3 +208,20 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestPlatformAdminPages signs in as a platform admin, who alone sees the
+// licence and usage page and the platform-wide audit log.
+func TestPlatformAdminPages(t *testing.T) {
+	e := newEnv(t, "")
+	_, token := e.user(t, "root@example.com")
+	ctx := tab(t)
+	signIn(t, ctx, e, token)
+	visit(t, ctx, e.ui+"/license", "#license-tier")
+	if got := text(t, ctx, "#license-tier"); got != string(admin.TierEnterprise) {
+		t.Fatalf("tier %q", got)
+	}
+	waitText(t, ctx, `#usage tr[data-kind="Users"]`, "1")
+	screenshot(t, ctx, "license")
+	visit(t, ctx, e.ui+"/audit", "#audit")
+	waitText(t, ctx, "#audit", "token.create")
+}
