@@ -349,8 +349,8 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	dir := t.ArtifactDir()
 	for _, theme := range []string{"light", "dark"} {
 		run(t, ctx, "theme "+theme, chromedp.Evaluate[chromedp.Void](`document.documentElement.setAttribute('data-theme', '`+theme+`')`))
-		png := get(t, ctx, "screenshot "+name, chromedp.FullScreenshot(80))
-		if err := os.WriteFile(filepath.Join(dir, name+"-"+theme+".jpg"), png, 0o644); err != nil {
+		png := get(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100)) // 100: PNG
+		if err := os.WriteFile(filepath.Join(dir, name+"-"+theme+".png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -146,6 +146,13 @@ func TestFullFlow(t *testing.T) {
 		t.Fatalf("the rollback build: %+v %v", b, err)
 	}
 
+	// The picture in the README: the project page with production running.
+	visit(t, ctx, e.ui+"/projects/"+project.ID, `#deployments tr[data-deployment="production"] .s-running`)
+	png := get(t, ctx, "README picture", chromedp.CaptureScreenshot())
+	if err := os.WriteFile(filepath.Join(t.ArtifactDir(), "readme-project.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	// A staging deployment whose build hangs (an override): cancelled from
 	// the build queue; then the override and the deployment are deleted.
 	visit(t, ctx, e.ui+"/projects/"+project.ID, "#deployment-branch")
