@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	"github.com/mastra-admin/mastra-admin-go/internal/testenv"
+	obsqlite "github.com/mastra-admin/mastra-admin-go/observability/sqlite"
 )
 
 // EnvBenchSpans sets how many spans the benchmarks insert and store
@@ -211,9 +213,13 @@ func BenchmarkIngest(b *testing.B) {
 	b.Logf("%d spans ×%d: InsertSpans %.0f rows/s, clickhouse-client JSONEachRow %.0f rows/s, ratio %.2f×", n, b.N, storeRate, clientRate, storeRate/clientRate)
 }
 
-// BenchmarkQueries measures a trace list page (the last day, 50 traces)
-// and a trace tree (every span of one trace) with MASTRA_ADMIN_BENCH_SPANS
-// spans stored over 30 days.
+// BenchmarkQueries stores MASTRA_ADMIN_BENCH_SPANS spans (traces of 10
+// spans over 30 days) in the store and in the embedded SQLite store, then
+// times each query against two baselines measured in the same run and
+// loop: a plain SELECT count() of the rows the query's range covers (the
+// least any query of that range costs the server: what the ratio
+// "x-count" compares with), and the same query on the SQLite store
+// ("x-sqlite", above 1 when ClickHouse is slower).
 func BenchmarkQueries(b *testing.B) {
 	s, _ := benchStore(b)
 	n := benchSpanCount(b)
@@ -221,25 +227,105 @@ func BenchmarkQueries(b *testing.B) {
 	spans := benchSpans(n, end)
 	t := time.Now()
 	insertAll(b, s, spans)
-	b.Logf("stored %d spans in %s", n, time.Since(t).Round(time.Millisecond))
+	b.Logf("stored %d spans in ClickHouse in %s", n, time.Since(t).Round(time.Millisecond))
+	lite, err := obsqlite.Open(b.TempDir()+"/obs.db", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer lite.Close()
+	t = time.Now()
+	for i := 0; i < len(spans); i += 5000 {
+		if err := lite.InsertSpans(context.Background(), spans[i:min(i+5000, len(spans))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("stored %d spans in SQLite in %s", n, time.Since(t).Round(time.Millisecond))
+
 	ctx := context.Background()
-	b.Run("TraceList", func(b *testing.B) {
-		q := admin.TraceQuery{ProjectID: "prj_bench", From: end.Add(-24 * time.Hour), To: end.Add(time.Hour), Limit: 50}
-		for range b.N {
-			got, err := s.ListTraces(ctx, q)
-			if err != nil || len(got.Traces) == 0 {
-				b.Fatalf("ListTraces = %d rows, %v", len(got.Traces), err)
+	day, month := end.Add(-24*time.Hour), end.Add(-31*24*time.Hour)
+	count := func(from time.Time, trace string) func() error {
+		return func() error {
+			var n uint64
+			q := "SELECT count() FROM mastra_spans WHERE project_id = 'prj_bench' AND start_ns >= ? AND start_ns < ?"
+			args := []any{from.UnixNano(), end.Add(time.Hour).UnixNano()}
+			if trace != "" {
+				q += " AND trace_id = ?"
+				args = append(args, trace)
 			}
+			return s.conn.QueryRow(ctx, q, args...).Scan(&n)
 		}
-	})
-	b.Run("TraceTree", func(b *testing.B) {
-		traces := (n + 9) / 10
-		for i := range b.N {
-			id := fmt.Sprintf("%032x", i%traces+1)
-			got, err := s.QuerySpans(ctx, admin.TelemetryQuery{ProjectID: "prj_bench", TraceID: id})
-			if err != nil || len(got) == 0 {
-				b.Fatalf("trace %s: %d spans, %v", id, len(got), err)
+	}
+	traces := (n + 9) / 10
+	traceID := func(i int) string { return fmt.Sprintf("%032x", i%traces+1) }
+	type querier interface {
+		admin.ObservabilityQuerier
+	}
+	for _, bc := range []struct {
+		name     string
+		run      func(q querier, i int) error
+		baseline func(i int) func() error
+	}{
+		{"TraceListDay", func(q querier, _ int) error {
+			p, err := q.ListTraces(ctx, admin.TraceQuery{ProjectID: "prj_bench", From: day, To: end.Add(time.Hour)})
+			return nonEmpty(len(p.Traces), err)
+		}, func(int) func() error { return count(day, "") }},
+		{"TraceListMonthByCost", func(q querier, _ int) error {
+			p, err := q.ListTraces(ctx, admin.TraceQuery{ProjectID: "prj_bench", From: month, To: end.Add(time.Hour), Sort: admin.TraceSortCost})
+			return nonEmpty(len(p.Traces), err)
+		}, func(int) func() error { return count(month, "") }},
+		{"TraceListMonthErrors", func(q querier, _ int) error {
+			_, err := q.ListTraces(ctx, admin.TraceQuery{ProjectID: "prj_bench", From: month, To: end.Add(time.Hour), Status: admin.TraceStatusError})
+			return err
+		}, func(int) func() error { return count(month, "") }},
+		{"GetTrace", func(q querier, i int) error {
+			sp, err := q.GetTrace(ctx, admin.TraceGet{ProjectID: "prj_bench", TraceID: traceID(i), From: month, To: end.Add(time.Hour)})
+			return nonEmpty(len(sp), err)
+		}, func(i int) func() error { return count(month, traceID(i)) }},
+		{"MetricsDay", func(q querier, _ int) error {
+			m, err := q.Metrics(ctx, admin.MetricsQuery{ProjectID: "prj_bench", From: day, To: end.Add(time.Hour)})
+			return nonEmpty(len(m.Entities), err)
+		}, func(int) func() error { return count(day, "") }},
+		{"MetricsMonth", func(q querier, _ int) error {
+			m, err := q.Metrics(ctx, admin.MetricsQuery{ProjectID: "prj_bench", From: month, To: end.Add(time.Hour)})
+			return nonEmpty(len(m.Entities), err)
+		}, func(int) func() error { return count(month, "") }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			var store, base, sq time.Duration
+			for i := range b.N {
+				t := time.Now()
+				if err := bc.run(s, i); err != nil {
+					b.Fatal(err)
+				}
+				store += time.Since(t)
+				t = time.Now()
+				if err := bc.baseline(i)(); err != nil {
+					b.Fatal(err)
+				}
+				base += time.Since(t)
+				t = time.Now()
+				if err := bc.run(lite, i); err != nil {
+					b.Fatal(err)
+				}
+				sq += time.Since(t)
 			}
-		}
-	})
+			per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+			b.ReportMetric(per(store), "ms/query")
+			b.ReportMetric(per(base), "ms/count")
+			b.ReportMetric(per(sq), "ms/sqlite")
+			b.ReportMetric(float64(store)/float64(base), "x-count")
+			b.ReportMetric(float64(store)/float64(sq), "x-sqlite")
+			b.Logf("%d spans: %s %.2f ms; SELECT count() of its range %.2f ms (%.1fx); SQLite %.2f ms (ClickHouse %.2fx of it)",
+				n, bc.name, per(store), per(base), float64(store)/float64(base), per(sq), float64(store)/float64(sq))
+		})
+	}
+}
+
+// nonEmpty turns an empty result into an error: a benchmark of a query
+// that finds nothing measures nothing.
+func nonEmpty(n int, err error) error {
+	if err == nil && n == 0 {
+		return errors.New("the query found nothing")
+	}
+	return err
 }

@@ -57,21 +57,23 @@ func (s *Store) metrics(ctx context.Context, q admin.MetricsQuery) (admin.Metric
 	// The bucket of a start, floored also before 1970 (% keeps the
 	// dividend's sign).
 	const bucketOf = "start_ns - ((start_ns % ?) + ?) % ?"
-	deployment := ""
 	args := []any{b, b, b, q.ProjectID}
 	args = append(args, rangeArgs...)
+	deployment := ""
 	if q.DeploymentID != "" {
 		deployment = " AND deployment_id = ?"
 		args = append(args, q.DeploymentID)
 	}
 	var out admin.Metrics
 
+	// Runs: the newest copy of every root span of the range (a span's
+	// start and IsRoot are the same in every copy of it).
 	rows, err := s.conn.Query(ctx, `SELECT bk, entity_type, entity_name, runs, errs, `+percentileSQL("0.5")+`, `+percentileSQL("0.95")+`, `+percentileSQL("0.99")+`
 		FROM (SELECT bk, entity_type, entity_name, count() AS runs, sum(is_error) AS errs, arraySort(groupArray(duration_ns)) AS d, length(d) AS n
 		FROM (SELECT `+bucketOf+` AS bk, entity_type, entity_name, is_error, duration_ns FROM (
-			SELECT trace_id, span_id, start_ns, entity_type, entity_name, is_error, duration_ns, is_root, deployment_id FROM mastra_spans
-			WHERE project_id = ? AND `+rangeCond+` ORDER BY version DESC LIMIT 1 BY trace_id, span_id)
-			WHERE is_root = 1`+deployment+`)
+			SELECT start_ns, entity_type, entity_name, is_error, duration_ns, deployment_id FROM mastra_spans
+			WHERE project_id = ? AND `+rangeCond+` AND is_root = 1 ORDER BY version DESC LIMIT 1 BY trace_id, span_id)
+			WHERE 1`+deployment+`)
 		GROUP BY bk, entity_type, entity_name) ORDER BY bk, entity_type, entity_name`, args...)
 	if err != nil {
 		return admin.Metrics{}, fmt.Errorf("runs: %w", err)
@@ -92,13 +94,16 @@ func (s *Store) metrics(ctx context.Context, q admin.MetricsQuery) (admin.Metric
 		return admin.Metrics{}, fmt.Errorf("runs: %w", err)
 	}
 
-	rows, err = s.conn.Query(ctx, `SELECT bk, model, count(), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
-		sum(cache_write_tokens), sum(reasoning_tokens), count(cost_usd), arraySum(arraySort(groupArray(cost_usd)))
-		FROM (SELECT `+bucketOf+` AS bk, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd FROM (
-			SELECT trace_id, span_id, start_ns, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
-				cost_usd, deployment_id FROM mastra_spans
-			WHERE project_id = ? AND `+rangeCond+` ORDER BY version DESC LIMIT 1 BY trace_id, span_id)
-			WHERE model != '' AND (input_tokens > 0 OR output_tokens > 0)`+deployment+`)
+	// Model calls: the newest copy of every span with a model (a span's
+	// start and model are the same in every copy of it) that has tokens.
+	rows, err = s.conn.Query(ctx, `SELECT bk, model, count(), sum(tin), sum(tout), sum(tcr), sum(tcw), sum(trs), count(cost),
+		arraySum(arraySort(groupArray(cost)))
+		FROM (SELECT `+bucketOf+` AS bk, model, input_tokens AS tin, output_tokens AS tout, cache_read_tokens AS tcr,
+			cache_write_tokens AS tcw, reasoning_tokens AS trs, cost_usd AS cost FROM (
+			SELECT start_ns, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd,
+				deployment_id FROM mastra_spans
+			WHERE project_id = ? AND `+rangeCond+` AND model != '' ORDER BY version DESC LIMIT 1 BY trace_id, span_id)
+			WHERE (tin > 0 OR tout > 0)`+deployment+`)
 		GROUP BY bk, model ORDER BY bk, model`, args...)
 	if err != nil {
 		return admin.Metrics{}, fmt.Errorf("models: %w", err)

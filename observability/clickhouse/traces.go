@@ -17,24 +17,42 @@ import (
 // rootCols are the columns of a trace list row taken from its root span.
 const rootCols = "trace_id, span_id, deployment_id, build_id, name, span_type, entity_type, entity_id, entity_name, start_ns, duration_ns"
 
-// totalsCols are the totals of a trace over its spans, each counted once:
-// count, error, tokens, the number of spans with a known cost, the cost
-// (summed in ascending order, so every query gets the same float for the
-// same spans, which keeps a cost cursor exact), and whether a span has the
-// model asked for.
-const totalsCols = "count() AS n, max(is_error) AS errs, sum(input_tokens) AS tin, sum(output_tokens) AS tout, " +
-	"sum(cache_read_tokens) AS tcr, sum(cache_write_tokens) AS tcw, sum(reasoning_tokens) AS trs, " +
-	"count(cost_usd) AS known, arraySum(arraySort(groupArray(cost_usd))) AS cost, max(model = ?) AS has_model"
-
-// totalsSQL totals the spans of the project's traces whose id is in the
-// set the caller appends (a bound list or a subquery), newest copy of each
-// span only. The spans are read by primary key, whatever their start: a
-// trace's totals cover every span of it.
-const totalsSQL = "SELECT trace_id, " + totalsCols + ` FROM (
-	SELECT trace_id, span_id, is_error, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd, model
-	FROM mastra_spans WHERE project_id = ? AND trace_id IN `
-
-const totalsEnd = ` ORDER BY version DESC LIMIT 1 BY trace_id, span_id) GROUP BY trace_id`
+// totalsSQL is the statement totalling the spans of the project's traces
+// in set (a bound list or a subquery, its arguments setArgs), each span
+// counted once as its newest copy: count, error, tokens, the number of
+// spans with a known cost, the cost (summed in ascending order, so every
+// query gets the same float for the same spans, which keeps a cost cursor
+// exact), and whether a span has model. The spans are read by primary
+// key, whatever their start: a trace's totals cover every span of it.
+//
+// A trace whose rows are as many as its span ids holds one copy of each
+// span: its totals are summed straight away. Only the other traces (a span
+// inserted again and not merged yet: few) are reduced to the newest copy
+// of each span first, an aggregation ten times as costly; the newest
+// copy's fields are taken as one tuple (argMax skips NULL arguments; a
+// tuple is never NULL).
+func totalsSQL(projectID, model, set string, setArgs []any) (string, []any) {
+	const sums = "max(is_error) AS errs, sum(input_tokens) AS tin, sum(output_tokens) AS tout, sum(cache_read_tokens) AS tcr, " +
+		"sum(cache_write_tokens) AS tcw, sum(reasoning_tokens) AS trs, count(cost_usd) AS known, " +
+		"arraySum(arraySort(groupArray(cost_usd))) AS cost, max(model = ?) AS has_model"
+	inSet := "project_id = ? AND trace_id IN " + set
+	stmt := `SELECT trace_id, n, errs, tin, tout, tcr, tcw, trs, known, cost, has_model FROM (
+		SELECT trace_id, count() AS n, uniqExact(span_id) AS u, ` + sums + ` FROM mastra_spans WHERE ` + inSet + ` GROUP BY trace_id)
+	WHERE n = u
+	UNION ALL
+	SELECT trace_id, count() AS n, ` + sums + ` FROM (
+		SELECT trace_id, t.1 AS is_error, t.2 AS input_tokens, t.3 AS output_tokens, t.4 AS cache_read_tokens, t.5 AS cache_write_tokens,
+			t.6 AS reasoning_tokens, t.7 AS cost_usd, t.8 AS model
+		FROM (SELECT trace_id, argMax((is_error, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+			cost_usd, model), version) AS t
+		FROM mastra_spans WHERE project_id = ? AND trace_id IN (
+			SELECT trace_id FROM mastra_spans WHERE ` + inSet + ` GROUP BY trace_id HAVING count() != uniqExact(span_id))
+		GROUP BY trace_id, span_id))
+	GROUP BY trace_id`
+	args := append([]any{model, projectID}, setArgs...)
+	args = append(args, model, projectID, projectID)
+	return stmt, append(args, setArgs...)
+}
 
 // ListTraces implements admin.ObservabilityQuerier. The root spans of the
 // range are read first (newest copy of each, one root per trace); when
@@ -91,15 +109,20 @@ func (s *Store) listTraces(ctx context.Context, q admin.TraceQuery) (admin.Trace
 		return admin.TracePage{}, err
 	}
 
-	// The roots of the range: the newest copy of every span that started
-	// in it, its root spans, one per trace (the first), then the filters
-	// on the root's fields. Filters apply to the newest copy only.
+	// The roots of the range: the root spans that started in it, the
+	// newest copy of the trace's root (of the last inserted root, should a
+	// trace have several), then the filters on its fields. Filters apply
+	// to the newest copy only; a span's start and IsRoot are the same in
+	// every copy of it (see the package doc), so the range and the root
+	// flag narrow the rows read first.
 	rangeCond, rangeArgs := w.cond("start_ns", "start_date")
-	roots := `SELECT ` + rootCols + ` FROM (
-		SELECT ` + rootCols + `, is_root FROM mastra_spans WHERE project_id = ? AND ` + rangeCond + `
-		ORDER BY version DESC LIMIT 1 BY trace_id, span_id)
-	WHERE is_root = 1 ORDER BY start_ns, span_id LIMIT 1 BY trace_id`
+	roots := `SELECT ` + rootCols + ` FROM mastra_spans WHERE project_id = ? AND ` + rangeCond + ` AND is_root = 1
+		ORDER BY version DESC LIMIT 1 BY trace_id`
 	rootArgs := append([]any{q.ProjectID}, rangeArgs...)
+	// The traces of the range, for the totals: every copy of a root has
+	// the same trace id, so no copy needs to be told apart.
+	traceSet := `(SELECT trace_id FROM mastra_spans WHERE project_id = ? AND ` + rangeCond + ` AND is_root = 1)`
+	traceSetArgs := append([]any{q.ProjectID}, rangeArgs...)
 	filters := []string{"duration_ns >= ?"}
 	filterArgs := []any{q.MinDuration.Nanoseconds()}
 	for _, f := range []struct{ col, v string }{{"deployment_id", q.DeploymentID}, {"build_id", q.BuildID},
@@ -116,7 +139,7 @@ func (s *Store) listTraces(ctx context.Context, q admin.TraceQuery) (admin.Trace
 	if q.Status == "" && q.Model == "" && sortBy != admin.TraceSortCost {
 		page.Traces, err = s.rootsPage(ctx, q, roots, rootArgs, keyCol, cur, limit)
 	} else {
-		page.Traces, err = s.totalledPage(ctx, q, roots, rootArgs, keyCol, cur, limit)
+		page.Traces, err = s.totalledPage(ctx, q, roots, rootArgs, traceSet, traceSetArgs, keyCol, cur, limit)
 	}
 	if err != nil {
 		return admin.TracePage{}, err
@@ -171,7 +194,8 @@ func (s *Store) rootsPage(ctx context.Context, q admin.TraceQuery, roots string,
 	if err != nil || len(out) == 0 {
 		return out, err
 	}
-	rows, err = s.conn.Query(ctx, totalsSQL+`?`+totalsEnd, q.Model, q.ProjectID, clickhouse.GroupSet{Value: ids})
+	stmt, args = totalsSQL(q.ProjectID, q.Model, "?", []any{clickhouse.GroupSet{Value: ids}})
+	rows, err = s.conn.Query(ctx, stmt, args...)
 	if err != nil {
 		return nil, fmt.Errorf("totals: %w", err)
 	}
@@ -195,7 +219,8 @@ func (s *Store) rootsPage(ctx context.Context, q admin.TraceQuery, roots string,
 
 // totalledPage totals every trace of the roots, then filters by status
 // and model and orders by any key, cost included.
-func (s *Store) totalledPage(ctx context.Context, q admin.TraceQuery, roots string, rootArgs []any, keyCol string, cur *cursor, limit int) ([]admin.TraceSummary, error) {
+func (s *Store) totalledPage(ctx context.Context, q admin.TraceQuery, roots string, rootArgs []any, traceSet string, traceSetArgs []any,
+	keyCol string, cur *cursor, limit int) ([]admin.TraceSummary, error) {
 	var where []string
 	var whereArgs []any
 	switch q.Status {
@@ -226,10 +251,10 @@ func (s *Store) totalledPage(ctx context.Context, q admin.TraceQuery, roots stri
 			whereArgs = append(whereArgs, cur.CostBits, cur.CostBits, cur.ID)
 		}
 	}
+	totals, totalsArgs := totalsSQL(q.ProjectID, q.Model, traceSet, traceSetArgs)
 	stmt := `SELECT ` + rootCols + `, n, errs, tin, tout, tcr, tcw, trs, known, cost FROM (` + roots + `)
-		ANY INNER JOIN (` + totalsSQL + `(SELECT trace_id FROM (` + roots + `))` + totalsEnd + `) USING trace_id`
-	args := append(append([]any{}, rootArgs...), q.Model, q.ProjectID)
-	args = append(args, rootArgs...)
+		ANY INNER JOIN (` + totals + `) USING trace_id`
+	args := append(append([]any{}, rootArgs...), totalsArgs...)
 	if len(where) > 0 {
 		stmt += ` WHERE ` + strings.Join(where, " AND ")
 		args = append(args, whereArgs...)
