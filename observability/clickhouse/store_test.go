@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -319,5 +320,78 @@ func TestLastCopyInBatchWins(t *testing.T) {
 	p, err := s.SearchLogs(ctx, admin.LogQuery{ProjectID: "prj_1", From: t0, To: t0.Add(time.Hour)})
 	if err != nil || len(p.Logs) != 1 || p.Logs[0].Message != "second copy" {
 		t.Errorf("logs = %+v, %v; want the second copy only", p.Logs, err)
+	}
+}
+
+// TestReplacedValuesNotMatched: once a span or line is replaced, its old
+// values match no filter and count in no total, whichever way the query
+// reads (the page of roots first, or every trace totalled), while the
+// server has not merged the copies yet.
+func TestReplacedValuesNotMatched(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	root := span("tr_1", "root", "", t0, time.Second)
+	root.DeploymentID = "dep_old"
+	gen := span("tr_1", "gen", "root", t0, time.Millisecond)
+	gen.Model, gen.InputTokens, gen.Error = "old-model", 100, "failed"
+	cost := 1.5
+	gen.CostUSD = &cost
+	other := span("tr_2", "root", "", t0.Add(time.Second), time.Second)
+	line := admin.LogRecord{ID: "f:0", ProjectID: "prj_1", Time: t0, Level: "error", Message: "old text", TraceID: "tr_1"}
+	if err := s.InsertSpans(ctx, []admin.Span{root, gen, other}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InsertLogs(ctx, []admin.LogRecord{line}); err != nil {
+		t.Fatal(err)
+	}
+	root.DeploymentID = "dep_new"
+	gen.Model, gen.InputTokens, gen.Error, gen.CostUSD = "new-model", 7, "", nil
+	line.Level, line.Message = "info", "new text"
+	if err := s.InsertSpans(ctx, []admin.Span{root, gen}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InsertLogs(ctx, []admin.LogRecord{line}); err != nil {
+		t.Fatal(err)
+	}
+	base := admin.TraceQuery{ProjectID: "prj_1", From: t0.Add(-time.Hour), To: t0.Add(time.Hour)}
+	for _, tc := range []struct {
+		name string
+		mod  func(*admin.TraceQuery)
+		want string
+	}{
+		{"old deployment", func(q *admin.TraceQuery) { q.DeploymentID = "dep_old" }, ""},
+		{"new deployment", func(q *admin.TraceQuery) { q.DeploymentID = "dep_new" }, "tr_1"},
+		{"old model", func(q *admin.TraceQuery) { q.Model = "old-model" }, ""},
+		{"new model", func(q *admin.TraceQuery) { q.Model = "new-model" }, "tr_1"},
+		{"old error", func(q *admin.TraceQuery) { q.Status = admin.TraceStatusError }, ""},
+		{"ok", func(q *admin.TraceQuery) { q.Status = admin.TraceStatusOK }, "tr_2,tr_1"},
+		{"by cost", func(q *admin.TraceQuery) { q.Sort = admin.TraceSortCost }, "tr_1,tr_2"},
+	} {
+		q := base
+		tc.mod(&q)
+		p, err := s.ListTraces(ctx, q)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var got []string
+		for _, tr := range p.Traces {
+			got = append(got, tr.TraceID)
+			if tr.TraceID == "tr_1" && (tr.SpanCount != 2 || tr.InputTokens != 7 || tr.CostUSD != nil || tr.Error || tr.DeploymentID != "dep_new") {
+				t.Errorf("%s: tr_1 = %+v; want the new copies' totals", tc.name, tr)
+			}
+		}
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("%s: traces %q; want %q", tc.name, strings.Join(got, ","), tc.want)
+		}
+	}
+	m, err := s.Metrics(ctx, admin.MetricsQuery{ProjectID: "prj_1", From: t0.Add(-time.Hour), To: t0.Add(time.Hour)})
+	if err != nil || len(m.Models) != 1 || m.Models[0].Model != "new-model" || m.Models[0].InputTokens != 7 || m.Models[0].CostUSD != nil {
+		t.Errorf("model metrics = %+v, %v; want new-model's 7 tokens, no cost", m.Models, err)
+	}
+	for _, lq := range []admin.LogQuery{{Text: "old"}, {Level: "error"}} {
+		lq.ProjectID, lq.From, lq.To = "prj_1", t0.Add(-time.Hour), t0.Add(time.Hour)
+		if p, err := s.SearchLogs(ctx, lq); err != nil || len(p.Logs) != 0 {
+			t.Errorf("SearchLogs(%+v) = %+v, %v; want nothing", lq, p.Logs, err)
+		}
 	}
 }
