@@ -235,7 +235,17 @@ var calls = map[string]func(w *world) call{
 		return call{"/v1/projects/" + w.project.ID + "/deployments", map[string]string{"type": "preview", "branch": "pr-1"}, 201}
 	},
 	"GET /v1/projects/{id}/deployments": func(w *world) call { return call{"/v1/projects/" + w.project.ID + "/deployments", nil, 200} },
-	"GET /v1/deployments/{id}":          func(w *world) call { return call{"/v1/deployments/" + w.staging.ID, nil, 200} },
+	"GET /v1/projects/{id}/traces":      func(w *world) call { return call{"/v1/projects/" + w.project.ID + "/traces", nil, 200} },
+	// The project has no trace yet: allowed principals reach the store's answer.
+	"GET /v1/projects/{id}/traces/{traceId}": func(w *world) call {
+		return call{"/v1/projects/" + w.project.ID + "/traces/t1", nil, 404}
+	},
+	"GET /v1/projects/{id}/logs": func(w *world) call { return call{"/v1/projects/" + w.project.ID + "/logs", nil, 200} },
+	"GET /v1/projects/{id}/logs/ws": func(w *world) call {
+		return call{"/v1/projects/" + w.project.ID + "/logs/ws", nil, http.StatusSwitchingProtocols}
+	},
+	"GET /v1/projects/{id}/metrics": func(w *world) call { return call{"/v1/projects/" + w.project.ID + "/metrics", nil, 200} },
+	"GET /v1/deployments/{id}":      func(w *world) call { return call{"/v1/deployments/" + w.staging.ID, nil, 200} },
 	"PATCH /v1/deployments/{id}": func(w *world) call {
 		return call{"/v1/deployments/" + w.staging.ID, map[string]string{"branch": "develop"}, 200}
 	},
@@ -263,8 +273,9 @@ var calls = map[string]func(w *world) call{
 	"GET /v1/builds/{id}/logs/ws": func(w *world) call {
 		return call{"/v1/builds/" + w.build(true) + "/logs/ws", nil, http.StatusSwitchingProtocols}
 	},
-	"GET /v1/audit":              func(w *world) call { return call{"/v1/audit", nil, 200} },
-	"POST /v1/encryption/reseal": func(w *world) call { return call{"/v1/encryption/reseal", nil, 200} },
+	"GET /v1/audit":                func(w *world) call { return call{"/v1/audit", nil, 200} },
+	"GET /v1/observability/health": func(w *world) call { return call{"/v1/observability/health", nil, 200} },
+	"POST /v1/encryption/reseal":   func(w *world) call { return call{"/v1/encryption/reseal", nil, 200} },
 }
 
 // allowedFor says from the route table and admin.RoleAllows whether k may

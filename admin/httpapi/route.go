@@ -109,6 +109,11 @@ func (h *Handler) routes() []Route {
 		r("DELETE", "/v1/projects/{id}/env/{name}", "Delete a project env var", AccessTeam, admin.PermEnvWrite, h.deleteEnvVar),
 		r("POST", "/v1/projects/{id}/deployments", "Create a staging or preview deployment", AccessTeam, admin.PermDeploymentManage, h.createDeployment),
 		r("GET", "/v1/projects/{id}/deployments", "List a project's deployments", AccessTeam, read, h.listDeployments),
+		r("GET", "/v1/projects/{id}/traces", "List a project's traces", AccessTeam, read, h.listTraces),
+		r("GET", "/v1/projects/{id}/traces/{traceId}", "Every span of one trace, for a waterfall", AccessTeam, read, h.getTrace),
+		r("GET", "/v1/projects/{id}/logs", "Search a project's log lines, newest first", AccessTeam, read, h.searchLogs),
+		r("GET", "/v1/projects/{id}/logs/ws", "A project's log lines as they are ingested, over a WebSocket", AccessTeam, read, h.tailLogs),
+		r("GET", "/v1/projects/{id}/metrics", "A project's runs, errors, latency, tokens and cost over time buckets", AccessTeam, read, h.metrics),
 
 		r("GET", "/v1/deployments/{id}", "Get a deployment", AccessTeam, read, h.getDeployment),
 		r("PATCH", "/v1/deployments/{id}", "Change a deployment's branch", AccessTeam, admin.PermDeploymentManage, h.updateDeployment),
@@ -128,6 +133,7 @@ func (h *Handler) routes() []Route {
 		r("GET", "/v1/builds/{id}/logs/ws", "A build's log and status over a WebSocket", AccessTeam, read, h.buildLogsWS),
 
 		r("GET", "/v1/audit", "List audit events of the whole platform", padmin, "", h.listAudit),
+		r("GET", "/v1/observability/health", "The ingestion of deployed servers' spans and logs: lag, pending bytes, quarantined lines, last error", padmin, "", h.ingestHealth),
 		r("POST", "/v1/encryption/reseal", "Re-seal every env var under the active key", padmin, "", h.reseal),
 	}
 }

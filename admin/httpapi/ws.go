@@ -85,14 +85,8 @@ func (h *Handler) buildLogsWS(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !isWebSocketUpgrade(r) {
-		w.Header().Set("Upgrade", "websocket")
-		return &Error{Status: http.StatusUpgradeRequired, Code: CodeInvalidArgument,
-			Message: "this operation is a WebSocket: send a WebSocket upgrade request (GET /v1/builds/{id}/logs serves plain HTTP)"}
-	}
-	if !h.cors.websocketOrigin(r) {
-		return &Error{Status: http.StatusForbidden, Code: CodeForbidden,
-			Message: "origin " + clip(r.Header.Get("Origin")) + " may not open WebSockets on this API (see Options.AllowedOrigins)"}
+	if err := h.canUpgrade(w, r, "GET /v1/builds/{id}/logs serves plain HTTP"); err != nil {
+		return err
 	}
 	// The stream outlives nothing of the request but its values (the
 	// principal): the hijacked request's context must not be relied on.
@@ -103,6 +97,37 @@ func (h *Handler) buildLogsWS(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	c := h.upgrade(w, r)
+	if c == nil {
+		return nil
+	}
+	h.streams.Add(1)
+	defer h.streams.Done()
+	s := &stream{h: h, c: c, state: &buildState{build: b, dep: d}, requestID: info(r).id,
+		sendq: make(chan outMsg, h.wsBuffer), overflow: make(chan struct{})}
+	s.run(ctx, cancel, lines)
+	return nil
+}
+
+// canUpgrade refuses a request that is not a WebSocket upgrade (426,
+// saying what plain serves instead) or comes from an origin that may not
+// open WebSockets.
+func (h *Handler) canUpgrade(w http.ResponseWriter, r *http.Request, plain string) error {
+	if !isWebSocketUpgrade(r) {
+		w.Header().Set("Upgrade", "websocket")
+		return &Error{Status: http.StatusUpgradeRequired, Code: CodeInvalidArgument,
+			Message: "this operation is a WebSocket: send a WebSocket upgrade request (" + plain + ")"}
+	}
+	if !h.cors.websocketOrigin(r) {
+		return &Error{Status: http.StatusForbidden, Code: CodeForbidden,
+			Message: "origin " + clip(r.Header.Get("Origin")) + " may not open WebSockets on this API (see Options.AllowedOrigins)"}
+	}
+	return nil
+}
+
+// upgrade accepts the WebSocket (after canUpgrade); nil when the upgrade
+// failed, which Accept has answered.
+func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) *websocket.Conn {
 	// Upgrade on the ResponseWriter the server or framework gave us, not
 	// on our recorder: websocket.Accept knows how to make writers that
 	// defer the status line (gin's) send the 101 before the hijack.
@@ -112,7 +137,7 @@ func (h *Handler) buildLogsWS(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		Subprotocols:       []string{Subprotocol},
-		InsecureSkipVerify: true, // the origin was checked above
+		InsecureSkipVerify: true, // the origin was checked by canUpgrade
 	})
 	if err != nil {
 		h.log.DebugContext(r.Context(), "websocket upgrade failed", "requestId", info(r).id, "err", err)
@@ -124,12 +149,7 @@ func (h *Handler) buildLogsWS(w http.ResponseWriter, r *http.Request) error {
 	if rec != nil {
 		rec.hijacked = true
 	}
-	h.streams.Add(1)
-	defer h.streams.Done()
-	s := &stream{h: h, c: c, state: &buildState{build: b, dep: d}, requestID: info(r).id,
-		sendq: make(chan outMsg, h.wsBuffer), overflow: make(chan struct{})}
-	s.run(ctx, cancel, lines)
-	return nil
+	return c
 }
 
 // stream is one WebSocket client following a build.

@@ -33,8 +33,10 @@
 // FILE_STORAGE_PATH (default {data}/storage), API_ADDR (default :3001),
 // PROXY_ADDR (default :3100), SERVER_PORTS (the deployed servers' ports,
 // default 4100-4199), MASTRA_ADMIN_CACHE (the runner's Node, npm and build
-// caches; default ~/.cache/mastra-admin). Relative paths are taken from the
-// working directory. A setting that cannot work (a port in use, a
+// caches; default ~/.cache/mastra-admin), CLICKHOUSE_URL (spans and logs
+// go to this ClickHouse, clickhouse://host:9000/database, instead of the
+// embedded store, observability.db in the data directory). Relative paths
+// are taken from the working directory. A setting that cannot work (a port in use, a
 // directory this user cannot write, no Node.js) stops the first run with
 // one line naming it, before anything is created.
 // Flags: -once deploys and exits; -stop stops every deployment (of every
@@ -103,7 +105,7 @@ const tokenFile = "api-token"
 // configuration, so that an error names the one to change.
 var settings = embedded.SettingNames{Addr: "API_ADDR", ProxyAddr: "PROXY_ADDR", DataDir: "MASTRA_ADMIN_DATA",
 	ProjectsDir: "PROJECTS_DIR", FileStoragePath: "FILE_STORAGE_PATH", CacheDir: "MASTRA_ADMIN_CACHE",
-	ServerPorts: "SERVER_PORTS"}
+	ServerPorts: "SERVER_PORTS", ClickHouseURL: "CLICKHOUSE_URL"}
 
 // portRange parses SERVER_PORTS, "4100-4199".
 func portRange(s string) (lo, hi int, err error) {
@@ -134,6 +136,7 @@ func run(ctx context.Context, m mode) (err error) {
 		AdminOptions:    []admin.Option{admin.WithInstanceID("quickstart")},
 		Logger:          slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Settings:        settings,
+		ClickHouseURL:   os.Getenv("CLICKHOUSE_URL"),
 	}
 	st, err := cfg.Open(ctx)
 	if err != nil {

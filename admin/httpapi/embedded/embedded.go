@@ -47,13 +47,20 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	filelocal "github.com/mastra-admin/mastra-admin-go/filestore/local"
 	"github.com/mastra-admin/mastra-admin-go/logcache/memory"
+	"github.com/mastra-admin/mastra-admin-go/observability"
+	chstore "github.com/mastra-admin/mastra-admin-go/observability/clickhouse"
+	obsqlite "github.com/mastra-admin/mastra-admin-go/observability/sqlite"
 	routerlocal "github.com/mastra-admin/mastra-admin-go/router/local"
 	runnerlocal "github.com/mastra-admin/mastra-admin-go/runner/local"
 	sourcelocal "github.com/mastra-admin/mastra-admin-go/source/local"
@@ -86,6 +93,14 @@ type Options struct {
 	// Settings name, in error messages, how the user sets each path and
 	// address.
 	Settings SettingNames
+	// ClickHouseURL, when set, sends the deployed servers' spans and logs
+	// to ClickHouse (clickhouse://user:password@host:9000/database, the
+	// native protocol; the database is created when missing) instead of
+	// the embedded store, observability.db in the data directory.
+	ClickHouseURL string
+	// Prices turn model tokens into costs at ingestion; nil means
+	// observability.DefaultPrices.
+	Prices observability.Prices
 }
 
 // SettingNames tell, for error messages, how a user sets each part of the
@@ -93,7 +108,7 @@ type Options struct {
 // RunCommand's servers. An empty name stands for the Go field's own
 // (Config.Addr, Options.ProjectsDir, …).
 type SettingNames struct {
-	Addr, ProxyAddr, DataDir, ProjectsDir, FileStoragePath, CacheDir, ServerPorts string
+	Addr, ProxyAddr, DataDir, ProjectsDir, FileStoragePath, CacheDir, ServerPorts, ClickHouseURL string
 }
 
 // withDefaults fills the empty names with the Go fields'.
@@ -105,6 +120,7 @@ func (n SettingNames) withDefaults() SettingNames {
 		{&n.Addr, "Config.Addr"}, {&n.ProxyAddr, "Config.ProxyAddr"}, {&n.DataDir, "the data directory"},
 		{&n.ProjectsDir, "Options.ProjectsDir"}, {&n.FileStoragePath, "Options.FileStoragePath"},
 		{&n.CacheDir, "Options.Runner.CacheDir"}, {&n.ServerPorts, "Options.Runner.PortMin-PortMax"},
+		{&n.ClickHouseURL, "Options.ClickHouseURL"},
 	} {
 		if *f.name == "" {
 			*f.name = f.def
@@ -184,10 +200,17 @@ type Stack struct {
 	Admin  *admin.Admin
 	Router *routerlocal.Router
 	// Store and Logs are the Admin's storage and build-log cache.
-	Store   *sqlite.Store
-	Logs    *memory.Cache
+	Store *sqlite.Store
+	Logs  *memory.Cache
+	// Observability is where spans and logs are ingested and queried:
+	// the embedded store or ClickHouse (Options.ClickHouseURL).
+	Observability interface {
+		admin.ObservabilityStore
+		admin.ObservabilityQuerier
+	}
 	DataDir string
 	temp    bool
+	chConn  driver.Conn // ClickHouse's connection, closed after the Admin
 }
 
 // Open builds the Stack in dataDir (created when missing; a temporary
@@ -299,6 +322,21 @@ func Open(ctx context.Context, dataDir string, opts *Options) (_ *Stack, err err
 		return nil, fmt.Errorf("embedded: log cache: %w", err)
 	}
 	closers = append(closers, st.Logs.Close)
+	if o.ClickHouseURL != "" {
+		if st.chConn, err = dialClickHouse(ctx, names.ClickHouseURL, o.ClickHouseURL); err != nil {
+			return nil, err
+		}
+		closers = append(closers, st.chConn.Close)
+		if st.Observability, err = chstore.New(ctx, st.chConn, &chstore.Options{Logger: o.Logger}); err != nil {
+			return nil, fmt.Errorf("embedded: observability: %w", err)
+		}
+	} else if st.Observability, err = obsqlite.Open(filepath.Join(st.DataDir, "observability.db"), nil); err != nil {
+		return nil, fmt.Errorf("embedded: observability: %w", err)
+	}
+	closers = append(closers, st.Observability.Close)
+	if o.Prices == nil {
+		o.Prices = observability.DefaultPrices()
+	}
 	st.Router, err = routerlocal.New(&routerlocal.Options{PublicPort: o.ProxyPort, Logger: o.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("embedded: router: %w", err)
@@ -307,11 +345,15 @@ func Open(ctx context.Context, dataDir string, opts *Options) (_ *Stack, err err
 	aopts := append([]admin.Option{admin.WithStorage(st.Store), admin.WithFileStorage(files),
 		admin.WithBuildLogCache(st.Logs), admin.WithSource(src), admin.WithRunner(runner), admin.WithRouter(st.Router),
 		admin.WithLogger(o.Logger), admin.WithBuildDir(filepath.Join(st.DataDir, "builds")),
+		admin.WithObservabilityStore(st.Observability), admin.WithTelemetryDecoder(observability.Decoder(o.Prices)),
 		admin.WithEncryptionKeys("embedded", map[string][]byte{"embedded": key})}, o.AdminOptions...)
 	if st.Admin, err = admin.New(aopts...); err != nil {
 		return nil, fmt.Errorf("embedded: %w", err)
 	}
 	closers = []func() error{st.Admin.Close} // the Admin closes every provider
+	if st.chConn != nil {
+		closers = append(closers, st.chConn.Close)
+	}
 	if !o.NoStart {
 		if err := st.Admin.Start(ctx); err != nil {
 			return nil, fmt.Errorf("embedded: %w", err)
@@ -324,6 +366,9 @@ func Open(ctx context.Context, dataDir string, opts *Options) (_ *Stack, err err
 // is removed.
 func (s *Stack) Close() error {
 	err := s.Admin.Close()
+	if s.chConn != nil {
+		err = errors.Join(err, s.chConn.Close())
+	}
 	if s.temp {
 		err = errors.Join(err, os.RemoveAll(s.DataDir))
 	}
@@ -339,4 +384,52 @@ func encryptionKey(path string) ([]byte, error) {
 	}
 	key := admin.GenerateEncryptionKey()
 	return key, os.WriteFile(path, []byte(fmt.Sprintf("%x\n", key)), 0o600)
+}
+
+// dialClickHouse connects to the ClickHouse server of url, the value of
+// setting name, creating its database when missing. Errors name the
+// setting and the server, never the password.
+func dialClickHouse(ctx context.Context, name, url string) (driver.Conn, error) {
+	opt, err := clickhouse.ParseDSN(url)
+	if err != nil {
+		return nil, settingError(name, "%s: set %s to clickhouse://user:password@host:9000/database",
+			redactPassword(err.Error(), url), name)
+	}
+	where := strings.Join(opt.Addr, ",")
+	unreachable := func(err error) error {
+		return settingError(name, "ClickHouse at %s: %s: start it, or set %s to a server that answers on the native protocol",
+			where, redactPassword(err.Error(), url), name)
+	}
+	if db := opt.Auth.Database; db != "" && db != "default" {
+		bare := *opt
+		bare.Auth.Database = ""
+		c, err := clickhouse.Open(&bare)
+		if err == nil {
+			err = c.Exec(ctx, "CREATE DATABASE IF NOT EXISTS `"+strings.ReplaceAll(db, "`", "")+"`")
+			c.Close()
+		}
+		if err != nil {
+			return nil, unreachable(err)
+		}
+	}
+	conn, err := clickhouse.Open(opt)
+	if err == nil {
+		if err = conn.Ping(ctx); err != nil {
+			conn.Close()
+		}
+	}
+	if err != nil {
+		return nil, unreachable(err)
+	}
+	return conn, nil
+}
+
+// redactPassword removes the password of rawURL from msg.
+func redactPassword(msg, rawURL string) string {
+	if u, err := neturl.Parse(rawURL); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			msg = strings.ReplaceAll(msg, pw, "***")
+		}
+	}
+	return msg
 }

@@ -45,6 +45,9 @@ type Config struct {
 	// Settings name, in error messages, how the user sets each field
 	// (RunCommand: its flags).
 	Settings SettingNames
+	// ClickHouseURL is as in Options: where spans and logs go instead of
+	// the embedded store.
+	ClickHouseURL string
 }
 
 // DefaultConfig returns the defaults: API on :3001, router on :3100,
@@ -59,7 +62,7 @@ func DefaultConfig() Config {
 // mount, and the router of the deployments (Run) until SIGINT or SIGTERM.
 func RunCommand(args []string, mount func(api http.Handler) http.Handler) error {
 	c := DefaultConfig()
-	c.Settings = SettingNames{Addr: "-addr", ProxyAddr: "-proxy", DataDir: "-data", ProjectsDir: "-projects"}
+	c.Settings = SettingNames{Addr: "-addr", ProxyAddr: "-proxy", DataDir: "-data", ProjectsDir: "-projects", ClickHouseURL: "-clickhouse"}
 	fs := flag.NewFlagSet(filepath.Base(os.Args[0]), flag.ContinueOnError)
 	c.RegisterFlags(fs)
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
@@ -73,13 +76,14 @@ func RunCommand(args []string, mount func(api http.Handler) http.Handler) error 
 	return Run(ctx, c, mount, nil)
 }
 
-// RegisterFlags binds c's fields to flags -addr, -proxy, -data, -projects
-// and -origin (repeatable).
+// RegisterFlags binds c's fields to flags -addr, -proxy, -data, -projects,
+// -clickhouse and -origin (repeatable).
 func (c *Config) RegisterFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "address the API listens on")
 	fs.StringVar(&c.ProxyAddr, "proxy", c.ProxyAddr, `address of the reverse proxy to the deployments ("" for none)`)
 	fs.StringVar(&c.DataDir, "data", c.DataDir, "data directory (default: a temporary one, removed on exit)")
 	fs.StringVar(&c.ProjectsDir, "projects", c.ProjectsDir, "directory of the Mastra projects the local source offers")
+	fs.StringVar(&c.ClickHouseURL, "clickhouse", c.ClickHouseURL, "ClickHouse for spans and logs, clickhouse://host:9000/database (default: the embedded store)")
 	fs.Func("origin", "a browser origin allowed to call the API (repeatable)", func(s string) error {
 		c.API.AllowedOrigins = append(c.API.AllowedOrigins, s)
 		return nil
@@ -114,7 +118,8 @@ func (c Config) Open(ctx context.Context) (*Stack, error) {
 		l.Close()
 	}
 	return Open(ctx, c.DataDir, &Options{ProjectsDir: c.ProjectsDir, ProxyPort: port, Logger: c.Logger,
-		AdminOptions: c.AdminOptions, FileStoragePath: c.FileStoragePath, Runner: c.Runner, Settings: c.Settings})
+		AdminOptions: c.AdminOptions, FileStoragePath: c.FileStoragePath, Runner: c.Runner, Settings: c.Settings,
+		ClickHouseURL: c.ClickHouseURL})
 }
 
 // listenError says why addr, the value of setting name, cannot be listened
