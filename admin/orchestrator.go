@@ -269,7 +269,7 @@ func (a *Admin) execute(ctx context.Context, b *Build, logf LogFunc) error {
 			return err
 		}
 		logf("copy", "", "copying the project source")
-		srcDir, err := src.GetProjectPath(ctx, p.SourceConfig, b.Ref, filepath.Join(dir, "src"))
+		srcDir, err := a.copySource(ctx, src, p, b, filepath.Join(dir, "src"), logf)
 		if err != nil {
 			return fmt.Errorf("copy source: %w", err)
 		}

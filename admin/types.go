@@ -212,6 +212,12 @@ type Build struct {
 	// SourceBuildID is set for rollbacks: the earlier build whose artifact is
 	// redeployed.
 	SourceBuildID string `json:"sourceBuildId,omitempty"`
+	// Commit, CommitAuthor and CommitMessage are the commit a versioned
+	// Source (an admin.RevisionSource: git, GitHub) copied for the build,
+	// verified after checkout; empty for local sources and before the copy.
+	Commit        string `json:"commit,omitempty"`
+	CommitAuthor  string `json:"commitAuthor,omitempty"`
+	CommitMessage string `json:"commitMessage,omitempty"`
 	// LogPath is the FileStorage key of the flushed build log.
 	LogPath string `json:"logPath,omitempty"`
 	// Error says why a build failed or was cancelled.

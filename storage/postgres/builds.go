@@ -12,12 +12,13 @@ import (
 )
 
 const buildColumns = `id, deployment_id, project_id, trigger, status, ref, source_build_id, log_path, error, claimed_by,
-	queued_at, started_at, completed_at, updated_at, version`
+	queued_at, started_at, completed_at, updated_at, version, commit_sha, commit_author, commit_message`
 
 func scanBuild(row pgx.CollectableRow) (*admin.Build, error) {
 	var b admin.Build
 	if err := row.Scan(&b.ID, &b.DeploymentID, &b.ProjectID, &b.Trigger, &b.Status, &b.Ref, &b.SourceBuildID,
-		&b.LogPath, &b.Error, &b.ClaimedBy, &b.QueuedAt, &b.StartedAt, &b.CompletedAt, &b.UpdatedAt, &b.Version); err != nil {
+		&b.LogPath, &b.Error, &b.ClaimedBy, &b.QueuedAt, &b.StartedAt, &b.CompletedAt, &b.UpdatedAt, &b.Version,
+		&b.Commit, &b.CommitAuthor, &b.CommitMessage); err != nil {
 		return nil, err
 	}
 	b.QueuedAt, b.UpdatedAt = utc(b.QueuedAt), utc(b.UpdatedAt)
@@ -30,9 +31,9 @@ func scanBuild(row pgx.CollectableRow) (*admin.Build, error) {
 func (s *Store) CreateBuild(ctx context.Context, b *admin.Build) error {
 	return s.insert(ctx, fmt.Sprintf("create build %q", b.ID),
 		`INSERT INTO mastra_admin_builds (`+buildColumns+`)
-		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		b.ID, b.DeploymentID, b.ProjectID, b.Trigger, b.Status, b.Ref, b.SourceBuildID, b.LogPath, b.Error, b.ClaimedBy,
-		b.QueuedAt, b.StartedAt, b.CompletedAt, b.UpdatedAt, b.Version)
+		b.QueuedAt, b.StartedAt, b.CompletedAt, b.UpdatedAt, b.Version, b.Commit, b.CommitAuthor, b.CommitMessage)
 }
 
 // GetBuild returns the build with id; ErrNotFound when there is none.
@@ -66,11 +67,11 @@ func (s *Store) UpdateBuild(ctx context.Context, b *admin.Build) error {
 	err := s.update(ctx, fmt.Sprintf("update build %q", b.ID),
 		`UPDATE mastra_admin_builds SET trigger = $2, status = $3, ref = $4, source_build_id = $5, log_path = $6,
 		 error = $7, claimed_by = $8, queued_at = $9, started_at = $10, completed_at = $11, updated_at = $12,
-		 version = version + 1
+		 version = version + 1, commit_sha = $14, commit_author = $15, commit_message = $16
 		 WHERE id = $1 AND version = $13`,
 		`SELECT EXISTS (SELECT 1 FROM mastra_admin_builds WHERE id = $1)`, 1,
 		b.ID, b.Trigger, b.Status, b.Ref, b.SourceBuildID, b.LogPath, b.Error, b.ClaimedBy,
-		b.QueuedAt, b.StartedAt, b.CompletedAt, b.UpdatedAt, b.Version)
+		b.QueuedAt, b.StartedAt, b.CompletedAt, b.UpdatedAt, b.Version, b.Commit, b.CommitAuthor, b.CommitMessage)
 	if err != nil {
 		return err
 	}

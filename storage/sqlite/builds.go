@@ -11,14 +11,15 @@ import (
 )
 
 const buildCols = `id, deployment_id, project_id, trigger, status, ref, source_build_id, log_path, error, claimed_by,
-	queued_at, started_at, completed_at, updated_at, version`
+	queued_at, started_at, completed_at, updated_at, version, commit_sha, commit_author, commit_message`
 
 func scanBuild(sc scanner) (*admin.Build, error) {
 	var b admin.Build
 	var queued, updated int64
 	var started, completed sql.NullInt64
 	if err := sc.Scan(&b.ID, &b.DeploymentID, &b.ProjectID, &b.Trigger, &b.Status, &b.Ref, &b.SourceBuildID,
-		&b.LogPath, &b.Error, &b.ClaimedBy, &queued, &started, &completed, &updated, &b.Version); err != nil {
+		&b.LogPath, &b.Error, &b.ClaimedBy, &queued, &started, &completed, &updated, &b.Version,
+		&b.Commit, &b.CommitAuthor, &b.CommitMessage); err != nil {
 		return nil, err
 	}
 	b.QueuedAt, b.UpdatedAt = fromMicros(queued), fromMicros(updated)
@@ -29,10 +30,10 @@ func scanBuild(sc scanner) (*admin.Build, error) {
 // CreateBuild stores a new build; a queued one joins the build queue.
 func (s *Store) CreateBuild(ctx context.Context, b *admin.Build) error {
 	_, err := s.exec(ctx, fmt.Sprintf("create build %q", b.ID),
-		`INSERT INTO builds (`+buildCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO builds (`+buildCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		b.ID, b.DeploymentID, b.ProjectID, string(b.Trigger), string(b.Status), b.Ref, b.SourceBuildID, b.LogPath,
 		b.Error, b.ClaimedBy, micros(b.QueuedAt), microsPtr(b.StartedAt), microsPtr(b.CompletedAt),
-		micros(b.UpdatedAt), b.Version)
+		micros(b.UpdatedAt), b.Version, b.Commit, b.CommitAuthor, b.CommitMessage)
 	return err
 }
 
@@ -69,10 +70,12 @@ func (s *Store) UpdateBuild(ctx context.Context, b *admin.Build) error {
 	err := s.write(ctx, op, func(tx *sql.Tx) error {
 		return update(ctx, s, tx, op,
 			`UPDATE builds SET trigger = ?, status = ?, ref = ?, source_build_id = ?, log_path = ?, error = ?,
-			 claimed_by = ?, queued_at = ?, started_at = ?, completed_at = ?, updated_at = ?, version = version + 1
+			 claimed_by = ?, queued_at = ?, started_at = ?, completed_at = ?, updated_at = ?, version = version + 1,
+			 commit_sha = ?, commit_author = ?, commit_message = ?
 			 WHERE id = ? AND version = ?`,
 			[]any{string(b.Trigger), string(b.Status), b.Ref, b.SourceBuildID, b.LogPath, b.Error, b.ClaimedBy,
-				micros(b.QueuedAt), microsPtr(b.StartedAt), microsPtr(b.CompletedAt), micros(b.UpdatedAt), b.ID, b.Version},
+				micros(b.QueuedAt), microsPtr(b.StartedAt), microsPtr(b.CompletedAt), micros(b.UpdatedAt),
+				b.Commit, b.CommitAuthor, b.CommitMessage, b.ID, b.Version},
 			`SELECT 1 FROM builds WHERE id = ?`, b.ID)
 	})
 	if err == nil {

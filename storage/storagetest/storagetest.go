@@ -32,6 +32,7 @@ func groups() []group {
 		{"Tokens", append(tokenKind.tests(), tokenTests...)},
 		{"Audit", auditTests},
 		{"Checkpoints", append(checkpointKind.tests(), checkpointTests...)},
+		{"Previews", previewTests},
 		{"Pagination", paginationTests},
 		{"Cascades", cascadeTests},
 		{"LastOwner", ownerTests},

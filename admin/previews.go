@@ -1,0 +1,75 @@
+package admin
+
+import (
+	"context"
+	"time"
+)
+
+// WebhookDelivery records one accepted webhook delivery, so that a
+// redelivery (same provider and delivery id) is recognised and ignored.
+type WebhookDelivery struct {
+	// ID is "{provider}:{delivery id}", e.g. "github:72d3162e-…".
+	ID         string    `json:"id"`
+	Provider   string    `json:"provider"`
+	Event      string    `json:"event"`
+	ReceivedAt time.Time `json:"receivedAt"`
+}
+
+// Preview is what the platform knows of a preview deployment it made from
+// a pull request or a branch. Only deployments with a Preview record are
+// ever torn down by webhooks and the reconciler: a preview made by hand is
+// left alone.
+type Preview struct {
+	// DeploymentID is the preview deployment's id (the record's key).
+	DeploymentID string `json:"deploymentId"`
+	ProjectID    string `json:"projectId"`
+	// Number is the pull request's number; 0 for a branch preview.
+	Number int `json:"number,omitempty"`
+	// Branch is the head branch (the PR's head ref, or the branch).
+	Branch string `json:"branch"`
+	// HeadSHA is the newest head commit seen.
+	HeadSHA string `json:"headSha"`
+	// HeadRepo is the full name (owner/name) of the repository the head
+	// lives in: another one than the project's for a fork.
+	HeadRepo string `json:"headRepo,omitempty"`
+	// Fork marks a pull request from another repository: it is built only
+	// once a team member approves its head commit (ApprovedSHA), and never
+	// with the project's secrets.
+	Fork bool `json:"fork,omitempty"`
+	// ApprovedSHA is the head commit a team member approved (forks only).
+	ApprovedSHA string `json:"approvedSha,omitempty"`
+	// ClosedAt is when the pull request closed or the branch went; the
+	// preview is then being torn down.
+	ClosedAt  *time.Time `json:"closedAt,omitempty"`
+	CreatedAt time.Time  `json:"createdAt"`
+	UpdatedAt time.Time  `json:"updatedAt"`
+	Version   int64      `json:"version"`
+}
+
+// AwaitingApproval reports whether the preview is a fork pull request
+// whose newest head commit no team member approved yet.
+func (p *Preview) AwaitingApproval() bool { return p.Fork && p.ApprovedSHA != p.HeadSHA }
+
+// PreviewStore is an optional Storage capability (storage/sqlite and
+// storage/postgres have it) that webhooks and previews need. Create, Get
+// and Update follow the rules of Storage; a Preview goes with its
+// deployment (DeleteDeployment, DeleteProject).
+type PreviewStore interface {
+	// RecordDelivery stores d; ErrAlreadyExists when its ID was recorded
+	// before (a redelivery).
+	RecordDelivery(ctx context.Context, d *WebhookDelivery) error
+	// DeleteDeliveriesBefore forgets deliveries received before t and
+	// returns how many.
+	DeleteDeliveriesBefore(ctx context.Context, t time.Time) (int, error)
+	// DeleteDelivery forgets one delivery (one whose work failed, so that
+	// a redelivery does it); ErrNotFound when it is not recorded.
+	DeleteDelivery(ctx context.Context, id string) error
+	// CreatePreview stores p; ErrAlreadyExists when its deployment has one,
+	// ErrConflict when the deployment or project does not exist.
+	CreatePreview(ctx context.Context, p *Preview) error
+	GetPreview(ctx context.Context, deploymentID string) (*Preview, error)
+	// ListPreviews lists a project's previews (every project's with ""),
+	// ordered by DeploymentID.
+	ListPreviews(ctx context.Context, projectID string, page Page) ([]*Preview, error)
+	UpdatePreview(ctx context.Context, p *Preview) error
+}
