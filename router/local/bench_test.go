@@ -15,8 +15,10 @@ import (
 
 // BenchmarkProxy measures requests through the router against the same
 // requests sent straight to the backend, in the same run with the same
-// client. Router reports its cost as x-direct (router ns/op ÷ direct ns/op)
-// and added-p99-µs next to both latency distributions.
+// client: through the router's own proxy path (Router, the default) and
+// through httputil.ReverseProxy (ReverseProxy, what a custom
+// Options.Transport selects). Each reports its cost as x-direct (its ns/op
+// ÷ direct ns/op) and added-p99-µs next to both latency distributions.
 //
 //	go test -run '^$' -bench Proxy -benchtime 3s ./router/local/
 func BenchmarkProxy(b *testing.B) {
@@ -26,17 +28,26 @@ func BenchmarkProxy(b *testing.B) {
 		_, _ = w.Write(payload)
 	}))
 	defer backend.Close()
-	r, err := local.New(nil)
-	if err != nil {
-		b.Fatal(err)
+	route := admin.Route{DeploymentID: "dep_bench", ProjectSlug: "bench", DeploymentSlug: "production",
+		Production: true, Target: backend.Listener.Addr().String()}
+	newFront := func(opts *local.Options) *httptest.Server {
+		r, err := local.New(opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = r.Close() })
+		if err := r.SetRoute(b.Context(), route); err != nil {
+			b.Fatal(err)
+		}
+		front := httptest.NewServer(r)
+		b.Cleanup(front.Close)
+		return front
 	}
-	defer r.Close()
-	if err := r.SetRoute(b.Context(), admin.Route{DeploymentID: "dep_bench", ProjectSlug: "bench", DeploymentSlug: "production",
-		Production: true, Target: backend.Listener.Addr().String()}); err != nil {
-		b.Fatal(err)
-	}
-	front := httptest.NewServer(r)
-	defer front.Close()
+	own := newFront(nil)
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 512
+	defer transport.CloseIdleConnections()
+	viaReverseProxy := newFront(&local.Options{Transport: transport})
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true}}
 	defer client.CloseIdleConnections()
 
@@ -44,14 +55,16 @@ func BenchmarkProxy(b *testing.B) {
 	b.Run("Direct", func(b *testing.B) {
 		direct = load(b, client, backend.URL+"/api/agents", "")
 	})
-	b.Run("Router", func(b *testing.B) {
-		routed := load(b, client, front.URL+"/api/agents", "bench.localhost:3100")
-		if direct.nsPerOp > 0 {
-			b.ReportMetric(routed.nsPerOp/direct.nsPerOp, "x-direct")
-			b.ReportMetric(direct.nsPerOp, "direct-ns/op")
-			b.ReportMetric(float64(routed.p99-direct.p99)/1e3, "added-p99-µs")
-		}
-	})
+	for name, front := range map[string]*httptest.Server{"Router": own, "ReverseProxy": viaReverseProxy} {
+		b.Run(name, func(b *testing.B) {
+			routed := load(b, client, front.URL+"/api/agents", "bench.localhost:3100")
+			if direct.nsPerOp > 0 {
+				b.ReportMetric(routed.nsPerOp/direct.nsPerOp, "x-direct")
+				b.ReportMetric(direct.nsPerOp, "direct-ns/op")
+				b.ReportMetric(float64(routed.p99-direct.p99)/1e3, "added-p99-µs")
+			}
+		})
+	}
 }
 
 type result struct {

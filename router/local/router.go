@@ -63,9 +63,12 @@ type Options struct {
 	// ShutdownTimeout bounds the graceful part of Serve's shutdown; streams
 	// and WebSocket connections still open after it are cut. Default 10s.
 	ShutdownTimeout time.Duration
-	// Transport sends requests to the deployed servers. Default: a clone of
-	// http.DefaultTransport without environment proxies or transparent
-	// compression, keeping up to 512 idle connections per server.
+	// Transport, when set, sends every request to the deployed servers
+	// through httputil.ReverseProxy with it (for TLS to the servers, or
+	// tracing). Default: the router's own HTTP/1.1 client (see Proxying in
+	// the package documentation), with a clone of http.DefaultTransport
+	// without environment proxies or transparent compression for protocol
+	// upgrades.
 	Transport http.RoundTripper
 	// Logger receives routing changes and proxy errors. Default: discard.
 	Logger *slog.Logger
@@ -93,7 +96,7 @@ type Router struct {
 	mu      sync.Mutex // serialises route changes and the server set
 	table   atomic.Pointer[table]
 	closed  atomic.Bool
-	servers map[*http.Server]struct{}
+	servers map[*server]struct{}
 }
 
 var (
@@ -125,7 +128,7 @@ func New(opts *Options) (*Router, error) {
 		shutdown:   o.ShutdownTimeout,
 		transport:  o.Transport,
 		log:        cmp.Or(o.Logger, slog.New(slog.DiscardHandler)).With("component", "router/local"),
-		servers:    map[*http.Server]struct{}{},
+		servers:    map[*server]struct{}{},
 	}
 	if !(o.PublicScheme == "http" && o.PublicPort == 80 || o.PublicScheme == "https" && o.PublicPort == 443) {
 		rt.urlPort = ":" + strconv.Itoa(o.PublicPort)
@@ -286,7 +289,7 @@ func (rt *Router) Close() error {
 	rt.mu.Unlock()
 	var errs []error
 	for _, s := range servers {
-		if err := s.Close(); err != nil {
+		if err := s.close(); err != nil {
 			errs = append(errs, err)
 		}
 	}

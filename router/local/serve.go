@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
@@ -36,7 +35,10 @@ func (rt *Router) ListenAndServe(ctx context.Context, addr string) error {
 }
 
 // Serve serves the router on l, which it closes, until ctx is done or the
-// router is closed.
+// router is closed. It runs the router's own HTTP/1.1 server (requests
+// parsed by net/http's parser, one goroutine per connection and none per
+// request; HTTP/2 is not offered), with the same limits as net/http's
+// defaults: 1 MiB of request headers, 10 s to send them, 2 min idle.
 //
 // When ctx is done Serve stops accepting connections, lets requests in
 // flight finish for up to Options.ShutdownTimeout, then cuts what is left
@@ -44,16 +46,10 @@ func (rt *Router) ListenAndServe(ctx context.Context, addr string) error {
 // closed it stops at once and returns an error wrapping admin.ErrClosed.
 func (rt *Router) Serve(ctx context.Context, l net.Listener) error {
 	// Requests, and so hijacked WebSocket connections, live in connCtx:
-	// cancelling it after the graceful period ends what Shutdown cannot.
+	// cancelling it after the graceful period ends what is left.
 	connCtx, cancelConns := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelConns()
-	srv := &http.Server{
-		Handler:           rt,
-		ReadHeaderTimeout: readHeaderTimeout,
-		IdleTimeout:       idleTimeout,
-		ErrorLog:          rt.errorLog,
-		BaseContext:       func(net.Listener) context.Context { return connCtx },
-	}
+	srv := &server{rt: rt, l: l, baseCtx: connCtx, conns: map[*srvConn]struct{}{}}
 	rt.mu.Lock()
 	if rt.closed.Load() {
 		rt.mu.Unlock()
@@ -70,24 +66,51 @@ func (rt *Router) Serve(ctx context.Context, l net.Listener) error {
 
 	rt.log.Info("serving", "addr", l.Addr().String())
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
+	go func() { served <- srv.serve() }()
 	select {
 	case err := <-served:
-		if errors.Is(err, http.ErrServerClosed) {
+		srv.shutting.Store(true)
+		cancelConns()
+		srv.closeAll()
+		srv.active.Wait()
+		if srv.closed.Load() {
 			return fmt.Errorf("router/local: serve: %w", admin.ErrClosed)
 		}
 		return fmt.Errorf("router/local: serve: %w", err)
 	case <-ctx.Done():
 	}
 
-	grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), rt.shutdown)
-	defer cancel()
-	if err := srv.Shutdown(grace); err != nil {
-		rt.log.Warn("graceful shutdown cut short", "error", err)
+	srv.shutting.Store(true)
+	_ = l.Close()
+	<-served
+	srv.closeIdle()
+	finished := make(chan struct{})
+	go func() {
+		srv.active.Wait()
+		close(finished)
+	}()
+	grace := time.NewTimer(rt.shutdown)
+	defer grace.Stop()
+	select {
+	case <-finished:
+	case <-grace.C:
+		rt.log.Warn("graceful shutdown cut short: requests still running", "timeout", rt.shutdown)
 	}
 	cancelConns()
-	_ = srv.Close()
-	<-served
+	srv.closeAll()
+	<-finished
 	rt.log.Info("stopped serving", "addr", l.Addr().String())
 	return nil
+}
+
+// close stops the server at once: the listener and every connection close.
+func (s *server) close() error {
+	s.closed.Store(true)
+	s.shutting.Store(true)
+	err := s.l.Close()
+	s.closeAll()
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
 }

@@ -19,7 +19,9 @@
 # Usage: router/local/bench/wrk.sh            (from anywhere in the repo)
 # Knobs: DURATION=5s THREADS=2 CONNS=32 LIGHT_CONNS=4 ROUNDS=3 BODY=64 DELAY=0s
 # NGINX=1 (0 leaves nginx out), ROUTER1=1 (0 leaves out the column of the
-# router run with GOMAXPROCS=1), ROUTER_FLAGS (more benchserver flags for the
+# router run with GOMAXPROCS=1), REVERSEPROXY=0 (1 adds a column of the
+# router proxying through httputil.ReverseProxy, as a custom
+# Options.Transport makes it), ROUTER_FLAGS (more benchserver flags for the
 # router, such as -cpuprofile /tmp/router.cpu). DELAY: how long the backend takes per
 # request; 0 measures the proxies' pure overhead against a backend that does
 # nothing.
@@ -37,6 +39,7 @@ BODY=${BODY:-64}
 DELAY=${DELAY:-0s}
 NGINX=${NGINX:-1}
 ROUTER1=${ROUTER1:-1}
+REVERSEPROXY=${REVERSEPROXY:-0}
 
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 1; }
 nginx_bin=""
@@ -85,6 +88,14 @@ if [ "$ROUTER1" = 1 ]; then
   pids+=($!)
   wait_line "$work/router1" routed
   read -r _ router1_url _ <<<"$(grep '^routed ' "$work/router1")"
+fi
+revproxy_url=""
+if [ "$REVERSEPROXY" = 1 ]; then
+  "$work/benchserver" -role router -backend "$backend" -reverseproxy >"$work/revproxy" &
+  revproxy_pid=$!
+  pids+=($!)
+  wait_line "$work/revproxy" routed
+  read -r _ revproxy_url _ <<<"$(grep '^routed ' "$work/revproxy")"
 fi
 
 # start_nginx runs nginx on a free loopback port in front of the backend,
@@ -173,7 +184,7 @@ measure() {
   p50=$(to_us "$(awk '$1 == "50%" {print $2}' <<<"$out")")
   p90=$(to_us "$(awk '$1 == "90%" {print $2}' <<<"$out")")
   p99=$(to_us "$(awk '$1 == "99%" {print $2}' <<<"$out")")
-  printf '%-7s c=%-3s %8.0f req/s   p50 %7.0f µs   p90 %7.0f µs   p99 %7.0f µs   CPU %5.1f µs/req\n' \
+  printf '%-8s c=%-3s %8.0f req/s   p50 %7.0f µs   p90 %7.0f µs   p99 %7.0f µs   CPU %5.1f µs/req\n' \
     "$name" "$conns" "$rps" "$p50" "$p90" "$p99" "$cpu"
   echo "$name $round $conns $rps $p50 $p90 $p99 $cpu" >>"$work/results"
 }
@@ -190,6 +201,7 @@ for round in $(seq "$ROUNDS"); do
     [ -n "$nginx_url" ] && measure nginx "$round" "$conns" "$nginx_url" "" "$nginx_worker"
     measure router "$round" "$conns" "$routed_url" "$routed_host" "$router_pid"
     [ -n "$router1_url" ] && measure router1 "$round" "$conns" "$router1_url" "$routed_host" "$router1_pid"
+    [ -n "$revproxy_url" ] && measure revproxy "$round" "$conns" "$revproxy_url" "$routed_host" "$revproxy_pid"
   done
 done
 
@@ -208,7 +220,7 @@ awk '
   }
   {
     rps[$1, $2, $3] = $4; sum[$1, $3] += $4; p50[$1, $3] += $5; p99[$1, $3] += $7; cpu[$1, $3] += $8; n[$1, $3]++
-    conns[$3] = 1; if ($2 > rounds) rounds = $2; if ($1 == "nginx") withNginx = 1; if ($1 == "router1") with1 = 1
+    conns[$3] = 1; if ($2 > rounds) rounds = $2; if ($1 == "nginx") withNginx = 1; if ($1 == "router1") with1 = 1; if ($1 == "revproxy") withRP = 1
   }
   END {
     for (c in conns) {
@@ -216,9 +228,11 @@ awk '
       if (withNginx) printf ", nginx %s", range("nginx", c)
       printf ", router %s", range("router", c)
       if (with1) printf ", router1 %s", range("router1", c)
+      if (withRP) printf ", revproxy %s", range("revproxy", c)
       printf "\n"
       if (withNginx) printf "      router/nginx %s\n", ratios("router", "nginx", c)
       if (withNginx && with1) printf "      router1/nginx %s\n", ratios("router1", "nginx", c)
+      if (withNginx && withRP) printf "      revproxy/nginx %s\n", ratios("revproxy", "nginx", c)
       printf "      router/direct %s", ratios("router", "direct", c)
       if (withNginx) printf ", nginx/direct %s", ratios("nginx", "direct", c)
       printf "\n      added p50 %.0f µs, p99 %.0f µs by the router", p50["router", c] / n["router", c] - p50["direct", c] / n["direct", c], p99["router", c] / n["router", c] - p99["direct", c] / n["direct", c]
@@ -227,6 +241,7 @@ awk '
       if (withNginx) printf ", nginx %.1f µs", cpu["nginx", c] / n["nginx", c]
       printf ", router %.1f µs", cpu["router", c] / n["router", c]
       if (with1) printf ", router1 %.1f µs", cpu["router1", c] / n["router1", c]
+      if (withRP) printf ", revproxy %.1f µs", cpu["revproxy", c] / n["revproxy", c]
       printf "\n"
     }
   }' "$work/results"

@@ -35,6 +35,7 @@ import (
 func main() {
 	role := flag.String("role", "backend", "backend, or router (in front of -backend)")
 	backend := flag.String("backend", "", "the backend's host:port, for -role router")
+	reverseProxy := flag.Bool("reverseproxy", false, "proxy through httputil.ReverseProxy (a custom Options.Transport) instead of the router's own path")
 	size := flag.Int("body", 64, "response body size in bytes, for -role backend")
 	delay := flag.Duration("delay", 0, "time the backend takes to answer, standing for a real server's work")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -63,7 +64,7 @@ func main() {
 	case "backend":
 		err = runBackend(ctx, *size, *delay)
 	case "router":
-		err = runRouter(ctx, *backend)
+		err = runRouter(ctx, *backend, *reverseProxy)
 	default:
 		err = fmt.Errorf("-role %q: want backend or router", *role)
 	}
@@ -112,11 +113,17 @@ func runBackend(ctx context.Context, size int, delay time.Duration) error {
 	return nil
 }
 
-func runRouter(ctx context.Context, backend string) error {
+func runRouter(ctx context.Context, backend string, reverseProxy bool) error {
 	if backend == "" {
 		return errors.New("-role router needs -backend host:port")
 	}
-	r, err := local.New(nil)
+	var opts local.Options
+	if reverseProxy {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 512
+		opts.Transport = t
+	}
+	r, err := local.New(&opts)
 	if err != nil {
 		return err
 	}
