@@ -1,6 +1,9 @@
-// Package clickhouse is an admin.ObservabilityStore on ClickHouse, built on
-// clickhouse-go/v2 over the native protocol: the store for the spans and
-// logs of many deployed servers.
+// Package clickhouse is an admin.ObservabilityStore and
+// admin.ObservabilityQuerier on ClickHouse, built on clickhouse-go/v2 over
+// the native protocol: the store for the spans and logs of many deployed
+// servers, and the answers to the API's trace, log and metrics queries. It
+// passes observabilitytest.Run, the suite the embedded store
+// (observability/sqlite) passes too.
 //
 // # Configuration
 //
@@ -51,7 +54,10 @@
 //     model, provider and log level; codecs (Delta or DoubleDelta + ZSTD on
 //     times, ZSTD on JSON text); skip indexes (minmax on span start,
 //     bloom_filter on deployment and log trace ids, ngrambf_v1 on
-//     lower(message), which serves SearchLogs' text filter); a TTL when Options.Retention is set.
+//     lower(message)); a TTL when Options.Retention is set. SearchLogs'
+//     text filter does not use the ngram index: it folds case for every
+//     letter, not ASCII only as lower() does, and reads the messages of
+//     its time range.
 //   - 22.2 and newer: every insert carries insert_deduplication_token (a
 //     hash of the batch's content) and the tables set
 //     non_replicated_deduplication_window, so a retried batch is dropped at
@@ -63,7 +69,8 @@
 // # Schema
 //
 // Two ReplacingMergeTree(version) tables; version is the insert time in
-// nanoseconds, so the copy inserted last wins:
+// nanoseconds, made strictly increasing by each Store (so the later of two
+// copies in one batch wins too): the copy inserted last wins.
 //
 //   - mastra_spans: ORDER BY (project_id, trace_id, span_id), so a span
 //     inserted again replaces itself; PARTITION BY the month of the span's
@@ -77,29 +84,64 @@
 //     (LogID) is the record's ID, or a hash of the whole record when it has
 //     none, so a line inserted again replaces itself; PARTITION BY month of the line's own time.
 //
-// Queries never show a duplicate and use no FINAL: they pick the newest
-// copy with ORDER BY version DESC LIMIT 1 BY, inside the project and time
-// range given (partitions outside it are skipped). Besides the
-// admin.ObservabilityStore methods, the Store offers:
+// # Queries
 //
-//   - Traces: a trace list page, newest first: the page's root spans in
-//     the range first, then the totals (span count, error, tokens) of those
-//     traces only, read by primary key. Totals are always recomputed from
-//     the de-duplicated spans, never summed at insert.
-//   - SearchLogs: QueryLogs with a level and a case-insensitive text
-//     filter (lower(message) LIKE, wildcards escaped), inside a required
-//     time range.
-//   - Metrics: runs, errors and latency percentiles (quantiles(0.5, 0.95,
-//     0.99), available on every supported version) per entity, and tokens
-//     per model, over time buckets.
+// The admin.ObservabilityQuerier methods keep every rule of its doc
+// comments: a range defaulting to the last admin.DefaultTelemetryWindow
+// (ending at Options.Now), pages of up to admin.MaxTelemetryLimit with
+// opaque cursors (base64 JSON of the last row's sort key and id, tied to
+// its order), and admin.ErrInvalidArgument with an *admin.ValidationError
+// naming the query's field for a bad query.
 //
-// Measured on 2 shared cores with ClickHouse 18.16 and 1,000,000 spans
-// stored (traces of 10 spans over 30 days, BenchmarkQueries): a trace list
-// page of the last day 18 ms, a trace tree 4.6 ms (281 ms and 27 ms on the
-// first query right after the insert, before the server merged the
-// parts). BenchmarkIngest, 1,000,000 spans, two runs: InsertSpans
-// 33,800 and 50,300 rows/s against clickhouse-client's 24,700 and 34,700
-// in the same runs (1.37× and 1.45×).
+//   - ListTraces: the root spans of the range (newest copy of the root of
+//     each trace), filtered on the root's fields. Sorted by time or
+//     duration without a Status or Model filter, the page is chosen among
+//     the roots first and only its traces are totalled, by primary key;
+//     otherwise every trace of the range is totalled and joined to its
+//     root. Totals cover every span of the trace, whatever its start, each
+//     span counted once. Costs are summed in ascending order, so the same
+//     spans always give the same float, and a cost cursor keeps the float's
+//     IEEE 754 bits (rebuilt by the server with reinterpretAsFloat64): the
+//     next page compares exactly, and pages neither skip nor repeat a
+//     trace among equal costs. Unknown costs (no span with a cost) are nil
+//     and sort after every known one.
+//   - GetTrace: the trace's spans in the range, by primary key, by start
+//     then span id; admin.ErrNotFound when there is none.
+//   - SearchLogs: newest first, ties by id. Level keeps that level and the
+//     more severe ones (a line of an unknown level counts as info, as in the
+//     embedded store); Text is matched with positionCaseInsensitiveUTF8, so
+//     %, _ and \ are ordinary characters and non-ASCII letters match in any
+//     case.
+//   - Metrics: runs, errors and p50/p95/p99 of the root spans' durations per
+//     entity, and calls, tokens and cost per model (spans with a model and
+//     tokens), per bucket aligned on the Unix epoch. Percentiles are exact
+//     and interpolated linearly between the two nearest durations, as the
+//     embedded store computes them (the server sorts each bucket's
+//     durations: memory grows with the runs of one bucket and entity).
+//
+// No query ever shows a span or a line twice, and none uses FINAL: each
+// reads the rows of its project and time range (the Date column skips the
+// months outside it) and keeps the newest copy of each span or line
+// (ORDER BY version DESC LIMIT 1 BY, or argMax by version), then applies
+// the filters to that copy, so a replaced field is never matched by its
+// old value. Trace totals read first whether a trace holds more rows than
+// span ids: only such traces (a span inserted again and not yet merged by
+// the server) pay for the reduction to the newest copies.
+//
+// What the store assumes: a span's StartTime, its IsRoot and whether it
+// has a Model, and a log line's Time, are the same in every copy of it.
+// They are in practice (a copy is the same line read again; a Mastra
+// server writes a span once, when it ends), and the schema depends on it
+// already (rows are partitioned by their own month, and copies only merge
+// inside one partition). The queries use it to read only the root spans,
+// the model spans, the rows of the range or the lines after a cursor
+// before telling copies apart, which divides their work by the spans of a
+// trace or the length of the table. A span re-inserted with another start,
+// root flag or no model, or a line with another time, would leave its old
+// copy visible to the queries that read by those values.
+//
+// Besides, QuerySpans and QueryLogs (admin.ObservabilityStore) return the
+// spans and lines of a range, oldest first, up to MaxLimit.
 //
 // # Migrations
 //
@@ -124,10 +166,16 @@
 //
 // Errors name the operation ("clickhouse: insert 5000 spans: …") and wrap
 // the cause with %w: admin.ErrInvalidArgument (with an
-// *admin.ValidationError naming the field) for bad input, admin.ErrClosed
-// after Close, admin.ErrNotSupported for Retention on a server without
-// TTL, and the driver's *clickhouse.Exception or the context's error
-// otherwise.
+// *admin.ValidationError naming the field) for bad input, admin.ErrNotFound
+// for a trace without spans in the range, admin.ErrClosed after Close,
+// admin.ErrNotSupported for Retention on a server without TTL, and the
+// driver's *clickhouse.Exception, a network error or the context's error
+// otherwise. A server that cannot be reached fails each call with such an
+// error and nothing else: the pool dials again on the next call, so the
+// same Store works again once the server is back (TestUnreachable cuts a
+// connection in the middle of a batch through a TCP forwarder: nothing of
+// that batch is stored, and the batch inserted again later is stored
+// whole).
 //
 // # Tests and benchmarks
 //

@@ -67,9 +67,71 @@ func ExampleDDL() {
 	}
 	for _, st := range stmts {
 		head, _, _ := strings.Cut(st, " (")
+		head, _, _ = strings.Cut(head, " AS\n")
 		fmt.Println(head)
 	}
 	// Output:
 	// CREATE TABLE IF NOT EXISTS mastra_spans
 	// CREATE TABLE IF NOT EXISTS mastra_logs
+	// CREATE TABLE IF NOT EXISTS mastra_roots
+	// CREATE MATERIALIZED VIEW IF NOT EXISTS mastra_roots_mv TO mastra_roots
+	// INSERT INTO mastra_roots
+}
+
+// Page through the error traces of the last day, most expensive first,
+// then read the first one's spans and log lines. (Compiled, not run: it
+// needs a server.)
+func ExampleStore_ListTraces() {
+	ctx := context.Background()
+	opt, err := ch.ParseDSN(os.Getenv("CLICKHOUSE_URL"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	conn, err := ch.Open(opt)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+	store, err := clickhouse.New(ctx, conn, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	q := admin.TraceQuery{ProjectID: "prj_1", From: time.Now().Add(-24 * time.Hour), Status: admin.TraceStatusError,
+		Sort: admin.TraceSortCost, Limit: 20}
+	var first *admin.TraceSummary
+	for {
+		page, err := store.ListTraces(ctx, q)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, tr := range page.Traces {
+			if first == nil {
+				first = &tr
+			}
+			fmt.Println(tr.TraceID, tr.RootName, tr.Duration, tr.SpanCount, tr.CostUSD != nil)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		q.Cursor = page.NextCursor
+	}
+	if first == nil {
+		return
+	}
+	// The trace list gives the root's start: pass it to reach the spans.
+	spans, err := store.GetTrace(ctx, admin.TraceGet{ProjectID: "prj_1", TraceID: first.TraceID, From: first.Start, To: first.Start.Add(time.Hour)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, sp := range spans {
+		fmt.Println(sp.SpanID, sp.ParentSpanID, sp.Name, sp.EndTime.Sub(sp.StartTime))
+	}
+	logs, err := store.SearchLogs(ctx, admin.LogQuery{ProjectID: "prj_1", TraceID: first.TraceID, Level: "warn",
+		From: first.Start, To: first.Start.Add(time.Hour)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, l := range logs.Logs {
+		fmt.Println(l.Time, l.Level, l.Message)
+	}
 }

@@ -113,7 +113,7 @@ func (s *Store) queryLogs(ctx context.Context, q admin.TelemetryQuery) ([]admin.
 	w.timeRange(q, "ts_ns", "log_date")
 	query := "SELECT " + logReadCols + " FROM (SELECT " + logReadCols + " FROM mastra_logs WHERE " + w.String() +
 		" ORDER BY version DESC LIMIT 1 BY id) ORDER BY ts_ns, id LIMIT ?"
-	rows, err := s.conn.Query(ctx, query, append(w.args, limit)...)
+	rows, err := s.query(ctx, query, append(w.args, limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +232,7 @@ func (s *Store) searchLogs(ctx context.Context, q admin.LogQuery) (admin.LogPage
 		stmt += " WHERE " + strings.Join(outer, " AND ")
 	}
 	stmt += " ORDER BY ts_ns DESC, id LIMIT ?"
-	rows, err := s.conn.Query(ctx, stmt, append(args, limit+1)...)
+	rows, err := s.query(ctx, stmt, append(args, limit+1)...)
 	if err != nil {
 		return admin.LogPage{}, err
 	}

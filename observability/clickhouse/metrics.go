@@ -66,13 +66,14 @@ func (s *Store) metrics(ctx context.Context, q admin.MetricsQuery) (admin.Metric
 	}
 	var out admin.Metrics
 
-	// Runs: the newest copy of every root span of the range (a span's
-	// start and IsRoot are the same in every copy of it).
-	rows, err := s.conn.Query(ctx, `SELECT bk, entity_type, entity_name, runs, errs, `+percentileSQL("0.5")+`, `+percentileSQL("0.95")+`, `+percentileSQL("0.99")+`
+	// Runs: the newest copy of every root span of the range, from
+	// mastra_roots (a span's start and IsRoot are the same in every copy
+	// of it).
+	rows, err := s.query(ctx, `SELECT bk, entity_type, entity_name, runs, errs, `+percentileSQL("0.5")+`, `+percentileSQL("0.95")+`, `+percentileSQL("0.99")+`
 		FROM (SELECT bk, entity_type, entity_name, count() AS runs, sum(is_error) AS errs, arraySort(groupArray(duration_ns)) AS d, length(d) AS n
 		FROM (SELECT `+bucketOf+` AS bk, entity_type, entity_name, is_error, duration_ns FROM (
-			SELECT start_ns, entity_type, entity_name, is_error, duration_ns, deployment_id FROM mastra_spans
-			WHERE project_id = ? AND `+rangeCond+` AND is_root = 1 ORDER BY version DESC LIMIT 1 BY trace_id, span_id)
+			SELECT start_ns, entity_type, entity_name, is_error, duration_ns, deployment_id FROM mastra_roots
+			WHERE project_id = ? AND `+rangeCond+` ORDER BY version DESC LIMIT 1 BY trace_id, span_id)
 			WHERE 1`+deployment+`)
 		GROUP BY bk, entity_type, entity_name) ORDER BY bk, entity_type, entity_name`, args...)
 	if err != nil {
@@ -96,7 +97,7 @@ func (s *Store) metrics(ctx context.Context, q admin.MetricsQuery) (admin.Metric
 
 	// Model calls: the newest copy of every span with a model (a span's
 	// start and model are the same in every copy of it) that has tokens.
-	rows, err = s.conn.Query(ctx, `SELECT bk, model, count(), sum(tin), sum(tout), sum(tcr), sum(tcw), sum(trs), count(cost),
+	rows, err = s.query(ctx, `SELECT bk, model, count(), sum(tin), sum(tout), sum(tcr), sum(tcw), sum(trs), count(cost),
 		arraySum(arraySort(groupArray(cost)))
 		FROM (SELECT `+bucketOf+` AS bk, model, input_tokens AS tin, output_tokens AS tout, cache_read_tokens AS tcr,
 			cache_write_tokens AS tcw, reasoning_tokens AS trs, cost_usd AS cost FROM (

@@ -1,9 +1,13 @@
 package clickhouse
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/internal/testenv"
 )
 
 func TestParseVersion(t *testing.T) {
@@ -76,7 +80,8 @@ func TestDDLOld(t *testing.T) {
 	}
 	for _, present := range []string{"ENGINE = ReplacingMergeTree(version)", "PARTITION BY toYYYYMM(start_date)",
 		"ORDER BY (project_id, trace_id, span_id)", "ORDER BY (project_id, deployment_id, ts_ns, id)",
-		"span_type          String,", "start_ns           Int64,"} {
+		"span_type          String,", "start_ns           Int64,",
+		"ORDER BY (project_id, start_date, start_ns, trace_id, span_id)", "CREATE MATERIALIZED VIEW IF NOT EXISTS mastra_roots_mv TO mastra_roots"} {
 		if !strings.Contains(sql, present) {
 			t.Errorf("18.16 DDL lacks %q:\n%s", present, sql)
 		}
@@ -140,5 +145,67 @@ func TestRetentionDays(t *testing.T) {
 		if got := retentionDays(time.Duration(d)); got != want {
 			t.Errorf("retentionDays(%d) = %d, want %d", d, got, want)
 		}
+	}
+}
+
+// TestRootsBackfill: migration 0002 copies the root spans stored before it
+// into mastra_roots, so the trace list of an upgraded database shows them.
+func TestRootsBackfill(t *testing.T) {
+	ctx := context.Background()
+	conn := testenv.ClickHouse(t)
+	v, err := serverVersion(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := loadMigrations(migrationFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The database as the first migration left it, with a trace in it.
+	first, err := ms[0].statements(FeaturesOf(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range append([]string{createMigrationsTable}, first...) {
+		if err := conn.Exec(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := conn.PrepareBatch(ctx, "INSERT INTO "+MigrationsTable+" (version, name, applied_at)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Append(uint32(1), ms[0].Name, time.Now().UTC().Truncate(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	b, err = conn.PrepareBatch(ctx, "INSERT INTO mastra_spans ("+spanColumns+")")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sp := range []struct {
+		id, parent string
+		root       uint8
+	}{{"root", "", 1}, {"child", "root", 0}} {
+		if err := b.Append("prj_1", "dep_1", "bld_1", "tr_1", sp.id, sp.parent, "span "+sp.id, "workflow_run", "workflow", "wf", "wf",
+			sp.root, start.UnixNano(), start.Add(time.Second).UnixNano(), int64(time.Second), uint8(0), "", "", "",
+			int64(0), int64(0), int64(0), int64(0), int64(0), (*float64)(nil), "", uint64(1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := New(ctx, conn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.ListTraces(ctx, admin.TraceQuery{ProjectID: "prj_1", From: start, To: start.Add(time.Hour)})
+	if err != nil || len(p.Traces) != 1 || p.Traces[0].TraceID != "tr_1" || p.Traces[0].SpanCount != 2 || p.Traces[0].RootName != "span root" {
+		t.Fatalf("traces after the upgrade: %+v, %v; want tr_1 with 2 spans", p.Traces, err)
 	}
 }

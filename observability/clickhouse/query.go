@@ -1,10 +1,14 @@
 package clickhouse
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 )
@@ -89,4 +93,29 @@ func decodeCursor(s, sortName string) (*cursor, error) {
 		return nil, invalid("Cursor", "is not a cursor this query returned")
 	}
 	return &c, nil
+}
+
+// defaultMaxQuerySize is the server's default max_query_size (256 KiB),
+// less room for the settings and the protocol.
+const defaultMaxQuerySize = 200 << 10
+
+// query runs a read. Its arguments are bound into the statement's text
+// (the only binding old servers know), and they carry the caller's
+// strings (a text filter, ids, a cursor): when they may make it longer
+// than the server's default max_query_size, which would refuse it as a
+// syntax error, the query asks for a larger one (replacing the settings
+// of ctx for that query).
+func (s *Store) query(ctx context.Context, stmt string, args ...any) (driver.Rows, error) {
+	size := len(stmt)
+	for _, a := range args {
+		if str, ok := a.(string); ok {
+			size += 2*len(str) + 2 // every byte escaped, and the quotes
+		} else {
+			size += 64
+		}
+	}
+	if size > defaultMaxQuerySize {
+		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"max_query_size": 2*size + 1<<20}))
+	}
+	return s.conn.Query(ctx, stmt, args...)
 }

@@ -234,7 +234,7 @@ func (s *Store) QuerySpans(ctx context.Context, q admin.TelemetryQuery) ([]admin
 	w.timeRange(q, "start_ns", "start_date")
 	query := "SELECT " + spanReadCols + " FROM (SELECT " + spanReadCols + " FROM mastra_spans WHERE " + w.String() +
 		" ORDER BY version DESC LIMIT 1 BY trace_id, span_id) ORDER BY start_ns, trace_id, span_id LIMIT ?"
-	rows, err := s.conn.Query(ctx, query, append(w.args, limit)...)
+	rows, err := s.query(ctx, query, append(w.args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse: query spans: %w", err)
 	}

@@ -395,3 +395,48 @@ func TestReplacedValuesNotMatched(t *testing.T) {
 		}
 	}
 }
+
+// TestLongValues: ids and filters of any length reach the server whole (a
+// statement longer than its default max_query_size would be refused).
+func TestLongValues(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	var spans []admin.Span
+	for i := range 30 {
+		id := fmt.Sprintf("%02d", i) + strings.Repeat("t", 20<<10)
+		spans = append(spans, span(id, "root", "", t0.Add(time.Duration(i%3)*time.Second), time.Second))
+	}
+	if err := s.InsertSpans(ctx, spans); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []admin.TraceQuery{{Limit: 30}, {Limit: 7}, {Limit: 7, Status: admin.TraceStatusOK}} {
+		q.ProjectID, q.From, q.To = "prj_1", t0.Add(-time.Hour), t0.Add(time.Hour)
+		seen := 0
+		for {
+			p, err := s.ListTraces(ctx, q)
+			if err != nil {
+				t.Fatalf("ListTraces(limit %d, status %q): %v", q.Limit, q.Status, err)
+			}
+			for _, tr := range p.Traces {
+				if tr.SpanCount != 1 {
+					t.Errorf("trace %.2s…: %d spans", tr.TraceID, tr.SpanCount)
+				}
+			}
+			seen += len(p.Traces)
+			if p.NextCursor == "" {
+				break
+			}
+			q.Cursor = p.NextCursor
+		}
+		if seen != 30 {
+			t.Errorf("limit %d, status %q: %d traces; want 30", q.Limit, q.Status, seen)
+		}
+	}
+	if sp, err := s.GetTrace(ctx, admin.TraceGet{ProjectID: "prj_1", TraceID: spans[0].TraceID, From: t0.Add(-time.Hour), To: t0.Add(time.Hour)}); err != nil || len(sp) != 1 {
+		t.Errorf("GetTrace of a 20 KiB id: %d spans, %v", len(sp), err)
+	}
+	p, err := s.SearchLogs(ctx, admin.LogQuery{ProjectID: "prj_1", Text: strings.Repeat("é'\\", 100<<10), From: t0.Add(-time.Hour), To: t0.Add(time.Hour)})
+	if err != nil || len(p.Logs) != 0 {
+		t.Errorf("SearchLogs with a 500 KiB text: %+v, %v", p.Logs, err)
+	}
+}

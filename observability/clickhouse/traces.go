@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/ext"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
@@ -109,19 +110,18 @@ func (s *Store) listTraces(ctx context.Context, q admin.TraceQuery) (admin.Trace
 		return admin.TracePage{}, err
 	}
 
-	// The roots of the range: the root spans that started in it, the
-	// newest copy of the trace's root (of the last inserted root, should a
-	// trace have several), then the filters on its fields. Filters apply
-	// to the newest copy only; a span's start and IsRoot are the same in
-	// every copy of it (see the package doc), so the range and the root
-	// flag narrow the rows read first.
+	// The roots of the range (mastra_roots, ordered by start: only the
+	// range is read), the newest copy of the trace's root (of the last
+	// inserted root, should a trace have several), then the filters on its
+	// fields. Filters apply to the newest copy only; a span's start and
+	// IsRoot are the same in every copy of it (see the package doc).
 	rangeCond, rangeArgs := w.cond("start_ns", "start_date")
-	roots := `SELECT ` + rootCols + ` FROM mastra_spans WHERE project_id = ? AND ` + rangeCond + ` AND is_root = 1
+	roots := `SELECT ` + rootCols + ` FROM mastra_roots WHERE project_id = ? AND ` + rangeCond + `
 		ORDER BY version DESC LIMIT 1 BY trace_id`
 	rootArgs := append([]any{q.ProjectID}, rangeArgs...)
 	// The traces of the range, for the totals: every copy of a root has
 	// the same trace id, so no copy needs to be told apart.
-	traceSet := `(SELECT trace_id FROM mastra_spans WHERE project_id = ? AND ` + rangeCond + ` AND is_root = 1)`
+	traceSet := `(SELECT trace_id FROM mastra_roots WHERE project_id = ? AND ` + rangeCond + `)`
 	traceSetArgs := append([]any{q.ProjectID}, rangeArgs...)
 	filters := []string{"duration_ns >= ?"}
 	filterArgs := []any{q.MinDuration.Nanoseconds()}
@@ -174,13 +174,13 @@ func (s *Store) rootsPage(ctx context.Context, q admin.TraceQuery, roots string,
 		args = append(args, cur.Key, cur.Key, cur.ID)
 	}
 	stmt += ` ORDER BY ` + keyCol + ` DESC, trace_id LIMIT ?`
-	rows, err := s.conn.Query(ctx, stmt, append(args, limit+1)...)
+	rows, err := s.query(ctx, stmt, append(args, limit+1)...)
 	if err != nil {
 		return nil, err
 	}
 	var out []admin.TraceSummary
 	index := map[string]int{}
-	var ids []any
+	var ids []string
 	err = eachRow(rows, func() error {
 		t, err := scanRoot(rows)
 		if err != nil {
@@ -194,8 +194,19 @@ func (s *Store) rootsPage(ctx context.Context, q admin.TraceQuery, roots string,
 	if err != nil || len(out) == 0 {
 		return out, err
 	}
-	stmt, args = totalsSQL(q.ProjectID, q.Model, "?", []any{clickhouse.GroupSet{Value: ids}})
-	rows, err = s.conn.Query(ctx, stmt, args...)
+	// The page's trace ids go as an external table, not in the statement:
+	// ids of any length never push it past the server's max_query_size.
+	idTable, err := ext.NewTable("page_traces", ext.Column("trace_id", "String"))
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if err := idTable.Append(id); err != nil {
+			return nil, err
+		}
+	}
+	stmt, args = totalsSQL(q.ProjectID, q.Model, "page_traces", nil)
+	rows, err = s.query(clickhouse.Context(ctx, clickhouse.WithExternalTable(idTable)), stmt, args...)
 	if err != nil {
 		return nil, fmt.Errorf("totals: %w", err)
 	}
@@ -260,7 +271,7 @@ func (s *Store) totalledPage(ctx context.Context, q admin.TraceQuery, roots stri
 		args = append(args, whereArgs...)
 	}
 	stmt += ` ORDER BY ` + order + ` LIMIT ?`
-	rows, err := s.conn.Query(ctx, stmt, append(args, limit+1)...)
+	rows, err := s.query(ctx, stmt, append(args, limit+1)...)
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +356,7 @@ func (s *Store) getTrace(ctx context.Context, q admin.TraceGet) ([]admin.Span, e
 		return nil, err
 	}
 	rangeCond, rangeArgs := w.cond("start_ns", "start_date")
-	rows, err := s.conn.Query(ctx, `SELECT `+spanReadCols+` FROM (SELECT `+spanReadCols+` FROM mastra_spans
+	rows, err := s.query(ctx, `SELECT `+spanReadCols+` FROM (SELECT `+spanReadCols+` FROM mastra_spans
 		WHERE project_id = ? AND trace_id = ? AND `+rangeCond+` ORDER BY version DESC LIMIT 1 BY span_id)
 		ORDER BY start_ns, span_id`, append([]any{q.ProjectID, q.TraceID}, rangeArgs...)...)
 	if err != nil {
