@@ -258,7 +258,10 @@ func writeHead(c *upConn, req *http.Request, host string, t target, body int, st
 		bw.WriteString(ip)
 		bw.WriteString("\r\n")
 	}
-	if req.Host != "" && isFieldValue(req.Host) {
+	if !isFieldValue(req.Host) {
+		return fmt.Errorf("%w: invalid Host %q", errBadRequest, clip(req.Host))
+	}
+	if req.Host != "" {
 		bw.WriteString("X-Forwarded-Host: ")
 		bw.WriteString(req.Host)
 		bw.WriteString("\r\n")
@@ -637,11 +640,11 @@ var tokenChars = func() (t [128]bool) {
 	return t
 }()
 
-// isFieldValue reports whether s can be sent as a header value: no CR, LF
-// or NUL, which would end the header or worse.
+// isFieldValue reports whether s can be sent as a header value: no control
+// bytes but tab (CR and LF would end the header), as net/http requires.
 func isFieldValue(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '\r' || c == '\n' || c == 0 {
+		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
 			return false
 		}
 	}

@@ -302,6 +302,9 @@ func (sc *srvConn) handle(req *http.Request) (keep bool) {
 	if !w.finish() || req.Close || w.closeAfter || sc.ctx.Err() != nil {
 		return false
 	}
+	if body != nil && body.expect {
+		return false // the client still waits for 100 Continue before it sends the body
+	}
 	// What the handler left of the body is read, up to a limit, so that
 	// the next request starts where it should.
 	if body != nil && !body.eof {
