@@ -74,8 +74,51 @@ export const textAgent = new Agent({
   tools: { wordCount },
 });
 
+// usage is what the mock model reports for every call.
+const usage = { inputTokens: 12, outputTokens: 7, totalTokens: 19 };
+const reply = 'Three words here.';
+
+// mockModel is a language model (the AI SDK's LanguageModelV2 contract, as
+// its MockLanguageModelV2 implements it) that answers without a network or
+// an API key, so that a test can run a real agent and find a real
+// model_generation span with token usage. Its id is a priced model's.
+const mockModel = {
+  specificationVersion: 'v2' as const,
+  provider: 'openai.chat',
+  modelId: 'gpt-4o-mini',
+  supportedUrls: {},
+  async doGenerate() {
+    return { content: [{ type: 'text' as const, text: reply }], finishReason: 'stop' as const, usage, warnings: [] };
+  },
+  async doStream() {
+    const parts = [
+      { type: 'stream-start', warnings: [] },
+      { type: 'response-metadata', id: 'fixture-response', modelId: 'gpt-4o-mini', timestamp: new Date(0) },
+      { type: 'text-start', id: 't1' },
+      { type: 'text-delta', id: 't1', delta: reply },
+      { type: 'text-end', id: 't1' },
+      { type: 'finish', finishReason: 'stop', usage },
+    ];
+    return {
+      stream: new ReadableStream<any>({
+        start(c) {
+          for (const p of parts) c.enqueue(p);
+          c.close();
+        },
+      }),
+    };
+  },
+};
+
+export const mockAgent = new Agent({
+  id: 'mock-agent',
+  name: 'Mock Agent',
+  instructions: 'Answer briefly.',
+  model: mockModel as any,
+});
+
 export const mastra = new Mastra({
-  agents: { textAgent },
+  agents: { textAgent, mockAgent },
   workflows: { textStats },
   tools: { wordCount },
   logger: new FixtureLogger(),
