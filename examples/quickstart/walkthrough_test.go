@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mastra-admin/mastra-admin-go/admin/httpapi"
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/apitest"
 )
 
@@ -67,7 +68,10 @@ func TestREADMEWalkThrough(t *testing.T) {
 	}
 
 	var logs, ends int
-	var status, last string
+	var status, run string
+	var trace httpapi.Trace
+	var stepLogs httpapi.LogList
+	var metrics httpapi.MetricsBody
 	sc := bufio.NewScanner(strings.NewReader(out.String()))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
@@ -82,9 +86,14 @@ func TestREADMEWalkThrough(t *testing.T) {
 			}
 		case line == "succeeded" || line == "failed" || line == "cancelled":
 			status = line
-		}
-		if line != "" {
-			last = line
+		case strings.HasPrefix(line, `{"traceId":`):
+			decodeLine(t, line, &trace)
+		case strings.HasPrefix(line, `{"logs":`):
+			decodeLine(t, line, &stepLogs)
+		case strings.HasPrefix(line, `{"bucketSeconds":`):
+			decodeLine(t, line, &metrics)
+		case strings.Contains(line, `"result":`) && run == "":
+			run = line
 		}
 	}
 	if logs == 0 || ends != 1 || status != "succeeded" {
@@ -94,11 +103,46 @@ func TestREADMEWalkThrough(t *testing.T) {
 		t.Errorf("an env var's value came back from the API:\n%s", out.String())
 	}
 	var result workflowRun
-	if err := json.Unmarshal([]byte(last), &result); err != nil {
-		t.Fatalf("the last answer %q is not the workflow's: %v", last, err)
+	if err := json.Unmarshal([]byte(run), &result); err != nil {
+		t.Fatalf("no answer of the workflow (%q): %v\n%s", run, err, out.String())
 	}
 	if result.Status != "success" || result.Result.Words != 5 || result.Result.Lines != 2 {
 		t.Fatalf("workflow result %+v", result)
 	}
-	t.Logf("walk-through: %d log lines streamed; the workflow answered %q through the router", logs, result.Result.Summary)
+	// The run's trace: a root span and its steps, each step's parent in
+	// the trace; the step's log line; one run in the metrics.
+	parents := map[string]bool{}
+	for _, sp := range trace.Spans {
+		parents[sp.SpanID] = true
+	}
+	steps := 0
+	for _, sp := range trace.Spans {
+		if sp.ParentSpanID != "" && parents[sp.ParentSpanID] {
+			steps++
+		}
+	}
+	if len(trace.Spans) < 3 || steps != len(trace.Spans)-1 {
+		t.Errorf("trace %s: %d spans, %d with their parent in the trace; want a root and 2 steps or more\n%s",
+			trace.TraceID, len(trace.Spans), steps, out.String())
+	}
+	if len(stepLogs.Logs) != 1 || stepLogs.Logs[0].Message != "text summarized" {
+		t.Errorf("log search: %+v, want the step's line", stepLogs)
+	}
+	runs := 0
+	for _, e := range metrics.Entities {
+		runs += e.Runs
+	}
+	if metrics.BucketSeconds != 300 || runs != 1 {
+		t.Errorf("metrics: %+v, want one run in 5-minute buckets", metrics)
+	}
+	t.Logf("walk-through: %d log lines streamed; the workflow answered %q through the router; its trace has %d spans",
+		logs, result.Result.Summary, len(trace.Spans))
+}
+
+// decodeLine decodes one JSON answer of the walk-through.
+func decodeLine(t *testing.T, line string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(line), v); err != nil {
+		t.Errorf("answer %q: %v", line, err)
+	}
 }
