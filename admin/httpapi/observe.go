@@ -22,24 +22,30 @@ const maxCursor = 1024
 
 // TraceRow is one trace of a trace list.
 type TraceRow struct {
-	TraceID          string    `json:"traceId"`
-	DeploymentID     string    `json:"deploymentId"`
-	BuildID          string    `json:"buildId"`
-	RootName         string    `json:"rootName"`
-	RootType         string    `json:"rootType"`
-	EntityType       string    `json:"entityType,omitempty"`
-	EntityID         string    `json:"entityId,omitempty"`
-	EntityName       string    `json:"entityName,omitempty"`
-	Start            time.Time `json:"start"`
-	DurationMs       float64   `json:"durationMs"`
-	SpanCount        int       `json:"spanCount"`
-	Error            bool      `json:"error"`
-	InputTokens      int64     `json:"inputTokens"`
-	OutputTokens     int64     `json:"outputTokens"`
-	CacheReadTokens  int64     `json:"cacheReadTokens"`
-	CacheWriteTokens int64     `json:"cacheWriteTokens"`
-	ReasoningTokens  int64     `json:"reasoningTokens"`
-	// CostUSD is absent when no span of the trace has a known cost.
+	TraceID      string    `json:"traceId"`
+	DeploymentID string    `json:"deploymentId"`
+	BuildID      string    `json:"buildId"`
+	RootName     string    `json:"rootName"`
+	RootType     string    `json:"rootType"`
+	EntityType   string    `json:"entityType,omitempty"`
+	EntityID     string    `json:"entityId,omitempty"`
+	EntityName   string    `json:"entityName,omitempty"`
+	Start        time.Time `json:"start"`
+	DurationMs   float64   `json:"durationMs"`
+	SpanCount    int       `json:"spanCount"`
+	Error        bool      `json:"error"`
+	Usage
+}
+
+// Usage is token counts, each model call counted once, and their cost.
+type Usage struct {
+	InputTokens      int64 `json:"inputTokens"`
+	OutputTokens     int64 `json:"outputTokens"`
+	CacheReadTokens  int64 `json:"cacheReadTokens"`
+	CacheWriteTokens int64 `json:"cacheWriteTokens"`
+	ReasoningTokens  int64 `json:"reasoningTokens"`
+	// CostUSD is absent when no call has a known cost (an unknown model is
+	// not free).
 	CostUSD *float64 `json:"costUsd,omitempty"`
 }
 
@@ -76,15 +82,10 @@ type EntityRow struct {
 
 // ModelRow is the calls of one model in one time bucket.
 type ModelRow struct {
-	Bucket           time.Time `json:"bucket"`
-	Model            string    `json:"model"`
-	Calls            int       `json:"calls"`
-	InputTokens      int64     `json:"inputTokens"`
-	OutputTokens     int64     `json:"outputTokens"`
-	CacheReadTokens  int64     `json:"cacheReadTokens"`
-	CacheWriteTokens int64     `json:"cacheWriteTokens"`
-	ReasoningTokens  int64     `json:"reasoningTokens"`
-	CostUSD          *float64  `json:"costUsd,omitempty"`
+	Bucket time.Time `json:"bucket"`
+	Model  string    `json:"model"`
+	Calls  int       `json:"calls"`
+	Usage
 }
 
 // MetricsBody is a project's metrics over time buckets.
@@ -190,8 +191,7 @@ func (h *Handler) listTraces(w http.ResponseWriter, r *http.Request) error {
 		out.Traces[i] = TraceRow{TraceID: t.TraceID, DeploymentID: t.DeploymentID, BuildID: t.BuildID,
 			RootName: t.RootName, RootType: t.RootType, EntityType: t.EntityType, EntityID: t.EntityID, EntityName: t.EntityName,
 			Start: t.Start, DurationMs: ms(t.Duration), SpanCount: t.SpanCount, Error: t.Error,
-			InputTokens: t.InputTokens, OutputTokens: t.OutputTokens, CacheReadTokens: t.CacheReadTokens,
-			CacheWriteTokens: t.CacheWriteTokens, ReasoningTokens: t.ReasoningTokens, CostUSD: t.CostUSD}
+			Usage: Usage{t.InputTokens, t.OutputTokens, t.CacheReadTokens, t.CacheWriteTokens, t.ReasoningTokens, t.CostUSD}}
 	}
 	WriteJSON(w, http.StatusOK, out)
 	return nil
@@ -295,9 +295,8 @@ func (h *Handler) metrics(w http.ResponseWriter, r *http.Request) error {
 			Errors: e.Errors, ErrorRate: e.ErrorRate(), P50Ms: ms(e.P50), P95Ms: ms(e.P95), P99Ms: ms(e.P99)}
 	}
 	for i, m := range m.Models {
-		out.Models[i] = ModelRow{Bucket: m.Bucket, Model: m.Model, Calls: m.Calls, InputTokens: m.InputTokens,
-			OutputTokens: m.OutputTokens, CacheReadTokens: m.CacheReadTokens, CacheWriteTokens: m.CacheWriteTokens,
-			ReasoningTokens: m.ReasoningTokens, CostUSD: m.CostUSD}
+		out.Models[i] = ModelRow{Bucket: m.Bucket, Model: m.Model, Calls: m.Calls,
+			Usage: Usage{m.InputTokens, m.OutputTokens, m.CacheReadTokens, m.CacheWriteTokens, m.ReasoningTokens, m.CostUSD}}
 	}
 	WriteJSON(w, http.StatusOK, out)
 	return nil

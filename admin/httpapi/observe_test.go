@@ -16,19 +16,27 @@ import (
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/apitest"
 )
 
+// observedProject is a server with a project, and the platform admin's
+// client and token.
+func observedProject(t *testing.T) (*server, *apitest.Client, string, admin.Project) {
+	t.Helper()
+	s := newServer(t, nil, nil)
+	root, boot := s.anon.Bootstrap("root@example.com")
+	var team admin.Team
+	root.Do("POST", "/v1/teams", map[string]string{"name": "Obs"}).Must(t, 201, &team)
+	var p admin.Project
+	root.Do("POST", "/v1/teams/"+team.ID+"/projects", map[string]any{"name": "Agents", "sourceType": "local",
+		"sourceConfig": map[string]string{"path": apitest.ProjectPath}}).Must(t, 201, &p)
+	return s, root, boot.Secret, p
+}
+
 // TestObservabilityRoutes reads spans and logs stored in the embedded
 // observability store (where ingestion puts them) through the API: the
 // trace list with filters and sorts, one trace, the log search, the
 // metrics, the ingestion's health, and bad parameters refused naming
 // themselves. Who may call each route is in TestRBAC.
 func TestObservabilityRoutes(t *testing.T) {
-	s := newServer(t, nil, nil)
-	root, _ := s.anon.Bootstrap("root@example.com")
-	var team admin.Team
-	root.Do("POST", "/v1/teams", map[string]string{"name": "Obs"}).Must(t, 201, &team)
-	var p admin.Project
-	root.Do("POST", "/v1/teams/"+team.ID+"/projects", map[string]any{"name": "Agents", "sourceType": "local",
-		"sourceConfig": map[string]string{"path": apitest.ProjectPath}}).Must(t, 201, &p)
+	s, root, _, p := observedProject(t)
 
 	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Millisecond)
 	cost := 0.002
@@ -158,18 +166,12 @@ func TestObservabilityRoutes(t *testing.T) {
 // stored after it opened arrive once each, oldest first, with the filters
 // applied; a plain GET is told to upgrade.
 func TestLogTail(t *testing.T) {
-	s := newServer(t, nil, nil)
-	root, boot := s.anon.Bootstrap("root@example.com")
-	var team admin.Team
-	root.Do("POST", "/v1/teams", map[string]string{"name": "Obs"}).Must(t, 201, &team)
-	var p admin.Project
-	root.Do("POST", "/v1/teams/"+team.ID+"/projects", map[string]any{"name": "Agents", "sourceType": "local",
-		"sourceConfig": map[string]string{"path": apitest.ProjectPath}}).Must(t, 201, &p)
+	s, root, token, p := observedProject(t)
 	path := "/v1/projects/" + p.ID + "/logs/ws"
 	if r := root.Do("GET", path, nil); r.Status != http.StatusUpgradeRequired {
 		t.Fatalf("plain GET of the tail: %d %s, want 426", r.Status, r.Body)
 	}
-	c := dial(t, s, path+"?level=warn", boot.Secret)
+	c := dial(t, s, path+"?level=warn", token)
 	now := time.Now().UTC()
 	line := func(id, level string, d time.Duration) admin.LogRecord {
 		return admin.LogRecord{ID: id, Time: now.Add(d), Level: level, Message: id, ProjectID: p.ID, DeploymentID: "d", BuildID: "b"}
