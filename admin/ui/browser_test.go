@@ -25,6 +25,7 @@ import (
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/embedded"
 	"github.com/mastra-admin/mastra-admin-go/admin/ui"
 	"github.com/mastra-admin/mastra-admin-go/internal/testenv"
+	obssqlite "github.com/mastra-admin/mastra-admin-go/observability/sqlite"
 	runnerlocal "github.com/mastra-admin/mastra-admin-go/runner/local"
 	"github.com/mastra-admin/mastra-admin-go/runner/runnertest"
 )
@@ -145,6 +146,7 @@ func tab(t *testing.T) context.Context {
 type env struct {
 	a      *admin.Admin
 	st     *embedded.Stack
+	obs    *obssqlite.Store // the Admin's observability store (the Admin closes it)
 	srv    *httptest.Server
 	ui     string // the dashboard's base URL, http://127.0.0.1:N/ui
 	prefix string
@@ -161,9 +163,13 @@ func newEnv(t *testing.T, prefix string) *env {
 		t.Fatal(err)
 	}
 	lic, _ := apitest.EnterpriseLicense(t)
+	obs, err := obssqlite.Open(filepath.Join(t.TempDir(), "observability.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	st, err := embedded.Open(context.Background(), filepath.Join(t.TempDir(), "data"), &embedded.Options{
 		ProjectsDir: projects, ProxyPort: ln.Addr().(*net.TCPAddr).Port,
-		AdminOptions: []admin.Option{lic, admin.WithIntervals(100*time.Millisecond, time.Hour)},
+		AdminOptions: []admin.Option{lic, admin.WithIntervals(100*time.Millisecond, time.Hour), admin.WithObservabilityStore(obs)},
 		Runner:       &runnerlocal.Options{BuildMode: runnerlocal.BuildPlain}}) // the fake project stands in for Mastra
 	if err != nil {
 		ln.Close()
@@ -200,7 +206,7 @@ func newEnv(t *testing.T, prefix string) *env {
 			t.Errorf("close the admin: %v", err)
 		}
 	})
-	return &env{a: st.Admin, st: st, srv: srv, ui: srv.URL + prefix, prefix: prefix}
+	return &env{a: st.Admin, st: st, obs: obs, srv: srv, ui: srv.URL + prefix, prefix: prefix}
 }
 
 // user makes a user (the first one through Bootstrap, a platform admin)
@@ -225,15 +231,24 @@ func (e *env) user(t *testing.T, email string) (*admin.User, string) {
 // run runs chromedp actions, failing t with what the page showed.
 func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, actions...); err != nil {
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
 		fail(t, ctx, what, err)
 	}
 }
 
+// stepTimeout bounds one step of a browser test (a page load, a wait for
+// an element), so that a page that never shows what a test waits for
+// fails the test with what it shows instead.
+const stepTimeout = 90 * time.Second
+
 // get runs one chromedp action that returns a value.
 func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, a)
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(sctx, a)
 	if err != nil {
 		fail(t, ctx, what, err)
 	}
@@ -304,8 +319,8 @@ func drive(name string) {
 func press(t *testing.T, ctx context.Context, scope, name, waitFor string) {
 	t.Helper()
 	sel := control(scope, name)
-	run(t, ctx, "press "+sel, chromedp.WaitVisible(chromedp.CSS(sel)),
-		chromedp.Evaluate[chromedp.Void](`window.__uiOldPage = true`), chromedp.Click(chromedp.CSS(sel)))
+	run(t, ctx, "mark the page", chromedp.Evaluate[chromedp.Void](`window.__uiOldPage = true`))
+	click(t, ctx, sel)
 	js := fmt.Sprintf(`!window.__uiOldPage && document.readyState === "complete" && !!document.querySelector(%q)`, waitFor)
 	poll(t, ctx, "after "+sel+", wait for "+waitFor, js)
 	run(t, ctx, "wait for "+waitFor, chromedp.WaitVisible(chromedp.CSS(waitFor)))
@@ -317,9 +332,27 @@ func press(t *testing.T, ctx context.Context, scope, name, waitFor string) {
 func pressHere(t *testing.T, ctx context.Context, scope, name, waitFor string) {
 	t.Helper()
 	sel := control(scope, name)
-	run(t, ctx, "press "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+	click(t, ctx, sel)
 	if waitFor != "" {
 		run(t, ctx, "wait for "+waitFor, chromedp.WaitVisible(chromedp.CSS(waitFor)))
+	}
+}
+
+// click clicks the element sel matches with the mouse. Parts of pages
+// that htmx refreshes may be replaced between finding the element and
+// clicking it; the click is then tried again on the new element.
+func click(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+		err := chromedp.Do(sctx, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+		cancel()
+		if err == nil {
+			return
+		}
+		if attempt == 5 || !strings.Contains(err.Error(), "Could not find node") && !strings.Contains(err.Error(), "not attached") {
+			fail(t, ctx, "press "+sel, err)
+		}
 	}
 }
 

@@ -65,7 +65,7 @@ func (v *view) Can(perm string) bool {
 // Value returns the submitted value of a form field.
 func (v *view) Value(name string) string { return v.Form.Get(name) }
 
-// pageNames are the templates under templates/, each parsed with the
+// parsePages parses each page under templates/ with the
 // layout.
 func parsePages(funcs template.FuncMap) (map[string]*template.Template, error) {
 	files, err := fs.Glob(templateFS, "templates/*.html")
@@ -125,6 +125,9 @@ func (h *Handler) funcs() template.FuncMap {
 		"deref":    func(p *time.Time) time.Time { return *p },
 		"add":      func(a, b int) int { return a + b },
 		"contains": strings.Contains,
+		"usd":      func(v *float64) string { return fmt.Sprintf("$%.4f", *v) },
+		"levels":   func() []string { return []string{"debug", "info", "warn", "error"} },
+		"yflip":    func(height int, pos float64) float64 { return float64(height) - pos },
 	}
 }
 

@@ -60,6 +60,7 @@ func (h *Handler) routes() {
 	h.page("POST /tokens/{token}/revoke", h.revokeToken)
 	h.page("GET /audit", h.auditPage)
 	h.page("GET /license", h.licensePage)
+	h.observabilityRoutes()
 
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		c := h.begin(w, r)

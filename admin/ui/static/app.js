@@ -38,6 +38,7 @@
     }
     sso();
     buildLog();
+    logTail();
   });
 
   // Single sign-on: oidcauth sends the browser here with the token in the
@@ -152,6 +153,39 @@
     });
     es.addEventListener("error", function () {
       if (es.readyState === EventSource.CONNECTING) state.textContent = "reconnecting…";
+    });
+  }
+  // The live tail of a project's logs: newest lines on top.
+  function logTail() {
+    var btn = document.getElementById("logs-tail");
+    if (!btn) return;
+    var state = document.getElementById("logs-tail-state");
+    var body = document.querySelector("#logs tbody");
+    var es = null;
+    btn.addEventListener("click", function () {
+      if (es) {
+        es.close(); es = null;
+        btn.setAttribute("aria-pressed", "false"); btn.textContent = "Live tail"; state.textContent = "";
+        return;
+      }
+      es = new EventSource(btn.getAttribute("data-src"));
+      btn.setAttribute("aria-pressed", "true"); btn.textContent = "Stop tail"; state.textContent = "connecting…";
+      es.addEventListener("open", function () { state.textContent = "live"; });
+      es.addEventListener("log", function (ev) {
+        var l = JSON.parse(ev.data);
+        var none = body.querySelector("tr.none");
+        if (none) none.remove();
+        var tr = document.createElement("tr");
+        tr.className = "lvl-" + l.level + " tailed";
+        [l.time, l.level, l.message, l.traceId || ""].forEach(function (v) {
+          var td = document.createElement("td"); td.textContent = v; tr.appendChild(td);
+        });
+        body.insertBefore(tr, body.firstChild);
+      });
+      es.addEventListener("failure", function (ev) {
+        es.close(); es = null;
+        state.textContent = "the tail stopped: " + JSON.parse(ev.data).error;
+      });
     });
   }
 })();
