@@ -89,15 +89,22 @@ var errRequestHeaderTooLarge = errors.New("request headers too large")
 
 // serve accepts connections until the listener fails or closes.
 func (s *server) serve() error {
+	var backoff time.Duration
 	for {
 		c, err := s.l.Accept()
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() && !s.shutting.Load() {
+			// Out of file descriptors and the like: wait and try again, as
+			// net/http does.
+			var temp interface{ Temporary() bool }
+			if errors.As(err, &temp) && temp.Temporary() && !s.shutting.Load() {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.rt.log.Warn("accept failed; retrying", "error", err, "in", backoff)
+				time.Sleep(backoff)
 				continue
 			}
 			return err
 		}
+		backoff = 0
 		if tc, ok := c.(*net.TCPConn); ok {
 			_ = tc.SetKeepAlive(true)
 			_ = tc.SetKeepAlivePeriod(3 * time.Minute)

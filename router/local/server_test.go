@@ -334,3 +334,48 @@ func TestServeClientGoneCancels(t *testing.T) {
 		t.Fatal("the server's request was not cancelled after the client went away")
 	}
 }
+
+// flakyListener fails its first Accept with a temporary error, as a real
+// listener does when the process is out of file descriptors (which a test
+// cannot cause without starving the whole test binary).
+type flakyListener struct {
+	net.Listener
+	failed atomic.Bool
+}
+
+type temporaryError struct{}
+
+func (temporaryError) Error() string   { return "accept: too many open files" }
+func (temporaryError) Temporary() bool { return true }
+func (temporaryError) Timeout() bool   { return false }
+
+func (l *flakyListener) Accept() (net.Conn, error) {
+	if !l.failed.Swap(true) {
+		return nil, temporaryError{}
+	}
+	return l.Listener.Accept()
+}
+
+func TestServeRetriesTemporaryAcceptErrors(t *testing.T) {
+	backend := echoServer(t)
+	r := newRouter(t, nil)
+	if err := r.SetRoute(t.Context(), admin.Route{DeploymentID: "d1", ProjectSlug: "proj", DeploymentSlug: "production",
+		Production: true, Target: backend.Listener.Addr().String()}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- r.Serve(ctx, &flakyListener{Listener: l}) }()
+	out := exchange(t, l.Addr().String(), "GET /after HTTP/1.1\r\nHost: proj.localhost\r\nConnection: close\r\n\r\n")
+	if !strings.HasPrefix(out, "HTTP/1.1 200 OK") || !strings.Contains(out, `"path":"/after"`) {
+		t.Errorf("after a temporary accept error: %q", out)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+}
