@@ -1,0 +1,532 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Environment variables read by Kube.
+const (
+	// EnvKubeconfig names a kubeconfig file of a cluster the tests may use
+	// (they create and delete namespaces of their own in it).
+	EnvKubeconfig = "MASTRA_ADMIN_TEST_KUBECONFIG"
+	// EnvKubeBin names the directory of the control plane binaries
+	// scripts/services/kube.sh builds: kube-apiserver,
+	// kube-controller-manager, kube-scheduler, etcd, kwok and kwok-stages/.
+	EnvKubeBin = "MASTRA_ADMIN_TEST_KUBE_BIN"
+)
+
+// KubeFailLabel is the pod label that the simulated control plane's extra
+// kwok stage reacts to: a pod labelled KubeFailLabel=KubeFailCrashLoop
+// never becomes ready; its container is shown restarting in
+// CrashLoopBackOff after exiting with status 1, as a crashing server's
+// would be.
+const (
+	KubeFailLabel     = "mastra-admin.test/kwok"
+	KubeFailCrashLoop = "crashloop"
+)
+
+// KubeCluster is a Kubernetes cluster for tests.
+type KubeCluster struct {
+	// Kubeconfig is the path of a kubeconfig file whose current context
+	// reaches the cluster with cluster-admin rights.
+	Kubeconfig string
+	// Simulated is true when the cluster is the control plane Kube started:
+	// its nodes and pods are simulated by kwok, no container runs, and
+	// pods labelled KubeFailLabel behave as documented there.
+	Simulated bool
+	// Node is the name of the simulated node ("" for a cluster from
+	// EnvKubeconfig).
+	Node string
+}
+
+var kube struct {
+	mu      sync.Mutex
+	started bool
+	cluster *KubeCluster
+	err     error
+	cp      *controlPlane
+}
+
+// Kube returns the cluster of this test binary: the one EnvKubeconfig
+// names, else a control plane started (once per test binary, on the first
+// call) from the binaries in EnvKubeBin: etcd, kube-apiserver (with
+// --endpoint-reconciler-type=none, on 127.0.0.1), kube-controller-manager,
+// kube-scheduler, and kwok simulating one node and its pods with kwok's
+// fast stages. It takes about 10 s. Call StopKube from TestMain after
+// m.Run to stop it. Without either variable the test is skipped, or fails
+// when services are required.
+func Kube(t testing.TB) *KubeCluster {
+	t.Helper()
+	if p := os.Getenv(EnvKubeconfig); p != "" {
+		return &KubeCluster{Kubeconfig: p}
+	}
+	bin := os.Getenv(EnvKubeBin)
+	if bin == "" {
+		Unavailable(t, "a Kubernetes control plane", EnvKubeBin+" (scripts/services/kube.sh builds one) or "+EnvKubeconfig, "neither is set")
+	}
+	kube.mu.Lock()
+	defer kube.mu.Unlock()
+	if !kube.started {
+		kube.started = true
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		kube.cp, kube.err = startControlPlane(ctx, bin)
+		cancel()
+		if kube.err == nil {
+			kube.cluster = &KubeCluster{Kubeconfig: kube.cp.kubeconfig, Simulated: true, Node: kube.cp.node}
+		}
+	}
+	if kube.err != nil {
+		t.Fatalf("testenv: start the Kubernetes control plane from %s=%s: %v", EnvKubeBin, bin, kube.err)
+	}
+	return kube.cluster
+}
+
+// StopKube stops the control plane Kube started, if any, and removes its
+// files. Call it from TestMain after m.Run.
+func StopKube() {
+	kube.mu.Lock()
+	defer kube.mu.Unlock()
+	if kube.cp != nil {
+		kube.cp.stop()
+		kube.cp = nil
+	}
+}
+
+// controlPlane is a running etcd, kube-apiserver, kube-controller-manager,
+// kube-scheduler and kwok.
+type controlPlane struct {
+	dir        string
+	kubeconfig string
+	node       string
+	procs      []*proc // in start order
+}
+
+// proc is one started component; done is closed once it has exited.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func (c *controlPlane) stop() {
+	for i := len(c.procs) - 1; i >= 0; i-- {
+		p := c.procs[i]
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-p.done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			<-p.done
+		}
+	}
+	_ = os.RemoveAll(c.dir)
+}
+
+// freePorts returns n TCP ports of 127.0.0.1 that nothing listens on now.
+func freePorts(n int) ([]int, error) {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// start runs bin with args in its own process group, its output in
+// dir/logs/name.log, killed if this process dies.
+func (c *controlPlane) start(bin, name string, args ...string) error {
+	path := filepath.Join(bin, name)
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("%s: %w (run scripts/services/kube.sh)", name, err)
+	}
+	logf, err := os.Create(filepath.Join(c.dir, "logs", name+".log"))
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	cmd := exec.Command(path, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Dir = c.dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", name, err)
+	}
+	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	c.procs = append(c.procs, p)
+	return nil
+}
+
+// logTail returns the last lines of a component's log, for errors.
+func (c *controlPlane) logTail(name string) string {
+	b, _ := os.ReadFile(filepath.Join(c.dir, "logs", name+".log"))
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > 15 {
+		lines = lines[len(lines)-15:]
+	}
+	return name + " log:\n  " + strings.Join(lines, "\n  ")
+}
+
+func startControlPlane(ctx context.Context, bin string) (_ *controlPlane, err error) {
+	dir, err := os.MkdirTemp("", "mastra-admin-kube-")
+	if err != nil {
+		return nil, err
+	}
+	c := &controlPlane{dir: dir, node: "kwok-node-0"}
+	defer func() {
+		if err != nil {
+			c.stop()
+		}
+	}()
+	for _, d := range []string{"logs", "etcd", "pki", "kwok"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+			return nil, err
+		}
+	}
+	ports, err := freePorts(3)
+	if err != nil {
+		return nil, err
+	}
+	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
+
+	// Service account signing key, admin token, kubeconfig.
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	saKey := filepath.Join(dir, "pki", "sa.key")
+	saPub := filepath.Join(dir, "pki", "sa.pub")
+	if err := os.WriteFile(saKey, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(saPub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}), 0o600); err != nil {
+		return nil, err
+	}
+	var tok [16]byte
+	_, _ = rand.Read(tok[:])
+	token := hex.EncodeToString(tok[:])
+	tokens := filepath.Join(dir, "pki", "tokens.csv")
+	if err := os.WriteFile(tokens, []byte(token+`,admin,admin,"system:masters"`+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	server := "https://127.0.0.1:" + strconv.Itoa(apiPort)
+	certDir := filepath.Join(dir, "pki", "serving")
+	c.kubeconfig = filepath.Join(dir, "kubeconfig")
+
+	if err := c.start(bin, "etcd",
+		"--name=default", "--data-dir="+filepath.Join(dir, "etcd"),
+		"--listen-client-urls=http://127.0.0.1:"+strconv.Itoa(etcdClient),
+		"--advertise-client-urls=http://127.0.0.1:"+strconv.Itoa(etcdClient),
+		"--listen-peer-urls=http://127.0.0.1:"+strconv.Itoa(etcdPeer),
+		"--initial-advertise-peer-urls=http://127.0.0.1:"+strconv.Itoa(etcdPeer),
+		"--initial-cluster=default=http://127.0.0.1:"+strconv.Itoa(etcdPeer),
+		"--unsafe-no-fsync", "--log-level=warn"); err != nil {
+		return nil, err
+	}
+	if err := c.start(bin, "kube-apiserver",
+		"--etcd-servers=http://127.0.0.1:"+strconv.Itoa(etcdClient),
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(apiPort),
+		"--cert-dir="+certDir,
+		"--token-auth-file="+tokens, "--authorization-mode=RBAC",
+		"--service-account-issuer=https://kubernetes.default.svc",
+		"--service-account-key-file="+saPub, "--service-account-signing-key-file="+saKey,
+		"--service-cluster-ip-range=10.96.0.0/16",
+		"--endpoint-reconciler-type=none",
+		"--disable-admission-plugins=ServiceAccount",
+		"--allow-privileged=false"); err != nil {
+		return nil, err
+	}
+	// The apiserver writes its self-signed serving certificate on start.
+	caFile := filepath.Join(certDir, "apiserver.crt")
+	if err := poll(ctx, "kube-apiserver's serving certificate", func() error {
+		_, err := os.Stat(caFile)
+		return err
+	}, c, "kube-apiserver"); err != nil {
+		return nil, err
+	}
+	ca, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(ca) {
+		return nil, fmt.Errorf("kube-apiserver's certificate %s holds no PEM certificate", caFile)
+	}
+	api := &apiClient{server: server, token: token, http: &http.Client{Timeout: 10 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}}}}
+	if err := poll(ctx, "kube-apiserver's /readyz", func() error {
+		_, err := api.do(ctx, http.MethodGet, "/readyz", nil)
+		return err
+	}, c, "kube-apiserver"); err != nil {
+		return nil, err
+	}
+	kubeconfig := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: test
+  cluster:
+    server: %s
+    certificate-authority: %s
+    tls-server-name: 127.0.0.1
+users:
+- name: admin
+  user:
+    token: %s
+contexts:
+- name: test
+  context: {cluster: test, user: admin}
+current-context: test
+`, server, caFile, token)
+	if err := os.WriteFile(c.kubeconfig, []byte(kubeconfig), 0o600); err != nil {
+		return nil, err
+	}
+	if err := c.start(bin, "kube-controller-manager",
+		"--kubeconfig="+c.kubeconfig, "--leader-elect=false",
+		"--bind-address=127.0.0.1", "--secure-port=0",
+		"--service-account-private-key-file="+saKey,
+		"--use-service-account-credentials=false",
+		"--concurrent-deployment-syncs=5", "--concurrent-replicaset-syncs=5"); err != nil {
+		return nil, err
+	}
+	if err := c.start(bin, "kube-scheduler",
+		"--kubeconfig="+c.kubeconfig, "--leader-elect=false",
+		"--bind-address=127.0.0.1", "--secure-port=0"); err != nil {
+		return nil, err
+	}
+	stages, err := kwokStages(filepath.Join(bin, "kwok-stages"))
+	if err != nil {
+		return nil, err
+	}
+	stageFile := filepath.Join(dir, "kwok", "stages.yaml")
+	if err := os.WriteFile(stageFile, stages, 0o600); err != nil {
+		return nil, err
+	}
+	if err := c.start(bin, "kwok",
+		"--kubeconfig="+c.kubeconfig, "--config="+stageFile,
+		"--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+		"--node-lease-duration-seconds=40",
+		"--cidr=10.244.0.0/16", "--node-ip=10.240.0.1"); err != nil {
+		return nil, err
+	}
+	node := map[string]any{
+		"apiVersion": "v1", "kind": "Node",
+		"metadata": map[string]any{
+			"name":        c.node,
+			"annotations": map[string]string{"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+			"labels": map[string]string{"kubernetes.io/hostname": c.node, "kubernetes.io/os": "linux",
+				"kubernetes.io/arch": "amd64", "type": "kwok"},
+		},
+		"status": map[string]any{
+			"allocatable": map[string]string{"cpu": "16", "memory": "64Gi", "pods": "110"},
+			"capacity":    map[string]string{"cpu": "16", "memory": "64Gi", "pods": "110"},
+			"nodeInfo": map[string]string{"architecture": "amd64", "operatingSystem": "linux",
+				"kubeletVersion": "fake", "kubeProxyVersion": "fake"},
+		},
+	}
+	if _, err := api.do(ctx, http.MethodPost, "/api/v1/nodes", node); err != nil {
+		return nil, fmt.Errorf("create the simulated node: %w", err)
+	}
+	if err := poll(ctx, "the simulated node "+c.node+" to be Ready (kwok)", func() error {
+		b, err := api.do(ctx, http.MethodGet, "/api/v1/nodes/"+c.node, nil)
+		if err != nil {
+			return err
+		}
+		var n struct {
+			Status struct {
+				Conditions []struct{ Type, Status string }
+			}
+		}
+		if err := json.Unmarshal(b, &n); err != nil {
+			return err
+		}
+		for _, cond := range n.Status.Conditions {
+			if cond.Type == "Ready" && cond.Status == "True" {
+				return nil
+			}
+		}
+		return errors.New("not Ready yet")
+	}, c, "kwok"); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// poll calls f until it succeeds, a component exits or ctx ends; the
+// error names what was awaited and shows the component's log.
+func poll(ctx context.Context, what string, f func() error, c *controlPlane, component string) error {
+	for wait := 20 * time.Millisecond; ; wait = min(wait*2, 250*time.Millisecond) {
+		err := f()
+		if err == nil {
+			return nil
+		}
+		for _, p := range c.procs {
+			select {
+			case <-p.done:
+				return fmt.Errorf("%s exited (%v) while waiting for %s\n%s", p.name, p.cmd.ProcessState, what, c.logTail(p.name))
+			default:
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s: %w (last: %v)\n%s", what, ctx.Err(), err, c.logTail(component))
+		case <-time.After(wait):
+		}
+	}
+}
+
+// apiClient speaks to kube-apiserver with plain HTTP, so that this package
+// does not link client-go into every test binary that uses it.
+type apiClient struct {
+	server, token string
+	http          *http.Client
+}
+
+func (a *apiClient) do(ctx context.Context, method, path string, body any) ([]byte, error) {
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, a.server+path, r)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(b))
+	}
+	return b, nil
+}
+
+// kwokStages returns kwok's own node and pod stages from dir, the pod-ready
+// stage taught to leave pods labelled KubeFailLabel alone, and the
+// crash-loop stage for those pods.
+func kwokStages(dir string) ([]byte, error) {
+	var out bytes.Buffer
+	for _, name := range []string{"node-initialize.yaml", "node-heartbeat.yaml", "pod-ready.yaml", "pod-complete.yaml", "pod-delete.yaml"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			return nil, fmt.Errorf("kwok stage: %w (run scripts/services/kube.sh)", err)
+		}
+		if name == "pod-ready.yaml" {
+			const at = "  selector:\n    matchExpressions:\n"
+			if !bytes.Contains(b, []byte(at)) {
+				return nil, fmt.Errorf("kwok stage %s has no %q to extend", name, at)
+			}
+			b = bytes.Replace(b, []byte(at), []byte(at+"    - key: '.metadata.labels[\""+KubeFailLabel+"\"]'\n      operator: 'DoesNotExist'\n"), 1)
+		}
+		out.WriteString("---\n")
+		out.Write(b)
+		out.WriteString("\n")
+	}
+	out.WriteString(crashLoopStage)
+	return out.Bytes(), nil
+}
+
+const crashLoopStage = `---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: mastra-admin-test-pod-crashloop
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.status.phase'
+      operator: 'In'
+      values:
+      - 'Pending'
+    - key: '.metadata.labels["` + KubeFailLabel + `"]'
+      operator: 'In'
+      values:
+      - '` + KubeFailCrashLoop + `'
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      conditions:
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: Initialized
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "False"
+        reason: ContainersNotReady
+        message: "containers with unready status: [server]"
+        type: Ready
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "False"
+        reason: ContainersNotReady
+        type: ContainersReady
+      containerStatuses:
+      {{ range .spec.containers }}
+      - image: {{ .image | Quote }}
+        name: {{ .name | Quote }}
+        ready: false
+        restartCount: 3
+        lastState:
+          terminated:
+            exitCode: 1
+            reason: Error
+            message: "simulated crash: the server exited with status 1"
+            startedAt: {{ $now | Quote }}
+            finishedAt: {{ $now | Quote }}
+        state:
+          waiting:
+            reason: CrashLoopBackOff
+            message: "back-off 40s restarting failed container"
+      {{ end }}
+      phase: Running
+      startTime: {{ $now | Quote }}
+`
