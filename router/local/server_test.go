@@ -18,6 +18,7 @@ import (
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	"github.com/mastra-admin/mastra-admin-go/router/local"
+	"github.com/mastra-admin/mastra-admin-go/router/routertest"
 )
 
 // These tests cover Serve's own HTTP/1.1 server: what reaches the router
@@ -378,4 +379,53 @@ func TestServeRetriesTemporaryAcceptErrors(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("Serve: %v", err)
 	}
+}
+
+// TestConformanceServe runs the routertest suite through Serve. The suite
+// mounts a handler on its own test server; this one hands each connection
+// over to Serve: it writes the request line and headers net/http parsed
+// (the only part it cannot pass on as it came), then copies the bytes both
+// ways untouched, the body in its own framing and later requests included.
+func TestConformanceServe(t *testing.T) {
+	routertest.Run(t, func(t *testing.T) (admin.Router, http.Handler) {
+		r, err := local.New(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		addr, done := startServe(t, ctx, r)
+		t.Cleanup(func() {
+			cancel()
+			<-done
+		})
+		return r, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			up, err := net.Dial("tcp", addr)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			defer up.Close()
+			conn, brw, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Errorf("hijack: %v", err)
+				return
+			}
+			defer conn.Close()
+			head := bufio.NewWriter(up)
+			fmt.Fprintf(head, "%s %s %s\r\nHost: %s\r\n", req.Method, req.RequestURI, req.Proto, req.Host)
+			if len(req.TransferEncoding) > 0 {
+				fmt.Fprintf(head, "Transfer-Encoding: %s\r\n", strings.Join(req.TransferEncoding, ", "))
+			}
+			_ = req.Header.Write(head)
+			_, _ = head.WriteString("\r\n")
+			if head.Flush() != nil {
+				return
+			}
+			go func() {
+				_, _ = io.Copy(up, brw)
+				_ = up.(*net.TCPConn).CloseWrite()
+			}()
+			_, _ = io.Copy(conn, up)
+		})
+	})
 }
