@@ -312,4 +312,3 @@ func readImage(a admin.Artifact) (Image, error) {
 	}
 	return rec, nil
 }
-

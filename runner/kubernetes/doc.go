@@ -1,3 +1,146 @@
-// Package kubernetes is an admin.Runner that builds each Mastra project
-// into an OCI image and runs its servers as Kubernetes Deployments.
+// Package kubernetes is an admin.Runner that builds each Mastra project into
+// an OCI image and runs its servers as Kubernetes Deployments: the runner of
+// the enterprise-plus tier (license feature admin.FeatureKubernetesRunner;
+// admin.New refuses it under a license without that feature).
+//
+//	cfg, _ := clientcmd.BuildConfigFromFlags("", kubeconfig) // or rest.InClusterConfig()
+//	client, _ := k8s.NewForConfig(cfg)
+//	r, err := kubernetes.New(client, "registry.example.com/mastra",
+//		"docker.io/library/node@sha256:…", &kubernetes.Options{Namespace: "mastra"})
+//	a, err := admin.New(admin.WithRunner(r), admin.WithLicense(key, pub), …)
+//
+// The runner takes a ready client (client-go); how it was configured
+// (kubeconfig, in-cluster service account) is the embedder's business.
+//
+// # Building
+//
+// Build runs the build steps of runner/local (dependency install and the
+// AdminBundler, configured by Options.Build), so a Kubernetes build produces
+// the same output as a local one. It then packages the output directory
+// (.mastra/output, about 160 MB for a small Mastra 1.x project) without a
+// Docker daemon, with github.com/google/go-containerregistry:
+//
+//   - the directory becomes one gzipped tar layer, written to a file first
+//     (in Options.TempDir, else the build's directory) and removed after the
+//     push, so a large bundle is never held in memory; entries go under
+//     /app, owned by root and readable by everyone;
+//   - the layer goes on top of the base image, which New requires by digest
+//     (a tag is refused: a rebuild must not change because a tag moved);
+//   - the image config keeps the base's environment (PATH) and sets
+//     entrypoint ["node", "/app/index.mjs"], working directory /app, the
+//     numeric non-root Options.User (default 1000:1000, the "node" user of
+//     the official images), NODE_ENV=production,
+//     MASTRA_ADMIN_OBSERVABILITY_DIR, the exposed port and OCI base-image
+//     labels;
+//   - it is pushed to {registry}/{project slug}:{build id} with the
+//     credentials of Options.Keychain (default ~/.docker/config.json).
+//
+// The Artifact returned has Entry ImageRecord (.mastra/image.json), a file
+// naming the pushed image by digest; Start deploys that digest, so a
+// rollback (the admin starting an earlier artifact) deploys the earlier
+// digest, whatever happened to tags since.
+//
+// The base image must provide node (Mastra 1.x needs Node >= 22.13) on PATH
+// for the architecture of the cluster's nodes, and the C library the
+// bundle's native dependencies were built against: the build runs on the
+// admin's machine (glibc, amd64 or arm64), so use a glibc image of the same
+// architecture (node:22-bookworm-slim, not an Alpine/musl one, when
+// dependencies have native parts). The layer needs nothing else of it.
+//
+// # Deploying
+//
+// One Kubernetes Deployment (named mastra-{deployment id}) stands for one
+// admin Deployment; each Start is a revision of it. Start server-side
+// applies, with field manager Options.FieldManager and force:
+//
+//   - an immutable Secret {name}-env-{revision} holding the env vars (they
+//     never appear in the Deployment's spec nor in a log line; the pods get
+//     them through envFrom); the Secrets of earlier revisions are deleted
+//     once a rollout succeeds;
+//   - the Deployment: Options.Replicas, RollingUpdate with maxUnavailable 0
+//     and maxSurge 1, progressDeadlineSeconds from Options.ProgressDeadline,
+//     a readiness probe GET /health on the container port, Options.Resources,
+//     PORT and MASTRA_HOST=0.0.0.0, runAsNonRoot with every capability
+//     dropped, terminationMessagePolicy FallbackToLogsOnError (a crashing
+//     server's last lines reach its status), no service account token, an
+//     emptyDir for the observability files;
+//   - a ClusterIP Service on Options.ServicePort;
+//   - with Options.Ingress = IngressHTTPRoute, a Gateway API HTTPRoute
+//     attached to Options.Gateway for {project}.{BaseDomain} (production) or
+//     {deployment}--{project}.{BaseDomain}.
+//
+// Every object carries app.kubernetes.io/managed-by=mastra-admin,
+// mastra-admin.dev/server={name}, the admin's ids (mastra-admin.dev/
+// deployment, project, team; pods also build and revision) and
+// Options.Labels. With Options.NamespacePerTeam each team gets its
+// namespace ({Namespace}-{team id}), applied when missing; otherwise every
+// server runs in Options.Namespace, which must exist.
+//
+// Start then watches the rollout the way `kubectl rollout status` does
+// (observedGeneration, ProgressDeadlineExceeded, updated, old and available
+// replicas), writing each new state to the log (phase "start"), with each
+// not-ready pod's reason: not scheduled (the scheduler's message), a
+// container waiting (ImagePullBackOff, CrashLoopBackOff, …) or exited (its
+// status and termination message), and the pod's warning events. It
+// returns when every updated replica is available, that is, passed its
+// /health probe. A container in CrashLoopBackOff, ImagePullBackOff,
+// InvalidImageName or Create/RunContainer errors fails the rollout at once
+// (only a new deployment fixes those); so does ProgressDeadlineExceeded,
+// and Options.StartTimeout. The error is a *RolloutError with the reason.
+// A failed rollout is undone: the Deployment gets back the configuration it
+// had before (so the previous revision keeps serving, with no replica
+// lost thanks to maxUnavailable 0), or, for a first start, everything of it
+// is deleted.
+//
+// The RunningServer's Host and Port are the Service's cluster DNS name and
+// port ({name}.{namespace}.svc.{ClusterDomain}:80): the admin's router
+// reaches it when it runs in the cluster; from outside, use the HTTPRoute.
+// Its Handle is namespace/name/revision.
+//
+// Because one Deployment holds every revision, a Start of a new build rolls
+// the existing pods instead of starting a second server beside the first:
+// the previous RunningServer then reports unhealthy (Health) and gone
+// (Reattach), and its Stop, which the admin calls after switching to the
+// new server, deletes nothing. Stop of the current revision deletes every
+// object labelled with the server's name (Deployment, ReplicaSets and pods
+// through the garbage collector, Service, Secrets, HTTPRoute) and waits
+// until its pods are gone; nothing else in the namespace is touched.
+// Health is healthy while the Deployment runs the server's revision with an
+// available replica. Reattach, after an admin restart, reports whether the
+// Deployment still runs the server's revision; nothing else is needed to
+// manage it again.
+//
+// # Observability
+//
+// The bundle's injected exporter and logger still write spans and logs as
+// JSONL, in the pod, under DefaultObservabilityDir (an emptyDir volume).
+// Shipping those files to the admin's ingestion is not implemented yet: the
+// runner is not an admin.TelemetrySource, so nothing of a pod's telemetry
+// reaches the observability store, and the files go with the pod. The
+// intended design is a sidecar that uploads closed files to FileStorage
+// with the same per-file checkpoints as the local ingestion.
+//
+// # Permissions
+//
+// The admin's service account needs, in the servers' namespaces: get, list,
+// watch, create, update, patch, delete and deletecollection on deployments
+// (apps), services, secrets; get, list and watch on pods and events; get,
+// list and watch on pods/log; patch and delete on httproutes
+// (gateway.networking.k8s.io) when used; and, with NamespacePerTeam, get,
+// create and patch on namespaces (cluster scope). The README has the
+// manifest.
+//
+// # Testing
+//
+// The tests run against a real control plane: etcd, kube-apiserver,
+// kube-controller-manager and kube-scheduler built from the Go module proxy
+// by scripts/services/kube.sh (about 30 minutes cold on 2 cores, cached
+// outside the repository), with kwok simulating a node and its pods, started
+// once per test binary by internal/testenv (about 10 s), or any cluster
+// named by MASTRA_ADMIN_TEST_KUBECONFIG. Images go to an in-process
+// registry (go-containerregistry's pkg/registry, blobs on disk) and are
+// checked layer by layer. kwok runs no container: readiness, crashes and
+// image pulls are simulated by its stages (an extra stage makes labelled
+// pods crash-loop), so what a real kubelet does with the image is not
+// exercised.
 package kubernetes

@@ -698,8 +698,14 @@ func TestStopRemovesOnlyItsObjects(t *testing.T) {
 		t.Errorf("the other server after Stop: %q, %v", h, err)
 	}
 	for _, get := range []func() error{
-		func() error { _, err := e.client.CoreV1().Secrets(e.ns).Get(ctx, "other", metav1.GetOptions{}); return err },
-		func() error { _, err := e.client.CoreV1().ConfigMaps(e.ns).Get(ctx, "cm", metav1.GetOptions{}); return err },
+		func() error {
+			_, err := e.client.CoreV1().Secrets(e.ns).Get(ctx, "other", metav1.GetOptions{})
+			return err
+		},
+		func() error {
+			_, err := e.client.CoreV1().ConfigMaps(e.ns).Get(ctx, "cm", metav1.GetOptions{})
+			return err
+		},
 	} {
 		if err := get(); err != nil {
 			t.Errorf("an object that is not the runner's was touched: %v", err)
