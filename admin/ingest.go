@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -15,6 +14,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/mastra-admin/mastra-admin-go/internal/jsonl"
 )
 
 // The ingestion worker. Each round it looks at the builds whose directories
@@ -439,37 +440,15 @@ func (a *Admin) readFile(ctx context.Context, fr *fileRead, b *batch) error {
 		return err
 	}
 	defer rc.Close()
-	br := bufio.NewReaderSize(rc, 64<<10)
 	const maxLine = MaxTelemetryLine
+	lr := jsonl.NewLineReader(rc, maxLine, quarantinePreview)
 	off := fr.end
-	var buf []byte
 	for {
-		// One line: buf holds up to maxLine bytes of it, n counts them all.
-		buf = buf[:0]
-		var n int64
-		tooLong := false
-		var rerr error
-		for {
-			var chunk []byte
-			chunk, rerr = br.ReadSlice('\n')
-			n += int64(len(chunk))
-			if !tooLong {
-				if len(buf)+len(chunk) > maxLine+1 {
-					tooLong = true
-					keep := min(len(chunk), max(0, quarantinePreview-len(buf)))
-					buf = append(buf, chunk[:keep]...)
-				} else {
-					buf = append(buf, chunk...)
-				}
-			}
-			if !errors.Is(rerr, bufio.ErrBufferFull) {
-				break
-			}
-		}
+		text, n, tooLong, rerr := lr.Next()
 		if rerr == io.EOF {
 			if n > 0 && f.Closed { // the writer will never end this line
 				b.bad = append(b.bad, badLine{cp: fr.cp, offset: off, reason: fmt.Sprintf(
-					"the file was closed with an unfinished last line (%d bytes without a newline)", n), text: preview(buf)})
+					"the file was closed with an unfinished last line (%d bytes without a newline)", n), text: preview(text)})
 				fr.bad++
 				b.add(fr, off+n)
 			}
@@ -480,10 +459,9 @@ func (a *Admin) readFile(ctx context.Context, fr *fileRead, b *batch) error {
 		}
 		start := off
 		off += n
-		text := bytes.TrimRight(buf, "\r\n")
 		switch {
 		case tooLong:
-			b.bad = append(b.bad, badLine{cp: fr.cp, offset: start, reason: fmt.Sprintf("line is %d bytes, longer than the limit of %d", n, maxLine), text: preview(buf)})
+			b.bad = append(b.bad, badLine{cp: fr.cp, offset: start, reason: fmt.Sprintf("line is %d bytes, longer than the limit of %d", n, maxLine), text: preview(text)})
 			fr.bad++
 		case len(bytes.TrimSpace(text)) == 0:
 		default:

@@ -1,12 +1,13 @@
 package observability
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/mastra-admin/mastra-admin-go/internal/jsonl"
 )
 
 // Defaults of ReadOptions.
@@ -100,29 +101,11 @@ func Read(r io.Reader, opts *ReadOptions, fn func(Record) error) (Stats, error) 
 			st.Bad = append(st.Bad, LineError{Line: line, Offset: off, Reason: reason})
 		}
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
-	var buf []byte
+	lr := jsonl.NewLineReader(r, maxLine, 0)
 	for {
-		buf = buf[:0]
-		n, tooLong := 0, false
-		var err error
-		for {
-			var chunk []byte
-			chunk, err = br.ReadSlice('\n')
-			n += len(chunk)
-			if !tooLong {
-				if len(buf)+len(chunk) > maxLine+2 { // room for "\r\n"
-					tooLong, buf = true, buf[:0]
-				} else {
-					buf = append(buf, chunk...)
-				}
-			}
-			if !errors.Is(err, bufio.ErrBufferFull) {
-				break
-			}
-		}
+		text, n, tooLong, err := lr.Next()
 		if err == io.EOF {
-			st.Incomplete = int64(n)
+			st.Incomplete = n
 			return st, nil
 		}
 		if err != nil {
@@ -130,12 +113,11 @@ func Read(r io.Reader, opts *ReadOptions, fn func(Record) error) (Stats, error) 
 		}
 		st.Lines++
 		line, start := st.Lines, st.Offset
-		st.Offset += int64(n)
+		st.Offset += n
 		if tooLong {
 			bad(line, start, fmt.Sprintf("line is longer than %d bytes", maxLine))
 			continue
 		}
-		text := bytes.TrimRight(buf, "\r\n")
 		if len(bytes.TrimSpace(text)) == 0 {
 			continue
 		}
