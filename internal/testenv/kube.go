@@ -37,11 +37,12 @@ const (
 	EnvKubeBin = "MASTRA_ADMIN_TEST_KUBE_BIN"
 )
 
-// KubeFailLabel is the pod label that the simulated control plane's extra
-// kwok stage reacts to: a pod labelled KubeFailLabel=KubeFailCrashLoop
-// never becomes ready; its container is shown restarting in
-// CrashLoopBackOff after exiting with status 1, as a crashing server's
-// would be.
+// KubeFailLabel is the pod label that the simulated control plane's kwok
+// stages react to. kwok's pod-ready stage leaves every pod with the label
+// alone (a test may play its kubelet). A pod labelled
+// KubeFailLabel=KubeFailCrashLoop never becomes ready: an extra stage
+// shows its container restarting in CrashLoopBackOff after exiting with
+// status 1, as a crashing server's would be.
 const (
 	KubeFailLabel     = "mastra-admin.test/kwok"
 	KubeFailCrashLoop = "crashloop"

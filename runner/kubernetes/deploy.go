@@ -209,11 +209,18 @@ func (r *Runner) Start(ctx context.Context, spec admin.StartSpec, logFn admin.Lo
 		metav1.ListOptions{LabelSelector: t.selector() + "," + LabelRevision + "," + LabelRevision + "!=" + t.rev}); err != nil {
 		r.log.Warn("delete the env secrets of earlier revisions", "namespace", t.ns, "server", t.name, "err", err)
 	}
+	host, port := fmt.Sprintf("%s.%s.svc.%s", t.name, t.ns, r.opts.ClusterDomain), int(r.opts.ServicePort)
+	if r.opts.Endpoint != nil {
+		if host, port, err = r.opts.Endpoint(ctx, t.ns, t.name, r.opts.ServicePort); err != nil {
+			r.undo(t, previous, logFn)
+			return nil, fmt.Errorf("kubernetes: start: endpoint of service %s/%s: %w", t.ns, t.name, err)
+		}
+	}
 	return &admin.RunningServer{
 		DeploymentID: rec.DeploymentID,
 		BuildID:      rec.BuildID,
-		Host:         fmt.Sprintf("%s.%s.svc.%s", t.name, t.ns, r.opts.ClusterDomain),
-		Port:         int(r.opts.ServicePort),
+		Host:         host,
+		Port:         port,
 		Handle:       t.handle(),
 		Status:       admin.ServerRunning,
 		Health:       admin.HealthHealthy,

@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -141,6 +142,11 @@ type Options struct {
 	// ClusterDomain is the cluster's DNS domain, for the Service host name
 	// Start returns; default DefaultClusterDomain.
 	ClusterDomain string
+	// Endpoint, when set, says where the admin reaches a server's Service
+	// (the Host and Port of the RunningServer Start returns), for an admin
+	// outside the cluster: a NodePort, a load balancer, a port-forward.
+	// Default: the Service's cluster DNS name and port.
+	Endpoint func(ctx context.Context, namespace, service string, port int32) (host string, hostPort int, err error)
 	// Build configures the build steps, which are runner/local's (install
 	// and AdminBundler). Its port, health and stop settings are unused.
 	Build *local.Options
