@@ -19,11 +19,11 @@ import (
 const rootCols = "trace_id, span_id, deployment_id, build_id, name, span_type, entity_type, entity_id, entity_name, start_ns, duration_ns"
 
 // totalsSQL is the statement totalling the spans of the project's traces
-// in set (a bound list or a subquery, its arguments setArgs), each span
-// counted once as its newest copy: count, error, tokens, the number of
-// spans with a known cost, the cost (summed in ascending order, so every
-// query gets the same float for the same spans, which keeps a cost cursor
-// exact), and whether a span has model. The spans are read by primary
+// in set (a table name or a subquery, with the arguments setArgs), each
+// span counted once as its newest copy: count, error, tokens, the number
+// of spans with a known cost, the cost (summed in ascending order, so
+// every query gets the same float for the same spans, which keeps a cost
+// cursor exact), and whether a span has the model asked for. The spans are read by primary
 // key, whatever their start: a trace's totals cover every span of it.
 //
 // A trace whose rows are as many as its span ids holds one copy of each
