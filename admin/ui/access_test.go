@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -13,7 +14,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/admin/httpapi"
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/apitest"
+	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/oidcauth"
+	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/oidcauth/oidctest"
+	"github.com/mastra-admin/mastra-admin-go/admin/ui"
 )
 
 // TestViewerSeesNoMutatingControl walks every page of a team as a viewer,
@@ -224,4 +229,152 @@ func TestPlatformAdminPages(t *testing.T) {
 	screenshot(t, ctx, "license")
 	visit(t, ctx, e.ui+"/audit", "#audit")
 	waitText(t, ctx, "#audit", "token.create")
+}
+
+// TestSingleSignOn signs in through an OpenID Connect provider: the
+// sign-in page's SSO button, the provider, oidcauth's callback, and the
+// dashboard's landing page that turns the token in the URL fragment into
+// a session.
+func TestSingleSignOn(t *testing.T) {
+	provider := oidctest.New(t, "dashboard", "secret")
+	e := newEnvWith(t, "/ui", func(a *admin.Admin, base string) (*httpapi.Options, *ui.Options) {
+		o, err := oidcauth.New(context.Background(), a, provider.Issuer(), "dashboard", &oidcauth.Options{
+			ClientSecret: "secret", RedirectURL: base + oidcauth.CallbackPath, PostLoginRedirect: base + "/ui/auth/sso"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &httpapi.Options{Authenticators: []httpapi.Authenticator{httpapi.TokenAuthenticator(a), o}, Routes: o.Routes()},
+			&ui.Options{SSOLoginURL: oidcauth.LoginPath, Authenticators: []httpapi.Authenticator{httpapi.TokenAuthenticator(a), o}}
+	})
+	u, _ := e.user(t, "sso@example.com")
+	provider.SetUser(oidctest.User{Subject: "s1", Email: u.Email, EmailVerified: true, Name: "SSO User"})
+	ctx := tab(t)
+	visit(t, ctx, e.ui+"/login", `[data-control="sso"]`)
+	drive("sso-form") // the landing page's form, posted by its script
+	press(t, ctx, "", "sso", `[data-control="logout"]`)
+	if got := text(t, ctx, ".who"); got != u.Email {
+		t.Fatalf("signed in as %q, want %s", got, u.Email)
+	}
+	loc := get(t, ctx, "location", chromedp.Location())
+	if strings.Contains(loc, "access_token") {
+		t.Fatalf("the token stayed in the URL: %s", loc)
+	}
+	// The landing page without a token says so.
+	visit(t, ctx, e.ui+"/auth/sso", "#sso-missing")
+}
+
+// session is a signed-in HTTP client of the dashboard (no browser), with
+// the session's CSRF token.
+type session struct {
+	t    *testing.T
+	e    *env
+	c    *http.Client
+	csrf string
+}
+
+func signedIn(t *testing.T, e *env, token string) *session {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	s := &session{t: t, e: e, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	_, body := s.get("/login")
+	s.csrf = csrfOf(t, body)
+	if st, _ := s.post("/login", url.Values{"token": {token}}); st != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", st)
+	}
+	_, body = s.get("/teams")
+	s.csrf = csrfOf(t, body)
+	return s
+}
+
+func csrfOf(t *testing.T, body string) string {
+	t.Helper()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no CSRF token in %s", body)
+	}
+	return m[1]
+}
+
+func (s *session) get(path string) (int, string) {
+	s.t.Helper()
+	resp, err := s.c.Get(s.e.ui + path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// post sends the form with the session's CSRF token.
+func (s *session) post(path string, form url.Values) (int, string) {
+	s.t.Helper()
+	form.Set("csrf", s.csrf)
+	resp, err := s.c.PostForm(s.e.ui+path, form)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestBadInput sends bad input through the forms: each answer shows the
+// core's message next to the field (422), changes nothing, and a form
+// larger than MaxFormBytes is refused with 413.
+func TestBadInput(t *testing.T) {
+	e := newEnv(t, "/ui")
+	u, token := e.user(t, "root@example.com")
+	s := signedIn(t, e, token)
+	as := apitest.As(u.ID)
+	team, err := e.a.CreateTeam(as, admin.NewTeam{Name: "Inputs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.a.CreateProject(as, team.ID, admin.NewProject{Name: "P", SourceType: admin.SourceLocal,
+		SourceConfig: map[string]string{"path": apitest.ProjectPath}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fieldError := regexp.MustCompile(`class="field-error" role="alert">([^<]+)<`)
+	for _, tc := range []struct {
+		name, path string
+		form       url.Values
+		want       string
+	}{
+		{"empty team name", "/teams", url.Values{"name": {""}}, "must not be empty"},
+		{"long team name", "/teams", url.Values{"name": {strings.Repeat("x", admin.MaxNameLength+1)}}, "at most 100 characters"},
+		{"bad team slug", "/teams", url.Values{"name": {"A"}, "slug": {"-bad-"}}, "DNS label"},
+		{"bad project slug", "/teams/" + team.ID + "/projects", url.Values{"name": {"Q"}, "slug": {"UPPER"}, "path": {apitest.ProjectPath}}, "DNS label"},
+		{"unknown source path", "/teams/" + team.ID + "/projects", url.Values{"name": {"Q"}, "path": {"../etc"}}, "inside the projects directory"},
+		{"bad env name", "/projects/" + p.ID + "/env", url.Values{"name": {"1X"}, "value": {"v"}}, "name"},
+		{"oversized env value", "/projects/" + p.ID + "/env", url.Values{"name": {"BIG"}, "value": {strings.Repeat("v", admin.MaxEnvVarValueLength+1)}}, "at most"},
+		{"bad role", "/teams/" + team.ID + "/members", url.Values{"user": {u.ID}, "role": {"king"}}, "is not one of"},
+		{"bad token lifetime", "/tokens", url.Values{"name": {"t"}, "days": {"0"}}, "days"},
+	} {
+		status, body := s.post(tc.path, tc.form)
+		m := fieldError.FindStringSubmatch(body)
+		if status != http.StatusUnprocessableEntity || m == nil || !strings.Contains(m[1], tc.want) {
+			got := ""
+			if m != nil {
+				got = m[1]
+			}
+			t.Errorf("%s: status %d, field error %q, want 422 with %q", tc.name, status, got, tc.want)
+		}
+	}
+	if l, _ := e.a.ListTeams(as, admin.Page{}); len(l.Items) != 1 {
+		t.Errorf("bad input created teams: %d", len(l.Items))
+	}
+	if vars, _ := e.a.ListEnvVars(as, p.ID); len(vars) != 0 {
+		t.Errorf("bad input set env vars: %v", vars)
+	}
+	if status, body := s.post("/teams", url.Values{"name": {strings.Repeat("x", ui.MaxFormBytes)}}); status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a form over 1 MiB: %d, want 413: %.300s", status, body[strings.Index(body, "<main>"):])
+	}
+	// Unknown pages and objects are 404 pages, not errors.
+	for _, path := range []string{"/nowhere", "/projects/prj_nope", "/builds/bld_nope"} {
+		if status, _ := s.get(path); status != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", path, status)
+		}
+	}
 }

@@ -154,6 +154,13 @@ type env struct {
 
 func newEnv(t *testing.T, prefix string) *env {
 	t.Helper()
+	return newEnvWith(t, prefix, nil)
+}
+
+// newEnvWith is newEnv with the API's and the dashboard's options made by
+// configure, which gets the Admin and the server's base URL.
+func newEnvWith(t *testing.T, prefix string, configure func(a *admin.Admin, base string) (*httpapi.Options, *ui.Options)) *env {
+	t.Helper()
 	projects := t.TempDir()
 	if err := runnertest.WriteFakeProject(filepath.Join(projects, apitest.ProjectPath)); err != nil {
 		t.Fatal(err)
@@ -178,11 +185,22 @@ func newEnv(t *testing.T, prefix string) *env {
 	ctx, stopRouter := context.WithCancel(context.Background())
 	routed := make(chan error, 1)
 	go func() { routed <- st.Router.Serve(ctx, ln) }()
-	api, err := httpapi.New(st.Admin, nil)
+	srvLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	dash, err := ui.NewHandler(st.Admin, &ui.Options{Prefix: prefix, RefreshInterval: 250 * time.Millisecond})
+	base := "http://" + srvLn.Addr().String()
+	var apiOpts *httpapi.Options
+	uiOpts := &ui.Options{}
+	if configure != nil {
+		apiOpts, uiOpts = configure(st.Admin, base)
+	}
+	uiOpts.Prefix, uiOpts.RefreshInterval = prefix, 250*time.Millisecond
+	api, err := httpapi.New(st.Admin, apiOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dash, err := ui.NewHandler(st.Admin, uiOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +211,10 @@ func newEnv(t *testing.T, prefix string) *env {
 	} else {
 		mux.Handle(prefix+"/", dash)
 	}
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Listener.Close()
+	srv.Listener = srvLn
+	srv.Start()
 	t.Cleanup(func() {
 		dash.(*ui.Handler).Close()
 		api.Close()

@@ -262,6 +262,9 @@ func (c *call) formFailed(err error, show func(v *view) error, v *view) error {
 // errorPage shows err as a page.
 func (h *Handler) errorPage(c *call, err error) {
 	status := statusOf(err)
+	if pe, ok := errors.AsType[*pageError](err); ok {
+		status = pe.status
+	}
 	msg := err.Error()
 	if status == http.StatusInternalServerError {
 		id := randomToken()[:12]
