@@ -59,6 +59,8 @@ type config struct {
 
 	decode       TelemetryDecodeFunc
 	obsRetention time.Duration
+
+	hooks webhookConfig // webhook secrets and preview policy (webhook_flow.go)
 }
 
 // WithStorage sets the Storage (required).

@@ -66,6 +66,13 @@ func (a *Admin) Rollback(ctx context.Context, deploymentID, buildID string) (b *
 
 func (a *Admin) enqueue(ctx context.Context, action, deploymentID string, trigger BuildTrigger,
 	source func(*Deployment) (string, error)) (b *Build, err error) {
+	return a.enqueueRef(ctx, action, deploymentID, trigger, "", source)
+}
+
+// enqueueRef is enqueue building ref (a commit id) instead of the
+// deployment's branch when ref is set.
+func (a *Admin) enqueueRef(ctx context.Context, action, deploymentID string, trigger BuildTrigger, ref string,
+	source func(*Deployment) (string, error)) (b *Build, err error) {
 	o := a.begin(action, "deployment", deploymentID, "")
 	defer func() {
 		if b != nil {
@@ -89,6 +96,9 @@ func (a *Admin) enqueue(ctx context.Context, action, deploymentID string, trigge
 		Status: BuildQueued, QueuedAt: now, UpdatedAt: now, Version: 1}
 	if p.SourceType != SourceLocal { // a local source has no versions
 		b.Ref = d.Branch
+		if b.Ref, err = a.previewRef(ctx, d, ref); err != nil {
+			return nil, err
+		}
 	}
 	if source != nil {
 		if b.SourceBuildID, err = source(d); err != nil {

@@ -258,6 +258,9 @@ func (a *Admin) execute(ctx context.Context, b *Build, logf LogFunc) error {
 	if err != nil {
 		return err
 	}
+	if env, err = a.forkSafeEnv(ctx, d, env, logf); err != nil {
+		return err
+	}
 	dir := a.buildDir(b.ID)
 	var art *Artifact
 	if b.SourceBuildID != "" {

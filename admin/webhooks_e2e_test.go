@@ -1,0 +1,145 @@
+package admin_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+)
+
+func (e *hookEnv) waitBuild(t *testing.T, id string) *admin.Build {
+	t.Helper()
+	return waitFor(t, 2*time.Minute, "build "+id+" to end", func() (*admin.Build, bool) {
+		b, err := e.a.GetBuild(e.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b, b.Status.Terminal() && b.CompletedAt != nil
+	})
+}
+
+// echo asks the server behind host, through the router, for its /echo.
+func (e *hookEnv) echo(t *testing.T, host string) (int, map[string]any) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, "http://"+host+"/echo", nil)
+	rec := httptest.NewRecorder()
+	e.router.ServeHTTP(rec, req)
+	var out map[string]any
+	if rec.Code == http.StatusOK {
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return rec.Code, out
+}
+
+// TestWebhookEndToEnd: push → build of that commit → served; PR opened →
+// the preview answers through the router from a build of the PR's head;
+// synchronize → a new build replaces it; closed → route gone, server
+// stopped. A fork's approved preview runs without the project's env vars.
+func TestWebhookEndToEnd(t *testing.T) {
+	e := newHookEnv(t, true)
+	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{"OPENAI_API_KEY": "sk-secret"}))
+	second := e.repo.Commit(t, "main", map[string]string{"README.md": "v2\n"}, "second\n\nwith a body")
+	start := time.Now()
+	res, _ := e.deliver(t, "push", e.pushPayload("main", second))
+	b := e.waitBuild(t, res.Actions[0].BuildID)
+	if b.Status != admin.BuildSucceeded {
+		t.Fatalf("push build %s: %s", b.Status, b.Error)
+	}
+	t.Logf("push to served production: %v", time.Since(start).Round(time.Millisecond))
+	if b.Commit != second || b.CommitAuthor != "Test Author <author@example.com>" || b.CommitMessage != "second\n\nwith a body" {
+		t.Errorf("build records commit %q by %q: %q", b.Commit, b.CommitAuthor, b.CommitMessage)
+	}
+	host := e.project.Slug + ".localhost"
+	if code, out := e.echo(t, host); code != http.StatusOK || !strings.Contains(out["cwd"].(string), b.ID) {
+		t.Fatalf("production through the router: %d %v, want build %s", code, out, b.ID)
+	}
+
+	head := e.repo.Commit(t, "feature/tool", map[string]string{"tool.ts": "1\n"}, "tool")
+	start = time.Now()
+	res, _ = e.deliver(t, "pull_request", e.prPayload("opened", 5, "feature/tool", head, "octo/agents"))
+	pb := e.waitBuild(t, res.Actions[0].BuildID)
+	if pb.Status != admin.BuildSucceeded || pb.Commit != head {
+		t.Fatalf("preview build %s of %q: %s", pb.Status, pb.Commit, pb.Error)
+	}
+	t.Logf("PR opened to served preview: %v", time.Since(start).Round(time.Millisecond))
+	phost := "pr-5--" + e.project.Slug + ".localhost"
+	code, out := e.echo(t, phost)
+	if code != http.StatusOK || !strings.Contains(out["cwd"].(string), pb.ID) {
+		t.Fatalf("preview through the router: %d %v, want build %s", code, out, pb.ID)
+	}
+	if env, _ := out["env"].(map[string]any); env["OPENAI_API_KEY"] != "sk-secret" {
+		t.Errorf("a same-repository preview lacks the project's env vars: %v", env)
+	}
+
+	head2 := e.repo.Commit(t, "feature/tool", map[string]string{"tool.ts": "2\n"}, "tool 2")
+	res, _ = e.deliver(t, "pull_request", e.prPayload("synchronize", 5, "feature/tool", head2, "octo/agents"))
+	pb2 := e.waitBuild(t, res.Actions[0].BuildID)
+	if pb2.Status != admin.BuildSucceeded || pb2.Commit != head2 {
+		t.Fatalf("synchronize build %s of %q: %s", pb2.Status, pb2.Commit, pb2.Error)
+	}
+	if code, out := e.echo(t, phost); code != http.StatusOK || !strings.Contains(out["cwd"].(string), pb2.ID) {
+		t.Fatalf("after synchronize the preview serves %d %v, want build %s", code, out, pb2.ID)
+	}
+	d, err := e.deployment(t, "pr-5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live := must[admin.List[*admin.RunningServer]](t)(e.a.ListServers(e.ctx, d.ID, admin.Page{})); countLive(live.Items) != 1 {
+		t.Errorf("after synchronize %d servers are live, want the new one only", countLive(live.Items))
+	}
+
+	res, _ = e.deliver(t, "pull_request", e.prPayload("closed", 5, "feature/tool", head2, "octo/agents"))
+	if res.Actions[0].Action != "teardown" {
+		t.Fatalf("closed: %+v", res.Actions)
+	}
+	if code, _ := e.echo(t, phost); code == http.StatusOK {
+		t.Errorf("the closed preview still answers")
+	}
+	waitFor(t, time.Minute, "the preview to be gone", func() (bool, bool) {
+		_, err := e.deployment(t, "pr-5")
+		return true, errors.Is(err, admin.ErrNotFound)
+	})
+	servers, err := e.store.ListServers(context.Background(), admin.ServerFilter{DeploymentID: d.ID}, admin.Page{})
+	if err != nil || countLive(servers) != 0 {
+		t.Errorf("servers of the closed preview: %v %v", servers, err)
+	}
+	if code, _ := e.echo(t, host); code != http.StatusOK {
+		t.Errorf("production stopped answering after a preview's teardown: %d", code)
+	}
+
+	// A fork: approved, built and served without the project's secrets.
+	fork := e.repo.Commit(t, "fork", map[string]string{"f.ts": "1\n"}, "fork")
+	res, _ = e.deliver(t, "pull_request", e.prPayload("opened", 6, "patch-1", fork, "mallory/agents"))
+	if res.Actions[0].Action != "await-approval" {
+		t.Fatalf("fork: %+v", res.Actions)
+	}
+	fb := e.waitBuild(t, must[*admin.Build](t)(e.a.ApprovePreview(e.ctx, res.Actions[0].DeploymentID, fork)).ID)
+	if fb.Status != admin.BuildSucceeded {
+		t.Fatalf("fork build %s: %s", fb.Status, fb.Error)
+	}
+	code, out = e.echo(t, "pr-6--"+e.project.Slug+".localhost")
+	if code != http.StatusOK {
+		t.Fatalf("fork preview: %d", code)
+	}
+	if env, _ := out["env"].(map[string]any); env["OPENAI_API_KEY"] != nil {
+		t.Errorf("a fork's preview got the project's secret: %v", env)
+	}
+}
+
+func countLive(s []*admin.RunningServer) int {
+	n := 0
+	for _, x := range s {
+		if x.Status == admin.ServerRunning || x.Status == admin.ServerStarting {
+			n++
+		}
+	}
+	return n
+}
