@@ -125,8 +125,13 @@ func (x *exchange) run(t target, body []byte, streamed bool) error {
 			return
 		}
 		_ = x.c.conn.Close()
-		if x.sent != nil {
-			_ = x.req.Body.Close()
+		// The writer of a streamed body stops at its next write to the
+		// closed connection. Under Serve it is stopped now, even while it
+		// waits for the client's next bytes, and waited for; under another
+		// server, as with httputil.ReverseProxy, it may finish after the
+		// handler returns, touching only the request body.
+		if a, ok := x.req.Body.(interface{ abort() }); ok && x.sent != nil {
+			a.abort()
 			<-x.sent
 		}
 	}()

@@ -52,6 +52,9 @@ const (
 	// maxDrainBytes is how much of a request body the handler left unread
 	// is read to keep the connection; beyond it the connection closes.
 	maxDrainBytes = 256 << 10
+	// rstAvoidanceDelay is how long a connection closing with request
+	// bytes unread stays half-open, as in net/http.
+	rstAvoidanceDelay = 500 * time.Millisecond
 )
 
 // srvConn is one client connection.
@@ -70,6 +73,11 @@ type srvConn struct {
 	watching chan struct{} // closed when the watching read returns; nil when none runs
 	watch    *time.Timer
 	stopped  bool // no watching read may start
+
+	// unread is set when the connection closes with request bytes unread:
+	// closing it at once could make the kernel reset it before the client
+	// has read the answer.
+	unread bool
 }
 
 // Read reads from the client, at most limit bytes in all.
@@ -157,6 +165,12 @@ func (sc *srvConn) serve() {
 	defer func() {
 		sc.cancel()
 		if sc.state.Load() != stateHijacked {
+			if tc, ok := sc.c.(*net.TCPConn); ok && sc.unread && !s.shutting.Load() {
+				// As net/http does: end our side, give the client time to
+				// read the answer, then close.
+				_ = tc.CloseWrite()
+				time.Sleep(rstAvoidanceDelay)
+			}
 			_ = sc.c.Close()
 		}
 		s.mu.Lock()
@@ -207,6 +221,7 @@ func (sc *srvConn) badRequest(err error) {
 		// The client went away or was too slow: nobody to answer.
 	case errors.Is(err, errRequestHeaderTooLarge):
 		sc.writeRaw(http.StatusRequestHeaderFieldsTooLarge, "request headers too large")
+		sc.unread = true // the rest of the headers
 	case strings.Contains(err.Error(), "unsupported transfer encoding"):
 		sc.writeRaw(http.StatusNotImplemented, "unsupported transfer encoding")
 	default:
@@ -309,14 +324,18 @@ func (sc *srvConn) handle(req *http.Request) (keep bool) {
 	if !w.finish() || req.Close || w.closeAfter || sc.ctx.Err() != nil {
 		return false
 	}
-	if body != nil && body.expect {
-		return false // the client still waits for 100 Continue before it sends the body
+	if body != nil && (body.expect || body.aborted.Load()) {
+		// The client still waits for 100 Continue, or the rest of its body
+		// was refused.
+		sc.unread = body.aborted.Load()
+		return false
 	}
 	// What the handler left of the body is read, up to a limit, so that
 	// the next request starts where it should.
-	if body != nil && !body.eof {
+	if body != nil && !body.eof.Load() {
 		n, err := io.CopyN(io.Discard, body.ReadCloser, maxDrainBytes+1)
 		if n > maxDrainBytes || err != io.EOF {
+			sc.unread = true
 			return false
 		}
 	}
@@ -381,9 +400,20 @@ func (sc *srvConn) stopWatch() {
 // expects it, and starts the watch once the body is read.
 type requestBody struct {
 	io.ReadCloser
-	w      *response
-	expect bool
-	eof    bool
+	w       *response
+	expect  bool
+	eof     atomic.Bool // read to its end
+	aborted atomic.Bool // abort was called: the connection closes after the response
+}
+
+// abort makes a read of the body that waits for the client return at once
+// with an error, and the connection close after the response: the router
+// stops sending a body the server no longer wants.
+func (b *requestBody) abort() {
+	if !b.eof.Load() {
+		b.aborted.Store(true)
+		_ = b.w.sc.c.SetReadDeadline(aLongTimeAgo)
+	}
 }
 
 func (b *requestBody) Read(p []byte) (int, error) {
@@ -397,8 +427,7 @@ func (b *requestBody) Read(p []byte) (int, error) {
 		}
 	}
 	n, err := b.ReadCloser.Read(p)
-	if err == io.EOF && !b.eof {
-		b.eof = true
+	if err == io.EOF && !b.eof.Swap(true) {
 		b.w.sc.startWatch()
 	}
 	return n, err

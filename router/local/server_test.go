@@ -429,3 +429,33 @@ func TestConformanceServe(t *testing.T) {
 		})
 	})
 }
+
+// TestServeUploadRefusedWhileClientWaits: a server answers before reading
+// a body whose client then sends nothing more; the answer still reaches the
+// client, and the connection closes.
+func TestServeUploadRefusedWhileClientWaits(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+	}))
+	t.Cleanup(backend.Close)
+	_, addr := served(t, backend.Listener.Addr().String())
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	_, _ = io.WriteString(c, "POST /upload HTTP/1.1\r\nHost: proj.localhost\r\nContent-Length: 1000000\r\n\r\n"+strings.Repeat("x", 100<<10))
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("no answer while the client waits: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || string(b) != "too large\n" {
+		t.Errorf("%d %q; want the server's 413", resp.StatusCode, b)
+	}
+	if rest, err := io.ReadAll(br); err != nil || len(rest) != 0 {
+		t.Errorf("after the answer: %q, %v; want the connection closed", rest, err)
+	}
+}
