@@ -2,6 +2,7 @@ package local_test
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -15,10 +16,11 @@ import (
 
 // BenchmarkProxy measures requests through the router against the same
 // requests sent straight to the backend, in the same run with the same
-// client: through the router's own proxy path (Router, the default) and
-// through httputil.ReverseProxy (ReverseProxy, what a custom
-// Options.Transport selects). Each reports its cost as x-direct (its ns/op
-// ÷ direct ns/op) and added-p99-µs next to both latency distributions.
+// client: the router's own server and proxy path (Serve), its proxy path
+// mounted on a net/http server (Router), and httputil.ReverseProxy on a
+// net/http server (ReverseProxy, what a custom Options.Transport selects).
+// Each reports its cost as x-direct (its ns/op ÷ direct ns/op) and
+// added-p99-µs next to both latency distributions.
 //
 //	go test -run '^$' -bench Proxy -benchtime 3s ./router/local/
 func BenchmarkProxy(b *testing.B) {
@@ -44,6 +46,19 @@ func BenchmarkProxy(b *testing.B) {
 		return front
 	}
 	own := newFront(nil)
+	served, err := local.New(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer served.Close()
+	if err := served.SetRoute(b.Context(), route); err != nil {
+		b.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _ = served.Serve(b.Context(), l) }()
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 512
 	defer transport.CloseIdleConnections()
@@ -55,9 +70,9 @@ func BenchmarkProxy(b *testing.B) {
 	b.Run("Direct", func(b *testing.B) {
 		direct = load(b, client, backend.URL+"/api/agents", "")
 	})
-	for name, front := range map[string]*httptest.Server{"Router": own, "ReverseProxy": viaReverseProxy} {
+	for name, url := range map[string]string{"Serve": "http://" + l.Addr().String(), "Router": own.URL, "ReverseProxy": viaReverseProxy.URL} {
 		b.Run(name, func(b *testing.B) {
-			routed := load(b, client, front.URL+"/api/agents", "bench.localhost:3100")
+			routed := load(b, client, url+"/api/agents", "bench.localhost:3100")
 			if direct.nsPerOp > 0 {
 				b.ReportMetric(routed.nsPerOp/direct.nsPerOp, "x-direct")
 				b.ReportMetric(direct.nsPerOp, "direct-ns/op")
