@@ -114,7 +114,10 @@
 //     and sort after every known one.
 //   - GetTrace: the trace's spans in the range, by primary key, by start
 //     then span id; admin.ErrNotFound when there is none.
-//   - SearchLogs: newest first, ties by id. Level keeps that level and the
+//   - SearchLogs: newest first, ties by id. It reads a window at the top of
+//     its range first (15 minutes, then eight times wider until a page is
+//     full or the range is covered), so a page of recent lines does not
+//     read a week of them. Level keeps that level and the
 //     more severe ones (a line of an unknown level counts as info, as in the
 //     embedded store); Text is matched with positionCaseInsensitiveUTF8, so
 //     %, _ and \ are ordinary characters and non-ASCII letters match in any

@@ -144,6 +144,13 @@ func scanLogs(rows driver.Rows) ([]admin.LogRecord, error) {
 	return out, err
 }
 
+// firstLogWindow is the time window SearchLogs reads first, at the top of
+// its range; from maxLogWindow (18 years) on, it reads the whole range.
+const (
+	firstLogWindow = 15 * time.Minute
+	maxLogWindow   = 1 << 59
+)
+
 // severities are the levels a LogQuery.Level may name, least severe first.
 var severities = []string{"debug", "info", "warn", "error"}
 
@@ -199,46 +206,60 @@ func (s *Store) searchLogs(ctx context.Context, q admin.LogQuery) (admin.LogPage
 	if err != nil {
 		return admin.LogPage{}, err
 	}
-	rangeCond, args := w.cond("ts_ns", "log_date")
-	inner := "project_id = ? AND " + rangeCond
-	args = append([]any{q.ProjectID}, args...)
-	if cur != nil {
-		// A line's time is the same in every copy: what is after the
-		// cursor in time can be left unread.
-		inner += " AND ts_ns <= ?"
-		args = append(args, cur.Key)
-	}
 	var outer []string
+	var outerArgs []any
 	if level != "" {
 		outer = append(outer, level)
 	}
 	if q.Text != "" {
 		outer = append(outer, "positionCaseInsensitiveUTF8(message, ?) > 0")
-		args = append(args, q.Text)
+		outerArgs = append(outerArgs, q.Text)
 	}
 	for _, f := range []struct{ col, v string }{{"trace_id", q.TraceID}, {"deployment_id", q.DeploymentID}} {
 		if f.v != "" {
 			outer = append(outer, f.col+" = ?")
-			args = append(args, f.v)
+			outerArgs = append(outerArgs, f.v)
 		}
 	}
+	top := w.to
 	if cur != nil {
+		// A line's time is the same in every copy: what is after the
+		// cursor in time can be left unread.
+		top = min(top, cur.Key+1)
 		outer = append(outer, "(ts_ns < ? OR (ts_ns = ? AND id > ?))")
-		args = append(args, cur.Key, cur.Key, cur.ID)
+		outerArgs = append(outerArgs, cur.Key, cur.Key, cur.ID)
 	}
-	stmt := "SELECT " + logReadCols + " FROM (SELECT " + logReadCols + " FROM mastra_logs WHERE " + inner +
+	stmt := "SELECT " + logReadCols + " FROM (SELECT " + logReadCols + " FROM mastra_logs WHERE project_id = ? AND %s" +
 		" ORDER BY version DESC LIMIT 1 BY id)"
 	if len(outer) > 0 {
 		stmt += " WHERE " + strings.Join(outer, " AND ")
 	}
 	stmt += " ORDER BY ts_ns DESC, id LIMIT ?"
-	rows, err := s.query(ctx, stmt, append(args, limit+1)...)
-	if err != nil {
-		return admin.LogPage{}, err
-	}
-	logs, err := scanLogs(rows)
-	if err != nil {
-		return admin.LogPage{}, err
+	// The newest lines are read first: a window ending at the top of the
+	// range, widened eightfold until it holds a full page or the whole
+	// range. Every line of a window is reduced to its newest copy before
+	// the filters, so the cost of a page follows the lines of the window,
+	// not of the range; since the window holds every line newer than its
+	// start, a full page from it is the page of the whole range.
+	var logs []admin.LogRecord
+	for width := int64(firstLogWindow); ; width *= 8 {
+		win := bounds{from: w.from, to: top}
+		if width < maxLogWindow && top-width > w.from {
+			win.from = top - width
+		}
+		win.fromDay, win.lastDay = dayOf(win.from), dayOf(win.to)
+		rangeCond, rangeArgs := win.cond("ts_ns", "log_date")
+		args := append(append([]any{q.ProjectID}, rangeArgs...), outerArgs...)
+		rows, err := s.query(ctx, fmt.Sprintf(stmt, rangeCond), append(args, limit+1)...)
+		if err != nil {
+			return admin.LogPage{}, err
+		}
+		if logs, err = scanLogs(rows); err != nil {
+			return admin.LogPage{}, err
+		}
+		if len(logs) > limit || win.from == w.from {
+			break
+		}
 	}
 	page := admin.LogPage{Logs: logs}
 	if len(logs) > limit {

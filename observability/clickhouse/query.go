@@ -41,9 +41,11 @@ func (s *Store) window(from, to time.Time) (bounds, error) {
 	if to.Before(from) {
 		return bounds{}, invalid("To", "is before From")
 	}
-	return bounds{from: from.UnixNano(), to: to.UnixNano(),
-		fromDay: from.UTC().Format(time.DateOnly), lastDay: to.UTC().Format(time.DateOnly)}, nil
+	return bounds{from: from.UnixNano(), to: to.UnixNano(), fromDay: dayOf(from.UnixNano()), lastDay: dayOf(to.UnixNano())}, nil
 }
+
+// dayOf is the UTC day of a time in Unix nanoseconds, as toDate reads it.
+func dayOf(ns int64) string { return time.Unix(0, ns).UTC().Format(time.DateOnly) }
 
 // cond is the condition of rows in w on a nanosecond column and its Date
 // column, with its arguments.

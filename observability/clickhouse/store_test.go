@@ -440,3 +440,57 @@ func TestLongValues(t *testing.T) {
 		t.Errorf("SearchLogs with a 500 KiB text: %+v, %v", p.Logs, err)
 	}
 }
+
+// TestLogWindows: SearchLogs reads the newest lines first and widens its
+// window until a page is full; pages through lines spread over five days,
+// with and without a filter that few lines match, still list every line
+// once, newest first, also when copies of a line await a merge.
+func TestLogWindows(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	var logs []admin.LogRecord
+	for i := range 120 {
+		msg := "plain"
+		if i%13 == 0 {
+			msg = "a NEEDLE here"
+		}
+		// Pairs at the same instant, every 116 minutes.
+		logs = append(logs, admin.LogRecord{ID: fmt.Sprintf("l%03d", i), ProjectID: "prj_1", Time: t0.Add(-time.Duration(i/2) * 116 * time.Minute),
+			Level: "info", Message: msg})
+	}
+	for range 2 { // two copies of every line
+		if err := s.InsertLogs(ctx, logs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, text := range []string{"", "needle"} {
+		var want []string
+		for i := 0; i < len(logs); i += 2 { // newest first; equal times by id
+			for _, l := range logs[i : i+2] {
+				if text == "" || l.Message != "plain" {
+					want = append(want, l.ID)
+				}
+			}
+		}
+		for _, size := range []int{1, 7, 1000} {
+			q := admin.LogQuery{ProjectID: "prj_1", From: t0.Add(-7 * 24 * time.Hour), To: t0.Add(time.Hour), Text: text, Limit: size}
+			var got []string
+			for n := 0; ; n++ {
+				p, err := s.SearchLogs(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, l := range p.Logs {
+					got = append(got, l.ID)
+				}
+				if p.NextCursor == "" || n > 200 {
+					break
+				}
+				q.Cursor = p.NextCursor
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("text %q, pages of %d:\n got %v\nwant %v", text, size, got, want)
+			}
+		}
+	}
+}
