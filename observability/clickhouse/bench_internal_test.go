@@ -214,7 +214,8 @@ func BenchmarkIngest(b *testing.B) {
 }
 
 // BenchmarkQueries stores MASTRA_ADMIN_BENCH_SPANS spans (traces of 10
-// spans over 30 days) in the store and in the embedded SQLite store, then
+// spans over 30 days) and as many log lines in the store and in the
+// embedded SQLite store, then
 // times each query against two baselines measured in the same run and
 // loop: a plain SELECT count() of the rows the query's range covers (the
 // least any query of that range costs the server: what the ratio
@@ -240,6 +241,17 @@ func BenchmarkQueries(b *testing.B) {
 		}
 	}
 	b.Logf("stored %d spans in SQLite in %s", n, time.Since(t).Round(time.Millisecond))
+	// As many log lines, over the same 30 days; one in 1000 says "timeout".
+	logs := benchLogs(n, end)
+	for i := 0; i < len(logs); i += 5000 {
+		batch := logs[i:min(i+5000, len(logs))]
+		if err := s.InsertLogs(context.Background(), batch); err != nil {
+			b.Fatal(err)
+		}
+		if err := lite.InsertLogs(context.Background(), batch); err != nil {
+			b.Fatal(err)
+		}
+	}
 
 	ctx := context.Background()
 	day, month := end.Add(-24*time.Hour), end.Add(-31*24*time.Hour)
@@ -255,6 +267,14 @@ func BenchmarkQueries(b *testing.B) {
 			return s.conn.QueryRow(ctx, q, args...).Scan(&n)
 		}
 	}
+	countLogs := func(from time.Time) func() error {
+		return func() error {
+			var n uint64
+			return s.conn.QueryRow(ctx, "SELECT count() FROM mastra_logs WHERE project_id = 'prj_bench' AND ts_ns >= ? AND ts_ns < ?",
+				from.UnixNano(), end.Add(time.Hour).UnixNano()).Scan(&n)
+		}
+	}
+	week := end.Add(-7 * 24 * time.Hour)
 	traces := (n + 9) / 10
 	traceID := func(i int) string { return fmt.Sprintf("%032x", i%traces+1) }
 	type querier interface {
@@ -285,6 +305,14 @@ func BenchmarkQueries(b *testing.B) {
 			m, err := q.Metrics(ctx, admin.MetricsQuery{ProjectID: "prj_bench", From: day, To: end.Add(time.Hour)})
 			return nonEmpty(len(m.Entities), err)
 		}, func(int) func() error { return count(day, "") }},
+		{"SearchLogsWeek", func(q querier, _ int) error {
+			p, err := q.SearchLogs(ctx, admin.LogQuery{ProjectID: "prj_bench", From: week, To: end.Add(time.Hour)})
+			return nonEmpty(len(p.Logs), err)
+		}, func(int) func() error { return countLogs(week) }},
+		{"SearchLogsWeekText", func(q querier, _ int) error {
+			p, err := q.SearchLogs(ctx, admin.LogQuery{ProjectID: "prj_bench", From: week, To: end.Add(time.Hour), Text: "TIMEOUT"})
+			return nonEmpty(len(p.Logs), err)
+		}, func(int) func() error { return countLogs(week) }},
 		{"MetricsMonth", func(q querier, _ int) error {
 			m, err := q.Metrics(ctx, admin.MetricsQuery{ProjectID: "prj_bench", From: month, To: end.Add(time.Hour)})
 			return nonEmpty(len(m.Entities), err)
@@ -319,6 +347,23 @@ func BenchmarkQueries(b *testing.B) {
 				n, bc.name, per(store), per(base), float64(store)/float64(base), per(sq), float64(store)/float64(sq))
 		})
 	}
+}
+
+// benchLogs returns n log lines of about 200 bytes spread over the 30
+// days before end; one in 1000 reports a timeout.
+func benchLogs(n int, end time.Time) []admin.LogRecord {
+	logs := make([]admin.LogRecord, n)
+	step := 30 * 24 * time.Hour / time.Duration(n)
+	for i := range logs {
+		msg := fmt.Sprintf("step fetch-weather finished in %d ms for Lisbon", i%500)
+		if i%1000 == 0 {
+			msg = "upstream weather API: request timeout after 30000 ms"
+		}
+		logs[i] = admin.LogRecord{ID: fmt.Sprintf("logs/server.jsonl:%d", i*200), ProjectID: "prj_bench", DeploymentID: fmt.Sprintf("dep_%d", i%4),
+			BuildID: "bld_0123456789", Time: end.Add(-time.Duration(n-i) * step), Level: []string{"debug", "info", "info", "warn"}[i%4],
+			Message: msg, TraceID: fmt.Sprintf("%032x", i/10+1), Data: json.RawMessage(`{"runId":"` + strconv.Itoa(i) + `"}`)}
+	}
+	return logs
 }
 
 // nonEmpty turns an empty result into an error: a benchmark of a query
