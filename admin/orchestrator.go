@@ -51,6 +51,7 @@ type orchestrator struct {
 	failures map[string]int                     // server id → consecutive failed health checks
 	loops    map[string]*crashLoop              // deployment id → its crash loop
 	exits    chan ServerExit                    // crashes an ExitNotifier reported
+	unflush  map[string]bool                    // ended builds whose log flush failed (retryFlushes)
 
 	// Used by the maintenance worker only.
 	logsClearedTo  time.Time // logs of builds completed until then are cleared
@@ -79,7 +80,8 @@ func (a *Admin) Start(ctx context.Context) error {
 		return fmt.Errorf("admin: build dir: %w", err)
 	}
 	a.orch = orchestrator{wake: make(chan struct{}, a.workers), inflight: map[string]context.CancelCauseFunc{},
-		failures: map[string]int{}, loops: map[string]*crashLoop{}, exits: make(chan ServerExit, 64)}
+		failures: map[string]int{}, loops: map[string]*crashLoop{}, exits: make(chan ServerExit, 64),
+		unflush: map[string]bool{}}
 	if n, ok := a.runner.(ExitNotifier); ok {
 		// Before recovery, which reattaches servers: their exits wait in
 		// the channel for the maintenance worker.
@@ -426,7 +428,12 @@ func (a *Admin) finishBuild(ctx context.Context, b *Build, runErr error, logf Lo
 	}
 	logPath, err := a.logs.Flush(ctx, b.ID, a.files)
 	if err != nil {
-		a.logger.ErrorContext(ctx, "flush build log", "build", b.ID, "err", err)
+		// The log stays in the cache; the maintenance worker flushes it
+		// later (retryFlushes) and clears it only once flushed.
+		a.logger.ErrorContext(ctx, "flush build log; the maintenance worker retries", "build", b.ID, "err", err)
+		a.orch.mu.Lock()
+		a.orch.unflush[b.ID] = true
+		a.orch.mu.Unlock()
 	}
 	err = a.updateBuild(ctx, b, func(b *Build) error {
 		now := a.clock()

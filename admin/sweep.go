@@ -26,7 +26,62 @@ const buildSweepEvery = time.Minute
 func (a *Admin) sweep(ctx context.Context) {
 	a.expireLeases(ctx)
 	a.sweepBuildDirs(ctx)
+	a.retryFlushes(ctx)
 	a.clearLogs(ctx)
+}
+
+// retryFlushes flushes again the logs of the builds this admin ended while
+// the FileStorage (or the log cache) failed, until each succeeds.
+func (a *Admin) retryFlushes(ctx context.Context) {
+	a.orch.mu.Lock()
+	ids := make([]string, 0, len(a.orch.unflush))
+	for id := range a.orch.unflush {
+		ids = append(ids, id)
+	}
+	a.orch.mu.Unlock()
+	for _, id := range ids {
+		b, err := a.store.GetBuild(ctx, id)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			a.logger.WarnContext(ctx, "get build to flush its log", "build", id, "err", err)
+			continue
+		}
+		if err == nil && b.CompletedAt != nil && !a.flushLog(ctx, b) {
+			continue
+		}
+		a.orch.mu.Lock()
+		delete(a.orch.unflush, id)
+		a.orch.mu.Unlock()
+	}
+}
+
+// flushLog writes an ended build's log to FileStorage when no flush has
+// succeeded yet (its LogPath is empty) and records where. It reports
+// whether the log cache may let go of the build's log: flushed now or
+// before, or nothing held to flush.
+func (a *Admin) flushLog(ctx context.Context, b *Build) bool {
+	if b.LogPath != "" {
+		return true
+	}
+	// The end mark too may have failed to reach the cache: its followers
+	// wait for it.
+	if err := a.logs.Finish(ctx, b.ID); err != nil {
+		a.logger.WarnContext(ctx, "finish build log", "build", b.ID, "err", err)
+		return false
+	}
+	path, err := a.logs.Flush(ctx, b.ID, a.files)
+	if errors.Is(err, ErrNotFound) {
+		return true // nothing held: nothing to lose
+	}
+	if err != nil {
+		a.logger.WarnContext(ctx, "flush build log again", "build", b.ID, "err", err)
+		return false
+	}
+	if err := a.updateBuild(ctx, b, func(b *Build) error { b.LogPath = path; return nil }); err != nil {
+		a.logger.WarnContext(ctx, "record flushed build log", "build", b.ID, "err", err)
+		return false
+	}
+	a.logger.InfoContext(ctx, "flushed build log after an earlier failure", "build", b.ID, "path", path)
+	return true
 }
 
 // expireLeases fails the builds in flight, claimed by any admin process,
@@ -130,7 +185,8 @@ func (a *Admin) sweepBuildDirs(ctx context.Context) {
 // FileStorage, where FollowBuildLogs reads them from. Each round looks at
 // the builds completed since the previous round's cut-off (after Start,
 // within logSweepHorizon), so the logs of builds that ended before an admin
-// restart are cleared too.
+// restart are cleared too. A log whose flush failed (LogPath empty) is
+// flushed first and kept until that succeeds.
 func (a *Admin) clearLogs(ctx context.Context) {
 	cutoff := a.clock().Add(-a.logRetention)
 	since := a.orch.logsClearedTo
@@ -145,6 +201,9 @@ func (a *Admin) clearLogs(ctx context.Context) {
 	for _, b := range ended {
 		if b.CompletedAt.After(cutoff) {
 			continue // a later round
+		}
+		if !a.flushLog(ctx, b) {
+			return // never cleared before flushed: the next round tries again from since
 		}
 		if err := a.logs.Clear(ctx, b.ID); err != nil {
 			a.logger.WarnContext(ctx, "clear build log", "build", b.ID, "err", err)

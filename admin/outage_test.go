@@ -1,0 +1,310 @@
+package admin_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"iter"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/filestore/s3"
+	"github.com/mastra-admin/mastra-admin-go/internal/testenv"
+	logredis "github.com/mastra-admin/mastra-admin-go/logcache/redis"
+	routerlocal "github.com/mastra-admin/mastra-admin-go/router/local"
+	runnerlocal "github.com/mastra-admin/mastra-admin-go/runner/local"
+	"github.com/mastra-admin/mastra-admin-go/runner/runnertest"
+	sourcelocal "github.com/mastra-admin/mastra-admin-go/source/local"
+	"github.com/mastra-admin/mastra-admin-go/storage/postgres"
+)
+
+// The outage tests run an in-process Admin on PostgreSQL, Redis and an S3
+// file store (gofakes3 over real HTTP), with the local runner building
+// runnertest's fake project, and take one of the three away mid-deploy.
+//
+// The PostgreSQL and Redis servers of this machine are shared with other
+// test packages running at the same time, so they are never restarted:
+// each is reached through a testenv.FaultProxy instead, whose Cut is what
+// a restart looks like from the admin's side (every open connection reset,
+// new ones refused until Restore). The file store fails through its HTTP
+// handler, which answers 503 while the test says so.
+
+// outageEnv is a started Admin whose services a test can take away.
+type outageEnv struct {
+	a       *admin.Admin
+	ctx     context.Context
+	prod    *admin.Deployment
+	pg, rd  *testenv.FaultProxy
+	s3Down  *atomic.Bool // the file store answers 503 while set
+	s3      *awss3.Client
+	bucket  string
+	clock   *offsetClock
+	events  *logEvents
+	logs    *logredis.Cache
+	schema  string
+	started time.Time
+}
+
+// logEvents counts the admin's log messages, so that a test can wait for
+// the maintenance worker to have tried something.
+type logEvents struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (l *logEvents) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logEvents) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	l.n[r.Message]++
+	l.mu.Unlock()
+	return nil
+}
+func (l *logEvents) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *logEvents) WithGroup(string) slog.Handler      { return l }
+
+func (l *logEvents) count(msg string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.n[msg]
+}
+
+var _ slog.Handler = (*logEvents)(nil)
+
+// newOutageEnv starts an Admin on a fresh PostgreSQL schema, Redis prefix
+// and S3 bucket, each behind something the test can fail, with one team
+// and the fake project App; extra options come last.
+func newOutageEnv(t *testing.T, extra ...admin.Option) *outageEnv {
+	t.Helper()
+	ctx := context.Background()
+	e := &outageEnv{s3Down: new(atomic.Bool), clock: &offsetClock{}, events: &logEvents{n: map[string]int{}}, started: time.Now()}
+
+	// PostgreSQL: a schema of the test's own, reached through a proxy.
+	direct := testenv.Postgres(t)
+	e.schema = direct.Config().ConnConfig.RuntimeParams["search_path"]
+	pc, err := pgxpool.ParseConfig(testenv.PostgresURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.pg = testenv.NewFaultProxy(t, net.JoinHostPort(pc.ConnConfig.Host, strconv.Itoa(int(pc.ConnConfig.Port))))
+	host, port, _ := net.SplitHostPort(e.pg.Addr())
+	p, _ := strconv.Atoi(port)
+	pc.ConnConfig.Host, pc.ConnConfig.Port, pc.ConnConfig.Fallbacks = host, uint16(p), nil
+	pc.ConnConfig.ConnectTimeout = 2 * time.Second
+	pc.ConnConfig.RuntimeParams["search_path"] = e.schema
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	store, err := postgres.New(ctx, pool, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Redis: a key prefix of the test's own, reached through a proxy.
+	_, prefix := testenv.Redis(t)
+	ro, err := goredis.ParseURL(testenv.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.rd = testenv.NewFaultProxy(t, ro.Addr)
+	ro.Addr = e.rd.Addr()
+	rc := goredis.NewClient(ro)
+	t.Cleanup(func() { rc.Close() })
+	if e.logs, err = logredis.New(rc, &logredis.Options{Prefix: prefix}); err != nil {
+		t.Fatal(err)
+	}
+
+	// S3: gofakes3 behind a handler that fails on demand.
+	fake := gofakes3.New(s3mem.New()).Server()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if e.s3Down.Load() {
+			http.Error(w, "the file store is down (test)", http.StatusServiceUnavailable)
+			return
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	e.bucket = "outage-" + hex.EncodeToString(rnd[:])
+	e.s3 = awss3.New(awss3.Options{BaseEndpoint: aws.String(srv.URL), UsePathStyle: true, Region: "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("test-key", "test-secret", "")})
+	if _, err := e.s3.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String(e.bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	files, err := s3.New(e.s3, e.bucket, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	projects := t.TempDir()
+	if err := runnertest.WriteFakeProject(filepath.Join(projects, "app")); err != nil {
+		t.Fatal(err)
+	}
+	src, err := sourcelocal.New(projects, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo, hi := portRange()
+	runner, err := runnerlocal.New(&runnerlocal.Options{BuildMode: runnerlocal.BuildPlain, CacheDir: testCache(),
+		PortMin: lo, PortMax: hi, HealthTimeout: 20 * time.Second, StopGrace: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	router, err := routerlocal.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := append([]admin.Option{admin.WithStorage(store), admin.WithBuildLogCache(e.logs), admin.WithFileStorage(files),
+		admin.WithSource(src), admin.WithRunner(runner), admin.WithRouter(router), admin.WithInstanceID("outage"),
+		admin.WithBuildDir(filepath.Join(t.TempDir(), "builds")), admin.WithClock(e.clock.now),
+		admin.WithIntervals(50*time.Millisecond, 200*time.Millisecond), admin.WithLogger(slog.New(e.events)),
+		admin.WithEncryptionKeys("k1", map[string][]byte{"k1": testKey})}, extra...)
+	if e.a, err = admin.New(opts...); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.a.Close() })
+	if err := e.a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	root := must[*admin.User](t)(e.a.Bootstrap(ctx, admin.NewUser{Email: "root@example.com", Name: "Root"}))
+	e.ctx = as(root.ID)
+	team := must[*admin.Team](t)(e.a.CreateTeam(e.ctx, admin.NewTeam{Name: "T"}))
+	found := must[[]admin.ProjectSource](t)(e.a.DiscoverProjects(e.ctx, admin.SourceLocal))
+	proj := must[*admin.Project](t)(e.a.CreateProject(e.ctx, team.ID, admin.NewProject{Name: "App", SourceType: admin.SourceLocal, SourceConfig: found[0].Config}))
+	e.prod = must[admin.List[*admin.Deployment]](t)(e.a.ListDeployments(e.ctx, proj.ID, admin.Page{})).Items[0]
+	t.Cleanup(func() {
+		// Services back, so that the server can be stopped and recorded.
+		e.pg.Restore()
+		e.rd.Restore()
+		e.s3Down.Store(false)
+		if err := e.a.StopDeployment(e.ctx, e.prod.ID); err != nil {
+			t.Errorf("stop the deployment: %v", err)
+		}
+	})
+	return e
+}
+
+// waitBuild polls until the build has ended and is settled (CompletedAt).
+func (e *outageEnv) waitBuild(t *testing.T, id string) *admin.Build {
+	t.Helper()
+	return waitFor(t, time.Minute, "build "+id+" to end", func() (*admin.Build, bool) {
+		b, err := e.a.GetBuild(e.ctx, id)
+		if err != nil {
+			return nil, false // PostgreSQL may still be coming back
+		}
+		return b, b.Status.Terminal() && b.CompletedAt != nil
+	})
+}
+
+// readAll reads a build's whole log through the Admin.
+func (e *outageEnv) readAll(t *testing.T, id string) []admin.LogLine {
+	t.Helper()
+	var got []admin.LogLine
+	for l, err := range must[iter.Seq2[admin.LogLine, error]](t)(e.a.FollowBuildLogs(e.ctx, id, 0)) {
+		if err != nil {
+			t.Fatalf("read the log of %s: %v", id, err)
+		}
+		got = append(got, l)
+	}
+	return got
+}
+
+// stored reads a build's flushed log straight from the file store.
+func (e *outageEnv) stored(t *testing.T, id string) string {
+	t.Helper()
+	out, err := e.s3.GetObject(context.Background(), &awss3.GetObjectInput{Bucket: aws.String(e.bucket), Key: aws.String(admin.BuildLogPath(id))})
+	if err != nil {
+		t.Fatalf("read %s from the file store: %v", admin.BuildLogPath(id), err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// sameLines fails t unless got has the texts of want, one for one, with
+// contiguous sequence numbers from 0.
+func sameLines(t *testing.T, what string, got, want []admin.LogLine) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d lines, want %d", what, len(got), len(want))
+	}
+	for i := range got {
+		if got[i].Seq != int64(i) || got[i].Text != want[i].Text || got[i].Phase != want[i].Phase {
+			t.Fatalf("%s: line %d is %d %q [%s], want %d %q [%s]", what, i, got[i].Seq, got[i].Text, got[i].Phase, i, want[i].Text, want[i].Phase)
+		}
+	}
+}
+
+// TestOutageFileStoreDuringFlush fails the file store (503) while a build's
+// log is flushed at its end: the build's outcome stands, the log stays in
+// the cache (the maintenance worker does not clear it, however old, while
+// it is not flushed), and once the file store is back the maintenance
+// worker flushes it; then the cache lets go of it and the Admin reads every
+// line back from the file store.
+func TestOutageFileStoreDuringFlush(t *testing.T) {
+	e := newOutageEnv(t)
+	e.s3Down.Store(true)
+	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if b.Status != admin.BuildSucceeded {
+		t.Fatalf("build: %s %s", b.Status, b.Error)
+	}
+	if b.LogPath != "" {
+		t.Fatalf("the log was flushed to %s while the file store failed", b.LogPath)
+	}
+	held := e.readAll(t, b.ID) // from the cache
+	if len(held) < 5 || !strings.Contains(held[len(held)-1].Text, "build succeeded") {
+		t.Fatalf("the cache holds %d lines, the last %q", len(held), held[len(held)-1].Text)
+	}
+
+	// Long past the log retention: the maintenance worker would clear the
+	// log now, were it flushed. Wait for two of its flush attempts.
+	e.clock.advance(time.Hour)
+	tries := e.events.count("flush build log again")
+	waitFor(t, 30*time.Second, "the maintenance worker to retry the flush", func() (bool, bool) {
+		return true, e.events.count("flush build log again") >= tries+2
+	})
+	if got := must[[]admin.LogLine](t)(e.logs.Lines(context.Background(), b.ID, 0, 0)); len(got) != len(held) {
+		t.Fatalf("the cache holds %d lines of an unflushed log, had %d", len(got), len(held))
+	}
+
+	back := time.Now()
+	e.s3Down.Store(false)
+	b = waitFor(t, 30*time.Second, "the log to be flushed", func() (*admin.Build, bool) {
+		b := must[*admin.Build](t)(e.a.GetBuild(e.ctx, b.ID))
+		return b, b.LogPath != ""
+	})
+	flushed := time.Since(back)
+	waitFor(t, 30*time.Second, "the cache to let go of the flushed log", func() (bool, bool) {
+		return true, len(must[[]admin.LogLine](t)(e.logs.Lines(context.Background(), b.ID, 0, 1))) == 0
+	})
+	if file := e.stored(t, b.ID); strings.Count(file, "\n") != len(held) {
+		t.Fatalf("the file store holds %d lines, want %d:\n%s", strings.Count(file, "\n"), len(held), file)
+	}
+	sameLines(t, "the log read back from the file store", e.readAll(t, b.ID), held)
+	t.Logf("flushed %v after the file store came back; %d lines checked; %d flush attempts while it was down",
+		flushed.Round(time.Millisecond), len(held), e.events.count("flush build log again"))
+}
