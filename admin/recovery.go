@@ -185,7 +185,7 @@ func (a *Admin) serverExited(ctx context.Context, ex ServerExit) {
 const unhealthyAfter = 3
 
 func (a *Admin) checkServers(ctx context.Context) {
-	servers, err := a.store.ListServers(ctx, ServerFilter{Statuses: []ServerStatus{ServerRunning, ServerCrashed}}, Page{})
+	servers, err := a.store.ListServers(ctx, ServerFilter{Statuses: []ServerStatus{ServerStarting, ServerRunning, ServerCrashed}}, Page{})
 	if err != nil {
 		a.logger.ErrorContext(ctx, "list servers", "err", err)
 		return
@@ -194,9 +194,19 @@ func (a *Admin) checkServers(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if s.Status == ServerCrashed {
+		switch {
+		case s.Status == ServerCrashed:
 			a.maybeRestart(ctx, s)
 			continue
+		case a.staleClaim(s):
+			if err := a.runner.Stop(ctx, s); err != nil { // nothing of it may linger
+				a.logger.ErrorContext(ctx, "stop a server whose restart was abandoned", "server", s.ID, "err", err)
+			}
+			a.crashed(ctx, s, fmt.Sprintf("its restart, claimed %s ago, never finished (the admin that claimed it died)",
+				a.clock().Sub(s.UpdatedAt).Round(time.Second)))
+			continue
+		case s.Status == ServerStarting:
+			continue // being restarted by an admin
 		}
 		h, err := a.runner.Health(ctx, s)
 		a.orch.mu.Lock()

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -153,6 +154,20 @@ func (a *Admin) maybeRestart(ctx context.Context, s *RunningServer) {
 	if a.clock().Before(due) {
 		return
 	}
+	// A server of the same build already took over (an admin restarted it
+	// and died before retiring this record): retire it.
+	live, err := a.store.ListServers(ctx, ServerFilter{DeploymentID: d.ID, Statuses: []ServerStatus{ServerRunning}}, Page{})
+	if err != nil {
+		return
+	}
+	for _, o := range live {
+		if o.BuildID == s.BuildID && o.ID != s.ID {
+			if err := a.setServerStatus(ctx, s, ServerStopped); err != nil {
+				a.logger.WarnContext(ctx, "retire a crashed server already replaced", "server", s.ID, "err", err)
+			}
+			return
+		}
+	}
 	b, err := a.store.GetBuild(ctx, s.BuildID)
 	if err != nil {
 		return
@@ -175,11 +190,17 @@ func (a *Admin) maybeRestart(ctx context.Context, s *RunningServer) {
 		a.logger.ErrorContext(ctx, "cannot restart: env", "server", s.ID, "err", err)
 		return
 	}
+	if !a.claimRestart(ctx, s) {
+		return
+	}
 	logf := func(phase, stream, text string) {
 		a.logger.DebugContext(ctx, text, "server", s.ID, "phase", phase, "stream", stream)
 	}
 	srv, err := a.runner.Start(ctx, StartSpec{Build: b, Deployment: d, Artifact: art, Env: env}, logf)
 	if err != nil {
+		if err := a.setServerStatus(ctx, s, ServerCrashed); err != nil {
+			a.logger.ErrorContext(ctx, "release a failed restart", "server", s.ID, "err", err)
+		}
 		n, next := a.scheduleRestart(s, a.clock())
 		a.audit(ctx, "server.restart", s, fmt.Sprintf("attempt %d failed: %v; restart attempt %d in %s", attempt, err, n, next),
 			"attempt", strconv.Itoa(attempt), "delay", wait.String())
@@ -199,4 +220,40 @@ func (a *Admin) maybeRestart(ctx context.Context, s *RunningServer) {
 	}
 	a.audit(ctx, "server.restart", srv, fmt.Sprintf("attempt %d, after %s: replaces crashed server %s", attempt, wait, s.ID),
 		"attempt", strconv.Itoa(attempt), "delay", wait.String())
+}
+
+// RestartClaimTimeout is how long a restart claimed by an admin process
+// (the crashed server's record marked starting, see claimRestart) may take
+// before any admin takes the claimer for dead and the server for crashed
+// again. It is longer than any runner's start and health wait.
+const RestartClaimTimeout = 10 * time.Minute
+
+// claimRestart makes this admin process the one that restarts crashed
+// server s: the record changes from crashed to starting only if nobody
+// changed it since s was read (the store's version check), so that of the
+// admins that found the crash (several on one machine, sharing its state)
+// exactly one starts a new server. It reports whether the claim is this
+// process's. The claimer marks the record stopped once the new server took
+// over, or crashed again when the start failed; a claim left by an admin
+// that died is recovered at the next Start of an admin (the record is
+// found dead), or by any admin's health checks after
+// RestartClaimTimeout.
+func (a *Admin) claimRestart(ctx context.Context, s *RunningServer) bool {
+	claimed := *s
+	claimed.Status, claimed.UpdatedAt = ServerStarting, a.clock()
+	err := a.store.UpdateServer(ctx, &claimed)
+	if err != nil {
+		if !errors.Is(err, ErrConflict) && !errors.Is(err, ErrNotFound) {
+			a.logger.ErrorContext(ctx, "claim a restart", "server", s.ID, "err", err)
+		}
+		return false // another admin claimed it, or it changed
+	}
+	*s = claimed
+	return true
+}
+
+// staleClaim reports whether s is a restart claim older than
+// RestartClaimTimeout.
+func (a *Admin) staleClaim(s *RunningServer) bool {
+	return s.Status == ServerStarting && a.clock().Sub(s.UpdatedAt) > RestartClaimTimeout
 }
