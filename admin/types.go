@@ -245,7 +245,9 @@ func (s BuildStatus) Valid() bool { return s == BuildQueued || s.Active() || s.T
 // ServerStatus is the state of a running server process.
 type ServerStatus string
 
-// Server statuses.
+// Server statuses. A crashed server's record is starting while an admin
+// restarts it (the restart's claim: see RestartClaimTimeout), then stopped
+// once the new server, with a record of its own, took over.
 const (
 	ServerStarting ServerStatus = "starting"
 	ServerRunning  ServerStatus = "running"
