@@ -118,8 +118,10 @@
 //	router before              3,966-5,853       80-91 µs
 //
 // router ÷ nginx: 0.64-0.89× by round (0.72× of the means), up from
-// 0.22-0.64× (0.34×) before; at 4 connections 0.57-0.72×. So the router
-// does not reach nginx. Its own server and client cut the CPU time per
+// 0.22-0.64× (0.34×) before; at 4 connections 0.57-0.72×. A second run
+// (load average 24 to 36) gave 0.63-0.88× (0.71×), before 0.46-0.56×
+// (0.51×), with 40-41 µs of CPU per request against nginx's 25-30 µs and
+// 60-69 µs before. So the router does not reach nginx. Its own server and client cut the CPU time per
 // request by about 40% (no request copy, no header map copies, no goroutine per request
 // nor hand-offs between Transport's read and write loops), but about half
 // of what is left is system calls (a Go read that finds no data yet costs a
