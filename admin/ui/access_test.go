@@ -378,3 +378,28 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestSignInRedirect: after sign-in the dashboard goes back to the page
+// asked for, and never to another site.
+func TestSignInRedirect(t *testing.T) {
+	e := newEnv(t, "/ui")
+	_, token := e.user(t, "root@example.com")
+	for next, want := range map[string]string{
+		"/teams?x=1": "/ui/teams?x=1", "//evil.example/": "/ui/", "/\\evil.example": "/ui/", "https://evil.example/": "/ui/",
+		"/\t/evil.example": "/ui/", "/%2F%2Fevil.example": "/ui/%2F%2Fevil.example", "": "/ui/",
+	} {
+		jar, _ := cookiejar.New(nil)
+		s := &session{t: t, e: e, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+		_, body := s.get("/login")
+		s.csrf = csrfOf(t, body)
+		form := url.Values{"token": {token}, "csrf": {s.csrf}, "next": {next}}
+		resp, err := s.c.PostForm(e.ui+"/login", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || got != want {
+			t.Errorf("next=%q: %d to %q, want %q", next, resp.StatusCode, got, want)
+		}
+	}
+}

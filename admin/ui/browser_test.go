@@ -120,7 +120,7 @@ func tab(t *testing.T) context.Context {
 		t.Fatalf("start chromium (%s): %v\n%s", path, browser.err, browser.out.String())
 	}
 	ctx, cancel := chromedp.NewContext(browser.ctx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 10*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancel() })
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("open a tab: %v", err)
@@ -430,7 +430,8 @@ func waitText(t *testing.T, ctx context.Context, sel, want string) {
 func poll(t *testing.T, ctx context.Context, what, js string) {
 	t.Helper()
 	for {
-		_, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond)))
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond),
+			chromedp.WithPollingTimeout(3*time.Minute))) // a build on a loaded machine
 		if err == nil {
 			return
 		}

@@ -234,6 +234,9 @@ func TestFullFlow(t *testing.T) {
 	// The audit log: pages, and a filter by action.
 	visit(t, ctx, e.ui+"/teams/"+team.ID+"/audit?limit=2", "#audit-older")
 	press(t, ctx, "", "audit-older", "#audit")
+	if n := get(t, ctx, "rows", chromedp.Evaluate[int](`document.querySelectorAll('#audit tbody tr[data-action]').length`)); n != 2 {
+		t.Fatalf("the older page has %d events: its link lost limit=2", n)
+	}
 	run(t, ctx, "filter", chromedp.SendKeys(chromedp.CSS("#audit-action"), "deployment.deploy"))
 	press(t, ctx, "", "audit-filter", "#audit")
 	actions := get(t, ctx, "read the actions", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#audit tbody tr[data-action]')].map(r => r.dataset.action)`))

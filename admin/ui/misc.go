@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -123,8 +124,7 @@ func (h *Handler) queue(c *call, teamID string) ([]queueRow, error) {
 
 type auditData struct {
 	Events []*admin.AuditEvent
-	Next   string // the cursor of the older page
-	Query  string // the filters, to keep on the next page's link
+	Older  string // the URL of the older page, with the filters; "" on the last
 	Base   string // the page's path
 }
 
@@ -163,9 +163,11 @@ func (h *Handler) showAudit(c *call, v *view, teamID, base string) error {
 		return err
 	}
 	v.Form = q
-	keep := q
-	keep.Del("after")
-	v.Data = auditData{Events: l.Items, Next: l.Next, Query: keep.Encode(), Base: base}
+	data := auditData{Events: l.Items, Base: base}
+	if l.Next != "" {
+		data.Older = c.h.url(base) + "?" + withParam(q, "after", l.Next)
+	}
+	v.Data = data
 	return c.render("audit", v)
 }
 
@@ -249,4 +251,14 @@ func (h *Handler) usage(c *call) (teams, projects, running int, err error) {
 		}
 		after = l.Next
 	}
+}
+
+// withParam returns q, encoded, with key set to value.
+func withParam(q url.Values, key, value string) string {
+	out := url.Values{}
+	for k, vs := range q {
+		out[k] = vs
+	}
+	out.Set(key, value)
+	return out.Encode()
 }

@@ -32,7 +32,7 @@ func (h *Handler) observabilityRoutes() {
 type tracesData struct {
 	Project *admin.Project
 	Traces  []admin.TraceSummary
-	Next    string // the query of the next page
+	Next    string // the URL of the next page; "" on the last
 }
 
 // parseRange reads ?from= and ?to= (RFC 3339, as the pages write them).
@@ -72,12 +72,7 @@ func (h *Handler) tracesPage(c *call) error {
 	}
 	data := tracesData{Project: p, Traces: page.Traces}
 	if page.NextCursor != "" {
-		next := url.Values{}
-		for k, vs := range q {
-			next[k] = vs
-		}
-		next.Set("cursor", page.NextCursor)
-		data.Next = next.Encode()
+		data.Next = h.url("/projects/"+url.PathEscape(p.ID)+"/traces") + "?" + withParam(q, "cursor", page.NextCursor)
 	}
 	v.Data = data
 	return c.render("traces", v)
@@ -270,7 +265,7 @@ func pretty(raw json.RawMessage) string {
 type logsData struct {
 	Project *admin.Project
 	Logs    []admin.LogRecord
-	Next    string
+	Next    string // the URL of the older lines; "" on the last page
 	Stream  string // the live tail's URL, with the filters
 }
 
@@ -311,12 +306,7 @@ func (h *Handler) logsPage(c *call) error {
 	}
 	data.Logs = page.Logs
 	if page.NextCursor != "" {
-		next := url.Values{}
-		for k, vs := range q {
-			next[k] = vs
-		}
-		next.Set("cursor", page.NextCursor)
-		data.Next = next.Encode()
+		data.Next = h.url("/projects/"+url.PathEscape(p.ID)+"/logs") + "?" + withParam(q, "cursor", page.NextCursor)
 	}
 	v.Data = data
 	return c.render("logs", v)

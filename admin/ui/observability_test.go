@@ -82,6 +82,9 @@ func TestObservability(t *testing.T) {
 	}
 	visit(t, ctx, e.ui+"/projects/"+p.ID+"/traces?limit=1", `#traces tr[data-trace="trace-b"]`)
 	press(t, ctx, "", "traces-next", `#traces tr[data-trace="trace-a"]`)
+	if n := get(t, ctx, "rows", chromedp.Evaluate[int](`document.querySelectorAll('#traces tbody tr[data-trace]').length`)); n != 1 {
+		t.Fatalf("the next page has %d traces: its link lost limit=1", n)
+	}
 	screenshot(t, ctx, "traces")
 
 	// The waterfall: spans under their parents; the model span's panel.
@@ -116,6 +119,9 @@ func TestObservability(t *testing.T) {
 	}
 	visit(t, ctx, e.ui+"/projects/"+p.ID+"/logs?limit=1", "#logs")
 	press(t, ctx, "", "logs-older", "#logs")
+	if got := text(t, ctx, "#logs tbody"); !strings.Contains(got, "step failed: boom") || strings.Contains(got, "agent started") {
+		t.Fatalf("the second page of one line: %q", got)
+	}
 	visit(t, ctx, e.ui+"/projects/"+p.ID+"/logs", "#logs")
 	pressHere(t, ctx, "", "logs-tail", `#logs-tail[aria-pressed="true"]`)
 	waitText(t, ctx, "#logs-tail-state", "live")

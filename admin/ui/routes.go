@@ -161,7 +161,7 @@ func (h *Handler) page(pattern string, fn handlerFunc) {
 			if errors.Is(err, admin.ErrUnauthenticated) {
 				c.sess.Credential = ""
 				h.writeSession(w, r, c.sess)
-				h.toLogin(c, "your session's credential is no longer valid (expired or revoked): sign in again")
+				h.toLogin(c, "expired")
 				return
 			}
 			h.errorPage(c, err)
@@ -181,7 +181,7 @@ func (h *Handler) page(pattern string, fn handlerFunc) {
 }
 
 // toLogin sends the browser to the sign-in page, coming back to the page
-// it asked for (a GET) afterwards.
+// it asked for (a GET) afterwards; reason is a key of reasons, or "".
 func (h *Handler) toLogin(c *call, reason string) {
 	q := make([]string, 0, 2)
 	if c.r.Method == http.MethodGet && c.r.Header.Get("HX-Request") == "" {
@@ -227,12 +227,28 @@ func (h *Handler) authenticate(r *http.Request, cred string) (admin.Principal, e
 	return admin.Principal{}, failed
 }
 
-// safeNext returns next when it is a path of this dashboard, else "/".
+// safeNext returns next when it is a path of this dashboard (no scheme, no
+// host, no "//" or backslash a browser would read as another host, no
+// control character or space a browser would drop), else "/".
 func (h *Handler) safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || len(next) > 2048 {
+		return "/"
+	}
+	for _, r := range next {
+		if r <= ' ' || r == 0x7f || r == '\\' {
+			return "/"
+		}
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" {
 		return "/"
 	}
 	return next
+}
+
+// reasons are the messages the sign-in page shows for ?reason= (a code,
+// so that a link cannot make the page say anything else).
+var reasons = map[string]string{
+	"expired": "Your session's credential is no longer valid (expired or revoked): sign in again.",
 }
 
 type loginData struct {
@@ -241,7 +257,7 @@ type loginData struct {
 
 func (h *Handler) loginPage(c *call) error {
 	q := c.r.URL.Query()
-	v := c.newView("Sign in", loginData{Next: h.safeNext(q.Get("next")), Reason: q.Get("reason")})
+	v := c.newView("Sign in", loginData{Next: h.safeNext(q.Get("next")), Reason: reasons[q.Get("reason")]})
 	return c.render("login", v)
 }
 
