@@ -100,15 +100,16 @@
 // several rounds; it prints requests/s, latency and the CPU time each proxy
 // spends per request, and the router ÷ nginx and router ÷ direct ratios.
 // BenchmarkProxy (go test -bench Proxy) compares, in one process, requests
-// sent straight to a backend with the same requests through the router's
-// own path and through httputil.ReverseProxy.
+// sent straight to a backend with the same requests through Serve, through
+// the router mounted on a net/http server, and through
+// httputil.ReverseProxy.
 //
 // Figures from one run of bench/wrk.sh (3 rounds of 5 s, wrk -t2 -c32,
 // 64-byte responses, nginx 1.22) on a 2-CPU virtual machine shared with
 // other engineers' builds (load average 25 to 28, so throughput swings by
 // 2× between rounds; CPU per request is steadier), with the router as it
-// was before this path ("before": httputil.ReverseProxy behind
-// net/http's server) in the same run:
+// was before its own server and client ("before": httputil.ReverseProxy
+// behind net/http's server) in the same run:
 //
 //	                          req/s, 3 rounds    CPU per request
 //	backend directly          12,955-25,049      20-32 µs (the backend's)
@@ -121,13 +122,17 @@
 // 0.22-0.64× (0.34×) before; at 4 connections 0.57-0.72×. A second run
 // (load average 24 to 36) gave 0.63-0.88× (0.71×), before 0.46-0.56×
 // (0.51×), with 40-41 µs of CPU per request against nginx's 25-30 µs and
-// 60-69 µs before. So the router does not reach nginx. Its own server and client cut the CPU time per
-// request by about 40% (no request copy, no header map copies, no goroutine per request
-// nor hand-offs between Transport's read and write loops), but about half
-// of what is left is system calls (a Go read that finds no data yet costs a
-// second one after the poller wakes the goroutine, where nginx reads once
-// per event), and the rest is net/http's parsers (request and response:
-// about 17 allocations a request) and the scheduler. Reaching nginx on
-// this machine takes an event-loop server without a goroutine per
-// connection and parsers that do not allocate.
+// 60-69 µs before. (The 0.62× measured earlier on a quiet machine had the
+// router and the backend in one process, sharing its threads.)
+//
+// So the router does not reach nginx. Its own server and client cut its
+// CPU time per request by about 40% (no request copy, no header map
+// copies, no goroutine per request, no hand-offs between Transport's read
+// and write loops), but about half of what is left is system calls (a Go
+// read that finds no data yet costs a second one once the poller wakes the
+// goroutine, where nginx reads once per event), and the rest is net/http's
+// parsers (request and response: about 17 of the 24 allocations a request
+// makes) and the scheduler. Reaching nginx on this machine takes an
+// event-loop server without a goroutine per connection and parsers that do
+// not allocate.
 package local
