@@ -131,7 +131,7 @@
 // and write loops), but about half of what is left is system calls (a Go
 // read that finds no data yet costs a second one once the poller wakes the
 // goroutine, where nginx reads once per event), and the rest is net/http's
-// parsers (request and response: about 17 of the 24 allocations a request
+// parsers (request and response: about 15 of the 24 allocations a request
 // makes) and the scheduler. Reaching nginx on this machine takes an
 // event-loop server without a goroutine per connection and parsers that do
 // not allocate.
