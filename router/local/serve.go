@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
@@ -49,7 +50,10 @@ func (rt *Router) Serve(ctx context.Context, l net.Listener) error {
 	// cancelling it after the graceful period ends what is left.
 	connCtx, cancelConns := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelConns()
-	srv := &server{rt: rt, l: l, baseCtx: connCtx, conns: map[*srvConn]struct{}{}}
+	srv := &server{rt: rt, l: l, baseCtx: connCtx, conns: map[*srvConn]struct{}{}, config: &http.Server{
+		Handler: rt, ReadHeaderTimeout: readHeaderTimeout, IdleTimeout: idleTimeout, ErrorLog: rt.errorLog,
+		MaxHeaderBytes: maxRequestHeaderBytes - 4096,
+	}}
 	rt.mu.Lock()
 	if rt.closed.Load() {
 		rt.mu.Unlock()

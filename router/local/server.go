@@ -25,6 +25,11 @@ type server struct {
 	rt      *Router
 	l       net.Listener
 	baseCtx context.Context // cancelled when what is left must be cut
+	// config describes the server's settings to code that looks for a
+	// net/http server in a request's context (http.ServerContextKey):
+	// httputil.ReverseProxy and forward abort a cut response with a panic
+	// only under a server that recovers it, which they tell by this key.
+	config *http.Server
 
 	mu       sync.Mutex
 	conns    map[*srvConn]struct{}
@@ -119,9 +124,7 @@ func (s *server) serve() error {
 		}
 		sc := &srvConn{s: s, c: c, remote: c.RemoteAddr().String(), limit: 1<<63 - 1}
 		sc.ctx, sc.cancel = context.WithCancel(s.baseCtx)
-		// ReverseProxy and forward abort a cut response with a panic only
-		// under a server that recovers it, which they tell by this key.
-		sc.ctx = context.WithValue(sc.ctx, http.ServerContextKey, (*http.Server)(nil))
+		sc.ctx = context.WithValue(sc.ctx, http.ServerContextKey, s.config)
 		sc.br = bufio.NewReaderSize(sc, connBufferSize)
 		sc.bw = bufio.NewWriterSize(c, connBufferSize)
 		s.mu.Lock()
