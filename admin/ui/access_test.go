@@ -403,3 +403,25 @@ func TestSignInRedirect(t *testing.T) {
 		}
 	}
 }
+
+// TestCSPEnforced checks, in Chromium, that the dashboard's policy blocks
+// an inline script and an image from another origin (what an injected
+// tag would try), and that the tests' problem recorder sees it.
+func TestCSPEnforced(t *testing.T) {
+	e := newEnv(t, "/ui")
+	ctx := tab(t)
+	run(t, ctx, "open the sign-in page", chromedp.Navigate(e.ui+"/login"), chromedp.WaitVisible(chromedp.CSS("#token")))
+	run(t, ctx, "inject", chromedp.Evaluate[chromedp.Void](`(() => {
+	  const s = document.createElement("script"); s.textContent = "window.__ran = true"; document.body.appendChild(s);
+	  const i = document.createElement("img"); i.src = "http://evil.example/pixel.png"; document.body.appendChild(i);
+	})()`))
+	poll(t, ctx, "two violations", `window.__uiProblems.length >= 2`)
+	problems := get(t, ctx, "problems", chromedp.Evaluate[[]string](`window.__uiProblems`))
+	joined := strings.Join(problems, "\n")
+	if !strings.Contains(joined, "script-src") || !strings.Contains(joined, "img-src") {
+		t.Fatalf("violations: %v", problems)
+	}
+	if ran := get(t, ctx, "ran", chromedp.Evaluate[bool](`window.__ran === true`)); ran {
+		t.Fatal("the inline script ran")
+	}
+}

@@ -125,6 +125,15 @@ func tab(t *testing.T) context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("open a tab: %v", err)
 	}
+	// Every page records what the Content-Security-Policy blocked and the
+	// script errors it had; see() fails the test on any.
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+	  window.__uiProblems = [];
+	  document.addEventListener("securitypolicyviolation", e =>
+	    window.__uiProblems.push("CSP blocked " + e.violatedDirective + " " + e.blockedURI));
+	  window.addEventListener("error", e => window.__uiProblems.push("script error: " + e.message));`}); err != nil {
+		t.Fatalf("install the problem recorder: %v", err)
+	}
 	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
 	go func() {
 		for _, err := range dialogs {
@@ -302,19 +311,24 @@ func visit(t *testing.T, ctx context.Context, url, waitFor string) {
 func see(t *testing.T, ctx context.Context) {
 	t.Helper()
 	const js = `(() => {
+	  const problems = window.__uiProblems || [];
 	  const named = [...document.querySelectorAll('[data-control]')].map(e => e.getAttribute('data-control'));
 	  const unnamed = [...document.querySelectorAll('button:not([data-control]), input[type=submit], a[download]:not([data-control])')]
 	    .map(e => e.outerHTML.slice(0, 120));
 	  for (const f of document.querySelectorAll('form:not(#sso-form)')) {
 	    if (!f.querySelector('button[data-control]')) unnamed.push('form without a named button: ' + f.outerHTML.slice(0, 120));
 	  }
-	  return {named, unnamed, where: location.pathname};
+	  return {named, unnamed, problems, where: location.pathname};
 	})()`
 	found := get(t, ctx, "list controls", chromedp.Evaluate[struct {
-		Named   []string `json:"named"`
-		Unnamed []string `json:"unnamed"`
-		Where   string   `json:"where"`
+		Named    []string `json:"named"`
+		Unnamed  []string `json:"unnamed"`
+		Problems []string `json:"problems"`
+		Where    string   `json:"where"`
 	}](js))
+	for _, p := range found.Problems {
+		t.Errorf("%s: %s", found.Where, p)
+	}
 	controls.mu.Lock()
 	defer controls.mu.Unlock()
 	for _, n := range found.Named {

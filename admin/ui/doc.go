@@ -19,6 +19,22 @@
 // embedded with go:embed: a clean checkout builds with go build, with no
 // JavaScript build step and nothing loaded from a CDN.
 //
+// # Pages
+//
+// Team switcher and overview; a new project from the local source's
+// picker; a project's deployments; a deployment (status, URL through the
+// router, server, builds, env-var overrides; deploy, redeploy, cancel,
+// rollback to a chosen build, stop, delete, each confirmed); a build with
+// its live log; env vars (names only: values are write-only); members and
+// roles; API tokens (a new token's value shown once); the team's build
+// queue; the audit log with filters; licence and usage (platform admins).
+// With an observability store that answers queries
+// (admin.WithObservabilityStore): a project's traces with filters, a
+// trace's waterfall with a span panel (input, output, tokens, cost,
+// error), logs search with a live tail, and metrics charts drawn on the
+// server in SVG (runs, errors, latency percentiles, tokens and cost by
+// model).
+//
 // # Mounting under a prefix
 //
 // Options.Prefix is where the dashboard lives ("/ui"; "" for the root).
