@@ -134,6 +134,18 @@ func benchStore(b *testing.B) (*Store, string) {
 	if err := conn.QueryRow(ctx, "SELECT currentDatabase()").Scan(&db); err != nil {
 		b.Fatal(err)
 	}
+	// Dropping a million rows' tables can take longer on a loaded server
+	// than the test database's own cleanup waits: drop them first, with
+	// time to spare (cleanups run last registered first).
+	b.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		for _, table := range []string{"mastra_roots_mv", "mastra_roots", "mastra_spans", "mastra_logs", "mastra_spans_client"} {
+			if err := conn.Exec(ctx, "DROP TABLE IF EXISTS "+table); err != nil {
+				b.Logf("drop %s: %v", table, err)
+			}
+		}
+	})
 	return s, db
 }
 

@@ -101,9 +101,10 @@
 // naming the query's field for a bad query.
 //
 //   - ListTraces: the root spans of the range, from mastra_roots (newest
-//     copy of the root of each trace), filtered on the root's fields. Sorted by time or
-//     duration without a Status or Model filter, the page is chosen among
-//     the roots first and only its traces are totalled, by primary key;
+//     copy of the root of each trace), filtered on the root's fields.
+//     Sorted by time or duration without a Status or Model filter, the page
+//     is chosen among the roots first and only its traces are totalled, by
+//     primary key;
 //     otherwise every trace of the range is totalled and joined to its
 //     root. Totals cover every span of the trace, whatever its start, each
 //     span counted once. Costs are summed in ascending order, so the same
@@ -117,11 +118,10 @@
 //   - SearchLogs: newest first, ties by id. It reads a window at the top of
 //     its range first (15 minutes, then eight times wider until a page is
 //     full or the range is covered), so a page of recent lines does not
-//     read a week of them. Level keeps that level and the
-//     more severe ones (a line of an unknown level counts as info, as in the
-//     embedded store); Text is matched with positionCaseInsensitiveUTF8, so
-//     %, _ and \ are ordinary characters and non-ASCII letters match in any
-//     case.
+//     read a week of them. Level keeps that level and the more severe ones
+//     (a line of an unknown level counts as info, as in the embedded
+//     store); Text is matched with positionCaseInsensitiveUTF8, so %, _ and
+//     \ are ordinary characters and non-ASCII letters match in any case.
 //   - Metrics: runs, errors and p50/p95/p99 of the root spans' durations per
 //     entity, and calls, tokens and cost per model (spans with a model and
 //     tokens), per bucket aligned on the Unix epoch. Percentiles are exact
@@ -155,23 +155,26 @@
 //
 // # Performance
 //
-// BenchmarkQueries with 1,000,000 spans (100,000 traces of 10 spans over
-// 30 days) on ClickHouse 18.16, on 2 cores shared with other builds (load
-// average 20 to 32: absolute times are several times what an idle server
-// gives; the ratios of one run are the figures to read). Per query, in ms,
-// then as a multiple of SELECT count() over the same range and of the same
-// query on the embedded SQLite store:
+// BenchmarkQueries with 1,000,000 spans (100,000 traces of 10 spans) and
+// 1,000,000 log lines over 30 days, on ClickHouse 18.16, on 2 cores shared
+// with other builds (load average 25 to 35: absolute times are several
+// times what an idle server gives; the ratios of one run are the figures
+// to read). Per query, in ms, then as a multiple of SELECT count() over
+// the same range and of the same query on the embedded SQLite store:
 //
-//	query                               ms      × count()   × SQLite
-//	ListTraces, last day, by time       375     4.8         182    (SQLite: 2 ms, an index on root starts)
-//	ListTraces, 30 days, by cost        21,400  77          2.6
-//	ListTraces, 30 days, errors only    19,500  71          1.5
-//	GetTrace (30-day range)             189     21          0.065
-//	Metrics, last day, hourly           179     1.4         0.98
-//	Metrics, 30 days, hourly            2,750   30          0.46
+//	query                               ms      × count()  × SQLite
+//	ListTraces, last day, by time       160     4.2        71  (SQLite 2.3 ms: an index on root starts)
+//	ListTraces, 30 days, by cost        20,700  164        2.1
+//	ListTraces, 30 days, errors only    18,400  88         1.6
+//	GetTrace (30-day range)             136     11         0.038
+//	Metrics, last day, hourly           149     1.2        0.68
+//	Metrics, 30 days, hourly            2,220   29         0.33
+//	SearchLogs, last week, first page   103     1.6        124 (SQLite 0.8 ms)
+//	SearchLogs, last week, rare text    1,450   15         16
 //
-// The same run before mastra_roots (load average 16 to 22): 262, 10,700,
-// 11,800, 33, 66 and 752 ms (2.5, 63, 51, 5.3, 4.8 and 15 × count(); 141,
+// An earlier run before mastra_roots (load average 16 to 22) gave, for the
+// first six: 262, 10,700, 11,800, 33, 66 and 752 ms (2.5, 63, 51, 5.3, 4.8
+// and 15 × count(); 141,
 // 2.1, 2.5, 0.026, 0.64 and 0.39 × SQLite). A list sorted by cost or
 // filtered by status or model totals every trace of its range: narrow the
 // range for large projects.
