@@ -52,6 +52,7 @@ type orchestrator struct {
 	loops    map[string]*crashLoop              // deployment id → its crash loop
 	exits    chan ServerExit                    // crashes an ExitNotifier reported
 	unflush  map[string]bool                    // ended builds whose log flush failed (retryFlushes)
+	pending  map[string]*pendingLog             // build id → lines the log cache refused (logretry.go)
 
 	// Used by the maintenance worker only.
 	logsClearedTo  time.Time // logs of builds completed until then are cleared
@@ -163,9 +164,7 @@ func (a *Admin) buildWorker(ctx context.Context, workerID string) {
 // logTo returns the LogFunc that appends a build's lines to the log cache.
 func (a *Admin) logTo(ctx context.Context, buildID string) LogFunc {
 	return func(phase, stream, text string) {
-		if err := a.logs.Append(ctx, buildID, LogLine{Time: a.clock(), Phase: phase, Stream: stream, Text: text}); err != nil {
-			a.logger.WarnContext(ctx, "append build log", "build", buildID, "err", err)
-		}
+		a.appendLog(ctx, buildID, LogLine{Time: a.clock(), Phase: phase, Stream: stream, Text: text})
 	}
 }
 
@@ -423,10 +422,13 @@ func (a *Admin) finishBuild(ctx context.Context, b *Build, runErr error, logf Lo
 	} else {
 		a.settleAfterFailure(ctx, b.DeploymentID) // its directory stays for inspection (sweepBuildDirs)
 	}
-	if err := a.logs.Finish(ctx, b.ID); err != nil {
-		a.logger.WarnContext(ctx, "finish build log", "build", b.ID, "err", err)
+	logPath, err := "", a.drainLog(ctx, b.ID) // lines held while the log cache was down, before the end mark
+	if err == nil {
+		if err := a.logs.Finish(ctx, b.ID); err != nil {
+			a.logger.WarnContext(ctx, "finish build log", "build", b.ID, "err", err)
+		}
+		logPath, err = a.logs.Flush(ctx, b.ID, a.files)
 	}
-	logPath, err := a.logs.Flush(ctx, b.ID, a.files)
 	if err != nil {
 		// The log stays in the cache; the maintenance worker flushes it
 		// later (retryFlushes) and clears it only once flushed.

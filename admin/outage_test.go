@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -307,4 +308,135 @@ func TestOutageFileStoreDuringFlush(t *testing.T) {
 	sameLines(t, "the log read back from the file store", e.readAll(t, b.ID), held)
 	t.Logf("flushed %v after the file store came back; %d lines checked; %d flush attempts while it was down",
 		flushed.Round(time.Millisecond), len(held), e.events.count("flush build log again"))
+}
+
+// follower follows a build's log through the Admin as a client would: on
+// an error it resumes from the line after the last it got, until the log
+// ends or the deadline passes.
+type follower struct {
+	mu     sync.Mutex
+	lines  []admin.LogLine
+	errs   []error
+	marked chan struct{} // closed at the first line containing mark
+	done   chan struct{}
+}
+
+func (e *outageEnv) follow(buildID, mark string, limit time.Duration) *follower {
+	f := &follower{marked: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		var once sync.Once
+		next, deadline := int64(0), time.Now().Add(limit)
+		for time.Now().Before(deadline) {
+			var failed error
+			lines, err := e.a.FollowBuildLogs(e.ctx, buildID, next)
+			if err == nil {
+				for l, err := range lines {
+					if err != nil {
+						failed = err
+						break
+					}
+					f.mu.Lock()
+					f.lines = append(f.lines, l)
+					f.mu.Unlock()
+					next = l.Seq + 1
+					if strings.Contains(l.Text, mark) {
+						once.Do(func() { close(f.marked) })
+					}
+				}
+			} else {
+				failed = err
+			}
+			if failed == nil {
+				return // the log ended
+			}
+			f.mu.Lock()
+			f.errs = append(f.errs, failed)
+			f.mu.Unlock()
+			time.Sleep(20 * time.Millisecond) // a client's pause before it resumes
+		}
+	}()
+	return f
+}
+
+// TestOutageRedisWhileFollowing cuts Redis (the log cache) while a client
+// follows a build's log through the Admin, and lines are written meanwhile
+// (the server becomes healthy, the route switches, the build ends): the
+// lines the cache refused wait in the admin and go in order once it is back,
+// the log's end mark and flush are retried, and the follower, resuming with
+// from after each error, gets every line exactly once, in order, through the
+// end; a follow resumed later from the middle gives the same tail.
+func TestOutageRedisWhileFollowing(t *testing.T) {
+	e := newOutageEnv(t)
+	healthy := filepath.Join(t.TempDir(), "healthy")
+	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.prod.ProjectID, map[string]string{runnertest.FakeHealthyWhen: healthy}))
+	b := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	f := e.follow(b.ID, "starting the server", 50*time.Second)
+	select {
+	case <-f.marked:
+	case <-f.done:
+		t.Fatal("the log ended before the server started")
+	case <-time.After(time.Minute):
+		t.Fatal("the build did not reach its start step")
+	}
+
+	e.rd.Cut()
+	if err := os.WriteFile(healthy, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b = e.waitBuild(t, b.ID) // PostgreSQL is up: the outcome is recorded
+	if b.Status != admin.BuildSucceeded {
+		t.Fatalf("build: %s %s", b.Status, b.Error)
+	}
+	e.rd.Restore()
+	back := time.Now()
+	select {
+	case <-f.done:
+	case <-time.After(time.Minute):
+		t.Fatal("the follower did not reach the end of the log")
+	}
+	recovered := time.Since(back)
+
+	f.mu.Lock()
+	got, errs := f.lines, f.errs
+	f.mu.Unlock()
+	all := e.readAll(t, b.ID)
+	sameLines(t, "the followed log", got, all)
+	last := all[len(all)-1].Text
+	if strings.Count(joinTexts(all), "serving at") != 1 || last != "build succeeded" {
+		t.Fatalf("the lines written while Redis was cut are not in the log once each:\n%s", joinTexts(all))
+	}
+	waitFor(t, 30*time.Second, "the log to be flushed", func() (bool, bool) {
+		b, err := e.a.GetBuild(e.ctx, b.ID)
+		return true, err == nil && b.LogPath != ""
+	})
+	if file := e.stored(t, b.ID); strings.Count(file, "\n") != len(all) {
+		t.Fatalf("the file store holds %d lines, want %d", strings.Count(file, "\n"), len(all))
+	}
+
+	// A resume from the middle: the line after the start.
+	k := 0
+	for k < len(all) && !strings.Contains(all[k].Text, "starting the server") {
+		k++
+	}
+	var tail []admin.LogLine
+	for l, err := range must[iter.Seq2[admin.LogLine, error]](t)(e.a.FollowBuildLogs(e.ctx, b.ID, int64(k+1))) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		tail = append(tail, l)
+	}
+	if len(tail) != len(all)-k-1 || len(tail) == 0 || tail[0].Seq != int64(k+1) || tail[len(tail)-1].Text != last {
+		t.Fatalf("resumed from %d: %d lines from %d, want %d", k+1, len(tail), tail[0].Seq, len(all)-k-1)
+	}
+	t.Logf("follower at the end %v after Redis came back; %d lines checked (%d after the start line, written around the cut); %d errors resumed from; resumed follow from line %d: %d lines",
+		recovered.Round(time.Millisecond), len(all), len(all)-k-1, len(errs), k+1, len(tail))
+}
+
+func joinTexts(lines []admin.LogLine) string {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(l.Text + "\n")
+	}
+	return b.String()
 }

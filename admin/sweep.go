@@ -62,8 +62,11 @@ func (a *Admin) flushLog(ctx context.Context, b *Build) bool {
 	if b.LogPath != "" {
 		return true
 	}
-	// The end mark too may have failed to reach the cache: its followers
-	// wait for it.
+	// Lines and the end mark too may have failed to reach the cache: its
+	// followers wait for them.
+	if err := a.drainLog(ctx, b.ID); err != nil {
+		return false
+	}
 	if err := a.logs.Finish(ctx, b.ID); err != nil {
 		a.logger.WarnContext(ctx, "finish build log", "build", b.ID, "err", err)
 		return false
