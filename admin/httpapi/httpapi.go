@@ -131,7 +131,7 @@ func New(a *admin.Admin, opts *Options) (*Handler, error) {
 	}
 	h.closing, h.stop = context.WithCancel(context.Background())
 	h.watches.m = map[string]*watch{}
-	h.routeTable = append(h.routes(), o.Routes...)
+	h.routeTable = append(append(h.routes(), h.webhookRoutes()...), o.Routes...)
 	for _, rt := range h.routeTable {
 		if err := h.register(rt); err != nil {
 			return nil, fmt.Errorf("httpapi: route %s %s: %w", rt.Method, rt.Pattern, err)

@@ -273,6 +273,16 @@ var calls = map[string]func(w *world) call{
 	"GET /v1/builds/{id}/logs/ws": func(w *world) call {
 		return call{"/v1/builds/" + w.build(true) + "/logs/ws", nil, http.StatusSwitchingProtocols}
 	},
+	// Deliveries are public (the signature authenticates them): one without
+	// a JSON body is refused the same for everyone.
+	"POST /v1/webhooks/github": func(w *world) call { return call{"/v1/webhooks/github", nil, 415} },
+	"POST /v1/webhooks/gitea":  func(w *world) call { return call{"/v1/webhooks/gitea", nil, 415} },
+	// Staging is no platform-made preview: allowed principals reach that
+	// answer.
+	"GET /v1/deployments/{id}/preview": func(w *world) call { return call{"/v1/deployments/" + w.staging.ID + "/preview", nil, 404} },
+	"POST /v1/deployments/{id}/approve": func(w *world) call {
+		return call{"/v1/deployments/" + w.staging.ID + "/approve", map[string]string{"commit": strings.Repeat("a", 40)}, 422}
+	},
 	"GET /v1/audit":                func(w *world) call { return call{"/v1/audit", nil, 200} },
 	"GET /v1/observability/health": func(w *world) call { return call{"/v1/observability/health", nil, 200} },
 	"POST /v1/encryption/reseal":   func(w *world) call { return call{"/v1/encryption/reseal", nil, 200} },
