@@ -303,7 +303,8 @@ func (sc *srvConn) handle(req *http.Request) (keep bool) {
 	w := &response{sc: sc, req: req, header: make(http.Header, 8), contentLength: -1}
 	var body *requestBody
 	if req.Body != http.NoBody {
-		body = &requestBody{ReadCloser: req.Body, w: w, expect: len(req.Header["Expect"]) > 0}
+		body = &requestBody{ReadCloser: req.Body, w: w}
+		body.expect.Store(len(req.Header["Expect"]) > 0)
 		req.Body = body
 	} else {
 		sc.startWatch()
@@ -327,7 +328,7 @@ func (sc *srvConn) handle(req *http.Request) (keep bool) {
 	if !w.finish() || req.Close || w.closeAfter || sc.ctx.Err() != nil {
 		return false
 	}
-	if body != nil && (body.expect || body.aborted.Load()) {
+	if body != nil && (body.expect.Load() || body.aborted.Load()) {
 		// The client still waits for 100 Continue, or the rest of its body
 		// was refused.
 		sc.unread = body.aborted.Load()
@@ -404,7 +405,7 @@ func (sc *srvConn) stopWatch() {
 type requestBody struct {
 	io.ReadCloser
 	w       *response
-	expect  bool
+	expect  atomic.Bool // the client waits for 100 Continue
 	eof     atomic.Bool // read to its end
 	aborted atomic.Bool // abort was called: the connection closes after the response
 }
@@ -420,13 +421,19 @@ func (b *requestBody) abort() {
 }
 
 func (b *requestBody) Read(p []byte) (int, error) {
-	if b.expect {
-		b.expect = false
-		if !b.w.wroteHeader {
-			_, _ = b.w.sc.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
-			if err := b.w.sc.bw.Flush(); err != nil {
-				return 0, err
-			}
+	if b.expect.Load() {
+		// Under the response's lock: a streamed body is read by another
+		// goroutine than the one writing the response.
+		w := b.w
+		w.mu.Lock()
+		if b.expect.Swap(false) && !w.wroteHeader && !w.hijacked {
+			_, _ = w.sc.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
+			w.fail(w.sc.bw.Flush())
+		}
+		err := w.failed
+		w.mu.Unlock()
+		if err != nil {
+			return 0, err
 		}
 	}
 	n, err := b.ReadCloser.Read(p)
@@ -440,6 +447,7 @@ func (b *requestBody) Read(p []byte) (int, error) {
 // and headers go to the connection's buffer at WriteHeader, bodies of
 // unknown length are sent chunked (HTTP/1.0: until the connection closes).
 type response struct {
+	mu            sync.Mutex // held while writing to the connection, which a body reader may do (100 Continue)
 	sc            *srvConn
 	req           *http.Request
 	header        http.Header
@@ -462,6 +470,12 @@ var (
 func (w *response) Header() http.Header { return w.header }
 
 func (w *response) WriteHeader(code int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writeHeader(code)
+}
+
+func (w *response) writeHeader(code int) {
 	if w.wroteHeader || w.hijacked {
 		return
 	}
@@ -560,11 +574,13 @@ func (w *response) writeFields(trailers bool) {
 }
 
 func (w *response) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.hijacked {
 		return 0, http.ErrHijacked
 	}
 	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
+		w.writeHeader(http.StatusOK)
 	}
 	if w.failed != nil {
 		return 0, w.failed
@@ -591,11 +607,13 @@ func (w *response) Write(p []byte) (int, error) {
 
 // FlushError sends what is buffered to the client.
 func (w *response) FlushError() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.hijacked {
 		return http.ErrHijacked
 	}
 	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
+		w.writeHeader(http.StatusOK)
 	}
 	if w.failed != nil {
 		return w.failed
@@ -617,6 +635,8 @@ func (w *response) fail(err error) {
 
 // Hijack hands the connection to the handler (protocol upgrades).
 func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.hijacked {
 		return nil, nil, http.ErrHijacked
 	}
@@ -633,8 +653,10 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // finish ends the response and reports whether it went out whole.
 func (w *response) finish() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
+		w.writeHeader(http.StatusOK)
 	}
 	if w.failed != nil {
 		return false

@@ -459,3 +459,37 @@ func TestServeUploadRefusedWhileClientWaits(t *testing.T) {
 		t.Errorf("after the answer: %q, %v; want the connection closed", rest, err)
 	}
 }
+
+// TestServeExpectContinueStreamed sends a large body (streamed by the
+// router while it reads the answer) after 100 Continue, through Go's
+// client, to a server that answers before it has read all of it and to one
+// that reads it all.
+func TestServeExpectContinueStreamed(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/early" {
+			http.Error(w, "no", http.StatusForbidden)
+			return
+		}
+		n, _ := io.Copy(io.Discard, r.Body)
+		fmt.Fprint(w, n)
+	}))
+	t.Cleanup(backend.Close)
+	_, addr := served(t, backend.Listener.Addr().String())
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: 5 * time.Second}}
+	t.Cleanup(client.CloseIdleConnections)
+	body := strings.Repeat("x", 1<<20)
+	for path, want := range map[string]string{"/all": "1048576", "/early": "no\n"} {
+		req := newRequest(t, http.MethodPost, "http://"+addr+path, strings.NewReader(body))
+		req.Host = "proj.localhost"
+		req.Header.Set("Expect", "100-continue")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != want {
+			t.Errorf("%s: %d %q; want %q", path, resp.StatusCode, b, want)
+		}
+	}
+}
