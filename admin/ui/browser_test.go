@@ -97,7 +97,9 @@ func undriven() string {
 func tab(t *testing.T) context.Context {
 	t.Helper()
 	path := testenv.Chromium(t)
+	started := false
 	browser.once.Do(func() {
+		started = true
 		opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]), chromedp.ExecPath(path), chromedp.NoSandbox,
 			chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-quic", true),
 			chromedp.Flag("disable-background-networking", true), chromedp.WindowSize(1280, 900),
@@ -107,10 +109,10 @@ func tab(t *testing.T) context.Context {
 		browser.ctx, browser.cancel = ctx, func() { cancel(); cancelAlloc() }
 		// A cold Chromium on a loaded 2-core machine takes 15-25 s.
 		start := time.Now()
-		started := make(chan error, 1)
-		go func() { started <- chromedp.Do(ctx) }()
+		up := make(chan error, 1)
+		go func() { up <- chromedp.Do(ctx) }()
 		select {
-		case browser.err = <-started:
+		case browser.err = <-up:
 		case <-time.After(90 * time.Second):
 			browser.err = errors.New("chromium did not start within 90 s")
 		}
@@ -118,6 +120,9 @@ func tab(t *testing.T) context.Context {
 	})
 	if browser.err != nil {
 		t.Fatalf("start chromium (%s): %v\n%s", path, browser.err, browser.out.String())
+	}
+	if started {
+		t.Logf("chromium (%s) started in %v", path, browser.took.Round(time.Millisecond))
 	}
 	ctx, cancel := chromedp.NewContext(browser.ctx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 10*time.Minute)
