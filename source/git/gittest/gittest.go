@@ -1,15 +1,3 @@
-// Package gittest runs a real git server over HTTP in the test process, for
-// the tests of git sources and of what uses them (webhooks, previews).
-//
-// The server is git's own git-http-backend run through net/http/cgi behind
-// Basic auth, serving bare repositories the test makes; Repo commits files
-// through a working clone, and UpdateRef makes refs such as
-// refs/pull/N/head as GitHub does. No network is involved.
-//
-//	srv := gittest.NewServer(t, "s3cret")
-//	repo := srv.NewRepo(t, "agents")
-//	sha := repo.Commit(t, "main", map[string]string{"package.json": "{}"}, "first")
-//	repo.UpdateRef(t, "refs/pull/1/head", sha)
 package gittest
 
 import (

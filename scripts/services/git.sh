@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Makes git and its git-http-backend available to the tests of source/git,
+# admin's webhook tests and httpapi's (an in-process git server through
+# net/http/cgi), then exports (when sourced) and prints where they find it:
+#
+#   MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND=/usr/lib/git-core/git-http-backend
+#
+# In order:
+#   1. MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND already set to an executable: kept.
+#   2. git on PATH with git-http-backend in its exec path: used.
+#   3. Otherwise Debian's git package is installed with apt (as root,
+#      non-interactive, apt's temporary files under /var/tmp/apt).
+#
+# Run it or source it from bash, also with `set -euo pipefail` in effect:
+# sourced, it sets no shell options and leaves only the exported variable
+# behind; a failure returns non-zero instead of exiting the caller.
+
+_mastra_git_log() { printf '== git: %s\n' "$*" >&2; }
+
+_mastra_git_backend() {
+  local dir
+  command -v git >/dev/null 2>&1 || return 1
+  dir=$(git --exec-path 2>/dev/null) || return 1
+  [ -x "$dir/git-http-backend" ] || return 1
+  printf '%s\n' "$dir/git-http-backend"
+}
+
+_mastra_git_main() {
+  local bin
+  if [ -n "${MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND:-}" ]; then
+    if [ ! -x "$MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND" ]; then
+      _mastra_git_log "MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND=$MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND is not an executable file"
+      return 1
+    fi
+  else
+    if ! bin=$(_mastra_git_backend); then
+      if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        _mastra_git_log "git (with git-http-backend) is not installed: install git, or set MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND"
+        return 1
+      fi
+      mkdir -p /var/tmp/apt || return 1
+      _mastra_git_log "installing git with apt"
+      apt-get update -qq -o DPkg::Lock::Timeout=600 >&2 || { _mastra_git_log "apt-get update failed"; return 1; }
+      DEBIAN_FRONTEND=noninteractive TMPDIR=/var/tmp/apt \
+        apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends git >&2 ||
+        { _mastra_git_log "apt-get install git failed"; return 1; }
+      bin=$(_mastra_git_backend) || { _mastra_git_log "git was installed but git-http-backend is missing"; return 1; }
+    fi
+    export MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND="$bin"
+  fi
+  _mastra_git_log "$(git --version 2>/dev/null || echo 'git (version unknown)')"
+  printf 'MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND=%s\n' "$MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND"
+}
+
+_mastra_git_run() {
+  local rc=0
+  _mastra_git_main || rc=$?
+  unset -f _mastra_git_log _mastra_git_backend _mastra_git_main _mastra_git_run
+  return "$rc"
+}
+
+# Sourced: a failure returns 1 to the caller; run: exits 1.
+_mastra_git_run || { (return 0 2>/dev/null) && return 1; exit 1; }
