@@ -24,6 +24,10 @@ type PreviewOptions struct {
 	// DeliveryRetention is how long delivery ids are kept to recognise
 	// redeliveries; DefaultDeliveryRetention when 0, at least 3 days.
 	DeliveryRetention time.Duration
+	// TTL, when positive, tears down a preview whose pull request or
+	// branch saw no new commit for that long (a new commit brings it back).
+	// Only previews the platform made are ever torn down.
+	TTL time.Duration
 }
 
 // webhookConfig is the webhook part of an Admin's configuration.
@@ -56,8 +60,8 @@ func WithWebhookSecret(provider string, secret []byte) Option {
 // previews, branches do not, and the cap is DefaultMaxPreviews.
 func WithPreviews(o PreviewOptions) Option {
 	return func(c *config) error {
-		if o.MaxPerProject < 0 {
-			return invalid("MaxPerProject", "must not be negative")
+		if o.MaxPerProject < 0 || o.TTL < 0 {
+			return invalid("PreviewOptions", "MaxPerProject and TTL must not be negative")
 		}
 		if o.DeliveryRetention != 0 && o.DeliveryRetention < 72*time.Hour {
 			return invalid("DeliveryRetention", "must be at least 3 days (GitHub redelivers for 3 days)")
@@ -462,9 +466,10 @@ func (a *Admin) dismantle(ctx context.Context, d *Deployment) error {
 	return nil
 }
 
-// sweepPreviews, run by the maintenance worker, finishes the teardown of
-// closed previews (deleting deployments whose cancelled builds have
-// settled) and forgets delivery ids past their retention.
+// sweepPreviews, run by the maintenance worker, tears down previews past
+// their TTL, finishes the teardown of closed previews (deleting
+// deployments whose cancelled builds have settled) and forgets delivery
+// ids past their retention.
 func (a *Admin) sweepPreviews(ctx context.Context) {
 	ps, ok := a.store.(PreviewStore)
 	if !ok {
@@ -482,7 +487,16 @@ func (a *Admin) sweepPreviews(ctx context.Context) {
 			}
 			return
 		}
+		ttl := a.previewOptions().TTL
 		for _, pr := range list {
+			if pr.ClosedAt == nil && ttl > 0 && a.clock().Sub(pr.UpdatedAt) > ttl {
+				now := a.clock()
+				pr.ClosedAt, pr.UpdatedAt = &now, now
+				if err := ps.UpdatePreview(ctx, pr); err != nil {
+					continue // changed meanwhile: looked at again next round
+				}
+				a.logger.InfoContext(ctx, "preview past its TTL", "deployment", pr.DeploymentID, "ttl", ttl)
+			}
 			if pr.ClosedAt == nil {
 				continue
 			}

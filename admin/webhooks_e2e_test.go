@@ -143,3 +143,24 @@ func countLive(s []*admin.RunningServer) int {
 	}
 	return n
 }
+
+// TestPreviewTTL: a preview without a new commit for its TTL is torn down
+// by the maintenance worker; production and a preview made by hand stay.
+func TestPreviewTTL(t *testing.T) {
+	e := newHookEnv(t, true, admin.WithPreviews(admin.PreviewOptions{PullRequests: true, TTL: time.Millisecond}))
+	hand := must[*admin.Deployment](t)(e.a.CreateDeployment(e.ctx, e.project.ID, admin.NewDeployment{Type: admin.DeploymentPreview, Branch: "main", Slug: "by-hand"}))
+	head := e.repo.Commit(t, "stale", map[string]string{"s.ts": "1\n"}, "stale")
+	res, _ := e.deliver(t, "pull_request", e.prPayload("opened", 8, "stale", head, "octo/agents"))
+	if res.Actions[0].Action != "deploy" {
+		t.Fatalf("opened: %+v", res.Actions)
+	}
+	waitFor(t, time.Minute, "the stale preview to be torn down", func() (bool, bool) {
+		_, err := e.deployment(t, "pr-8")
+		return true, errors.Is(err, admin.ErrNotFound)
+	})
+	for _, id := range []string{hand.ID, e.prod.ID} {
+		if _, err := e.store.GetDeployment(context.Background(), id); err != nil {
+			t.Errorf("deployment %s, not made from a webhook, was removed: %v", id, err)
+		}
+	}
+}
