@@ -77,7 +77,8 @@ type srvConn struct {
 	watchMu  sync.Mutex
 	watching chan struct{} // closed when the watching read returns; nil when none runs
 	watch    *time.Timer
-	stopped  bool // no watching read may start
+	stopped  bool   // no watching read may start
+	request  uint64 // counts requests; a watch armed for an earlier one is ignored
 
 	// unread is set when the connection closes with request bytes unread:
 	// closing it at once could make the kernel reset it before the client
@@ -301,17 +302,20 @@ func (sc *srvConn) handle(req *http.Request) (keep bool) {
 	req.RemoteAddr = sc.remote
 	req = req.WithContext(sc.ctx)
 	w := &response{sc: sc, req: req, header: make(http.Header, 8), contentLength: -1}
+	sc.watchMu.Lock()
+	n := sc.request
+	sc.watchMu.Unlock()
 	var body *requestBody
 	if req.Body != http.NoBody {
-		body = &requestBody{ReadCloser: req.Body, w: w}
+		body = &requestBody{ReadCloser: req.Body, w: w, n: n}
 		body.expect.Store(len(req.Header["Expect"]) > 0)
 		req.Body = body
 	} else {
-		sc.startWatch()
+		sc.startWatch(n)
 	}
 	delete(req.Header, "Expect")
 	defer func() {
-		sc.stopWatch()
+		sc.stopWatch(true)
 		if v := recover(); v != nil {
 			if v != http.ErrAbortHandler {
 				sc.s.rt.log.Error("panic serving a request", "method", req.Method, "path", req.URL.Path, "panic", v)
@@ -320,11 +324,10 @@ func (sc *srvConn) handle(req *http.Request) (keep bool) {
 		}
 	}()
 	sc.s.rt.ServeHTTP(w, req)
+	sc.stopWatch(true)
 	if w.hijacked {
-		sc.stopWatch()
 		return false
 	}
-	sc.stopWatch()
 	if !w.finish() || req.Close || w.closeAfter || sc.ctx.Err() != nil {
 		return false
 	}
@@ -348,11 +351,15 @@ func (sc *srvConn) handle(req *http.Request) (keep bool) {
 
 // startWatch arms a read of the client connection after watchDelay, which
 // cancels the connection's context when the client goes away. It is only
-// used once the request body has been read, so that nothing else reads the
-// connection meanwhile.
-func (sc *srvConn) startWatch() {
+// used once the body of request number n has been read, so that nothing
+// else reads the connection meanwhile; once that request is over (a body
+// reader of a custom Transport may outlive it) it does nothing.
+func (sc *srvConn) startWatch(n uint64) {
 	sc.watchMu.Lock()
 	defer sc.watchMu.Unlock()
+	if n != sc.request {
+		return
+	}
 	sc.stopped = false
 	if sc.watch == nil {
 		sc.watch = time.AfterFunc(watchDelay, sc.watchRead)
@@ -380,10 +387,14 @@ func (sc *srvConn) watchRead() {
 }
 
 // stopWatch stops the watch and waits for a watching read to return; the
-// read's bytes, a next request, stay in the buffer.
-func (sc *srvConn) stopWatch() {
+// read's bytes, a next request, stay in the buffer. With end set, the
+// current request is over: nothing may arm a watch for it any more.
+func (sc *srvConn) stopWatch(end bool) {
 	sc.watchMu.Lock()
 	sc.stopped = true
+	if end {
+		sc.request++
+	}
 	if sc.watch != nil {
 		sc.watch.Stop()
 	}
@@ -405,6 +416,7 @@ func (sc *srvConn) stopWatch() {
 type requestBody struct {
 	io.ReadCloser
 	w       *response
+	n       uint64      // the request's number on its connection
 	expect  atomic.Bool // the client waits for 100 Continue
 	eof     atomic.Bool // read to its end
 	aborted atomic.Bool // abort was called: the connection closes after the response
@@ -438,7 +450,7 @@ func (b *requestBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.ReadCloser.Read(p)
 	if err == io.EOF && !b.eof.Swap(true) {
-		b.w.sc.startWatch()
+		b.w.sc.startWatch(b.n)
 	}
 	return n, err
 }
@@ -643,7 +655,7 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if w.wroteHeader {
 		return nil, nil, errors.New("hijack after the response started")
 	}
-	w.sc.stopWatch()
+	w.sc.stopWatch(false)
 	if !w.sc.state.CompareAndSwap(stateActive, stateHijacked) {
 		return nil, nil, errors.New("the connection is closing")
 	}

@@ -381,14 +381,27 @@ func TestServeRetriesTemporaryAcceptErrors(t *testing.T) {
 	}
 }
 
-// TestConformanceServe runs the routertest suite through Serve. The suite
-// mounts a handler on its own test server; this one hands each connection
-// over to Serve: it writes the request line and headers net/http parsed
-// (the only part it cannot pass on as it came), then copies the bytes both
-// ways untouched, the body in its own framing and later requests included.
+// TestConformanceServe runs the routertest suite through Serve, with the
+// router's own proxy path and with httputil.ReverseProxy (a custom
+// Transport). The suite mounts a handler on its own test server; this one
+// hands each connection over to Serve: it writes the request line and
+// headers net/http parsed (the only part it cannot pass on as it came),
+// then copies the bytes both ways untouched, the body in its own framing
+// and later requests included.
 func TestConformanceServe(t *testing.T) {
+	t.Run("Own", func(t *testing.T) { conformanceServe(t, func(*testing.T) *local.Options { return nil }) })
+	t.Run("CustomTransport", func(t *testing.T) {
+		conformanceServe(t, func(t *testing.T) *local.Options {
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			t.Cleanup(tr.CloseIdleConnections)
+			return &local.Options{Transport: tr}
+		})
+	})
+}
+
+func conformanceServe(t *testing.T, opts func(*testing.T) *local.Options) {
 	routertest.Run(t, func(t *testing.T) (admin.Router, http.Handler) {
-		r, err := local.New(nil)
+		r, err := local.New(opts(t))
 		if err != nil {
 			t.Fatal(err)
 		}
