@@ -170,6 +170,7 @@ func (a *Admin) logTo(ctx context.Context, buildID string) LogFunc {
 
 // runBuild runs one claimed build to its end and records the outcome.
 func (a *Admin) runBuild(ctx context.Context, b *Build) {
+	ctx = rideOut(ctx) // a short Storage outage does not fail the build (outage.go)
 	bctx, cancel := context.WithCancelCause(ctx)
 	bctx, cancelTimeout := context.WithTimeoutCause(bctx, a.buildTimeout,
 		fmt.Errorf("the build timed out after %v", a.buildTimeout))
@@ -244,12 +245,13 @@ func (a *Admin) watchBuild(ctx context.Context, buildID, claimedBy string, cance
 // execute does the work of a build; it returns nil once the new server
 // serves the deployment's route.
 func (a *Admin) execute(ctx context.Context, b *Build, logf LogFunc) error {
-	d, err := a.store.GetDeployment(ctx, b.DeploymentID)
+	var d *Deployment
+	var p *Project
+	err := a.storeCall(ctx, func() (err error) { d, err = a.store.GetDeployment(ctx, b.DeploymentID); return err })
 	if err != nil {
 		return err
 	}
-	p, err := a.store.GetProject(ctx, d.ProjectID)
-	if err != nil {
+	if err := a.storeCall(ctx, func() (err error) { p, err = a.store.GetProject(ctx, d.ProjectID); return err }); err != nil {
 		return err
 	}
 	if err := a.setDeploymentStatus(ctx, d.ID, DeploymentBuilding, nil); err != nil {
@@ -308,7 +310,11 @@ func (a *Admin) execute(ctx context.Context, b *Build, logf LogFunc) error {
 // previous server, the new one is stopped, and promote returns errCancelled.
 func (a *Admin) promote(ctx context.Context, p *Project, d *Deployment, b *Build, srv *RunningServer, logf LogFunc, commit bool) error {
 	ctx = context.WithoutCancel(ctx) // a healthy server is switched to unless the build was cancelled
-	prev, err := a.store.ListServers(ctx, ServerFilter{DeploymentID: d.ID, Statuses: []ServerStatus{ServerRunning}}, Page{Desc: true, Limit: 1})
+	var prev []*RunningServer
+	err := a.storeCall(ctx, func() (err error) {
+		prev, err = a.store.ListServers(ctx, ServerFilter{DeploymentID: d.ID, Statuses: []ServerStatus{ServerRunning}}, Page{Desc: true, Limit: 1})
+		return err
+	})
 	if err != nil {
 		a.stopQuietly(ctx, srv)
 		return err
@@ -316,7 +322,7 @@ func (a *Admin) promote(ctx context.Context, p *Project, d *Deployment, b *Build
 	now := a.clock()
 	srv.ID, srv.DeploymentID, srv.BuildID = NewID(prefixServer, now), d.ID, b.ID
 	srv.Status, srv.Health, srv.StartedAt, srv.UpdatedAt, srv.Version = ServerRunning, HealthHealthy, now, now, 1
-	if err := a.store.CreateServer(ctx, srv); err != nil {
+	if err := a.storeCall(ctx, func() error { return a.store.CreateServer(ctx, srv) }); err != nil {
 		a.stopQuietly(ctx, srv)
 		return err
 	}
@@ -481,7 +487,8 @@ func (a *Admin) removeBuildDir(ctx context.Context, buildID string) {
 // conflicts) and copies the result into b. change may refuse with an error.
 func (a *Admin) updateBuild(ctx context.Context, b *Build, change func(*Build) error) error {
 	return retryConflict(ctx, func() error {
-		cur, err := a.store.GetBuild(ctx, b.ID)
+		var cur *Build
+		err := a.storeCall(ctx, func() (err error) { cur, err = a.store.GetBuild(ctx, b.ID); return err })
 		if err != nil {
 			return err
 		}
@@ -493,7 +500,7 @@ func (a *Admin) updateBuild(ctx context.Context, b *Build, change func(*Build) e
 			return transitionError("build", cur.ID, before, cur.Status)
 		}
 		cur.UpdatedAt = a.clock()
-		if err := a.store.UpdateBuild(ctx, cur); err != nil {
+		if err := a.storeCall(ctx, func() error { return a.store.UpdateBuild(ctx, cur) }); err != nil {
 			return err
 		}
 		*b = *cur
@@ -505,7 +512,8 @@ func (a *Admin) updateBuild(ctx context.Context, b *Build, change func(*Build) e
 // applies extra changes.
 func (a *Admin) setDeploymentStatus(ctx context.Context, id string, status DeploymentStatus, extra func(*Deployment)) error {
 	return retryConflict(ctx, func() error {
-		d, err := a.store.GetDeployment(ctx, id)
+		var d *Deployment
+		err := a.storeCall(ctx, func() (err error) { d, err = a.store.GetDeployment(ctx, id); return err })
 		if err != nil {
 			return err
 		}
@@ -516,7 +524,7 @@ func (a *Admin) setDeploymentStatus(ctx context.Context, id string, status Deplo
 		if extra != nil {
 			extra(d)
 		}
-		return a.store.UpdateDeployment(ctx, d)
+		return a.storeCall(ctx, func() error { return a.store.UpdateDeployment(ctx, d) })
 	})
 }
 

@@ -104,6 +104,12 @@ func (a *Admin) expireLeases(ctx context.Context) {
 		if silent < a.buildLease {
 			continue
 		}
+		a.orch.mu.Lock()
+		_, mine := a.orch.inflight[b.ID]
+		a.orch.mu.Unlock()
+		if mine {
+			continue // this admin's worker runs it: alive, its renewals failed only with Storage
+		}
 		claimedBy, instance := b.ClaimedBy, b.ClaimedBy
 		if i := strings.LastIndex(claimedBy, "/"); i > 0 {
 			instance = claimedBy[:i] // worker ids are {instance}/{n}
