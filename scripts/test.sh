@@ -14,6 +14,9 @@
 # what a new user's first run sees; Go's build and module caches are kept.
 # Without it, reruns reuse the warm caches under ~/.cache/mastra-admin.
 #
+# Then scripts/fuzz.sh runs every fuzz target for a few seconds (not when
+# extra flags narrow the run).
+#
 # Usage: scripts/test.sh [extra go test flags, e.g. -run TestX -v]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,3 +81,8 @@ log "go vet"
 go vet ./...
 log "go test (race detector on)"
 go test -race -count=1 -timeout 30m "$@" ./...
+# Beyond the committed corpora: each fuzz target explores for a few seconds
+# (MASTRA_ADMIN_FUZZTIME, default 5; 0 skips), and prints what it tried.
+if [ $# -eq 0 ] && [ "${MASTRA_ADMIN_FUZZTIME:-5}" != 0 ]; then
+  scripts/fuzz.sh "${MASTRA_ADMIN_FUZZTIME:-5}"
+fi
