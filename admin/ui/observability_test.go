@@ -110,6 +110,15 @@ func TestObservability(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#span-error")))
 	waitText(t, ctx, "#span-error", "boom")
 
+	// A deployment's runtime logs: the logs page narrowed to it.
+	visit(t, ctx, e.ui+"/deployments/"+prod.ID, "#deployment-logs")
+	run(t, ctx, "open its logs", chromedp.Click(chromedp.CSS("#deployment-logs")),
+		chromedp.WaitVisible(chromedp.CSS("#logs")))
+	if v := get(t, ctx, "the filter", chromedp.Value(chromedp.CSS(`form input[name="deployment"]`))); v != prod.ID {
+		t.Fatalf("the logs page is not narrowed to the deployment: %q", v)
+	}
+	waitText(t, ctx, "#logs tbody", "agent started")
+
 	// Logs: search, pages, and the live tail receiving a new line.
 	visit(t, ctx, e.ui+"/projects/"+p.ID+"/logs", "#logs")
 	run(t, ctx, "search", chromedp.SendKeys(chromedp.CSS("#logs-text"), "BOOM"))
