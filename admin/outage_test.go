@@ -511,3 +511,50 @@ func TestOutagePostgresMidDeploy(t *testing.T) {
 	t.Logf("PostgreSQL cut for %v (install to built); build settled %v after it came back (%d lines, ran once); the next deploy succeeded",
 		down.Round(time.Millisecond), settled.Round(time.Millisecond), len(all))
 }
+
+// TestOutagePostgresLongerThanRideOut keeps PostgreSQL cut from the
+// install step until the build worker has given up riding it out (half the
+// build lease) and could not record the build's end either: once
+// PostgreSQL is back, the build is failed with a reason saying so (its lease
+// expired; its log names the Storage error), its log is whole in the file
+// store, and a redeploy succeeds.
+func TestOutagePostgresLongerThanRideOut(t *testing.T) {
+	e := newOutageEnv(t, admin.WithBuildLease(2*time.Second))
+	b := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	f := e.follow(b.ID, "using Node v", 50*time.Second)
+	select {
+	case <-f.marked:
+	case <-f.done:
+		t.Fatal("the log ended before the install step")
+	case <-time.After(time.Minute):
+		t.Fatal("the build did not reach its install step")
+	}
+	e.pg.Cut()
+	cut := time.Now()
+	// The worker's last Storage call: recording the build's end.
+	waitFor(t, time.Minute, "the worker to give up on recording the end", func() (bool, bool) {
+		return true, e.events.count("record build end") > 0
+	})
+	e.pg.Restore()
+	down, back := time.Since(cut), time.Now()
+	b = e.waitBuild(t, b.ID)
+	settled := time.Since(back)
+	if b.Status != admin.BuildFailed || !strings.Contains(b.Error, "could not record the end of this build") {
+		t.Fatalf("build after a long outage: %s %q", b.Status, b.Error)
+	}
+	<-f.done
+	all := e.readAll(t, b.ID)
+	text := joinTexts(all)
+	if !strings.Contains(text, "build failed: postgres:") || strings.Count(text, "copying the project source") != 1 {
+		t.Fatalf("the log does not name the Storage error once:\n%s", text)
+	}
+	if b.LogPath == "" || strings.Count(e.stored(t, b.ID), "\n") != len(all) {
+		t.Fatalf("the flushed log (%q) is not the whole log of %d lines", b.LogPath, len(all))
+	}
+	next := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
+	if next.Status != admin.BuildSucceeded {
+		t.Fatalf("the redeploy: %s %s", next.Status, next.Error)
+	}
+	t.Logf("PostgreSQL cut for %v; build failed %v after it came back: %s; the redeploy succeeded",
+		down.Round(time.Millisecond), settled.Round(time.Millisecond), b.Error)
+}

@@ -116,6 +116,12 @@ func (a *Admin) expireLeases(ctx context.Context) {
 		}
 		reason := fmt.Errorf("admin instance %q (worker %s) stopped renewing the lease of this build %s ago and is taken for dead; admin instance %q failed the build",
 			instance, claimedBy, silent.Round(time.Second), a.instanceID)
+		if instance == a.instanceID {
+			// Not running here (mine above): this admin's worker ended it
+			// but could not record that, Storage being down.
+			reason = fmt.Errorf("admin instance %q could not record the end of this build (its Storage failed; the build log says why it ended) and its lease expired %s ago; the build is failed",
+				instance, silent.Round(time.Second))
+		}
 		err := a.updateBuild(ctx, b, func(b *Build) error {
 			if b.ClaimedBy != claimedBy || b.CompletedAt != nil || now.Sub(b.UpdatedAt) < a.buildLease {
 				return errLeaseLost // renewed or settled meanwhile
