@@ -425,3 +425,46 @@ func TestCSPEnforced(t *testing.T) {
 		t.Fatal("the inline script ran")
 	}
 }
+
+// TestCloseEndsStreams: Close ends the live streams (a log tail here) so
+// that a server's shutdown is not held up, and refuses new ones with 503;
+// pages still work.
+func TestCloseEndsStreams(t *testing.T) {
+	e := newEnv(t, "/ui")
+	u, token := e.user(t, "root@example.com")
+	team, err := e.a.CreateTeam(apitest.As(u.ID), admin.NewTeam{Name: "Streams"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.a.CreateProject(apitest.As(u.ID), team.ID, admin.NewProject{Name: "P", SourceType: admin.SourceLocal,
+		SourceConfig: map[string]string{"path": apitest.ProjectPath}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := signedIn(t, e, token)
+	resp, err := s.c.Get(e.ui + "/projects/" + p.ID + "/logs/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("the tail answered %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	ended := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, resp.Body)
+		ended <- err
+	}()
+	if err := e.dash.Close(); err != nil { // returns once the stream has ended
+		t.Fatal(err)
+	}
+	if err := <-ended; err != nil {
+		t.Fatalf("the stream ended with %v", err)
+	}
+	resp.Body.Close()
+	if status, _ := s.get("/projects/" + p.ID + "/logs/stream"); status != http.StatusServiceUnavailable {
+		t.Fatalf("a stream after Close: %d, want 503", status)
+	}
+	if status, _ := s.get("/projects/" + p.ID); status != http.StatusOK {
+		t.Fatalf("a page after Close: %d", status)
+	}
+}

@@ -161,6 +161,7 @@ type env struct {
 	a      *admin.Admin
 	st     *embedded.Stack
 	obs    *obssqlite.Store // the Admin's observability store (the Admin closes it)
+	dash   *ui.Handler
 	srv    *httptest.Server
 	ui     string // the dashboard's base URL, http://127.0.0.1:N/ui
 	prefix string
@@ -241,7 +242,7 @@ func newEnvWith(t *testing.T, prefix string, configure func(a *admin.Admin, base
 			t.Errorf("close the admin: %v", err)
 		}
 	})
-	return &env{a: st.Admin, st: st, obs: obs, srv: srv, ui: srv.URL + prefix, prefix: prefix}
+	return &env{a: st.Admin, st: st, obs: obs, dash: dash.(*ui.Handler), srv: srv, ui: srv.URL + prefix, prefix: prefix}
 }
 
 // user makes a user (the first one through Bootstrap, a platform admin)

@@ -256,8 +256,11 @@ func (h *Handler) logStream(c *call) error {
 	}
 	ctx, cancel := mergeDone(c.ctx, h.closing)
 	defer cancel()
-	h.streams.Add(1)
-	defer h.streams.Done()
+	done, err := h.startStream()
+	if err != nil {
+		return err
+	}
+	defer done()
 	lines, err := h.a.FollowBuildLogs(ctx, id, from)
 	if err != nil {
 		return err

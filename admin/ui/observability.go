@@ -321,8 +321,11 @@ func (h *Handler) logsStream(c *call) error {
 	}
 	ctx, cancel := mergeDone(c.ctx, h.closing)
 	defer cancel()
-	h.streams.Add(1)
-	defer h.streams.Done()
+	done, err := h.startStream()
+	if err != nil {
+		return err
+	}
+	defer done()
 	q := h.logQuery(c, p)
 	q.Cursor = ""
 	rc := http.NewResponseController(c.w)

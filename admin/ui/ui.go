@@ -88,6 +88,7 @@ type Handler struct {
 
 	closing     context.Context
 	stopStreams context.CancelFunc
+	mu          sync.Mutex // orders stream starts before Close's wait
 	streams     sync.WaitGroup
 	closeOnce   sync.Once
 }
@@ -158,14 +159,28 @@ func NewHandler(a *admin.Admin, opts *Options) (http.Handler, error) {
 
 // Close ends the live streams (build logs) the handler serves and waits
 // for them, so that http.Server.Shutdown is not held up by them. Pages
-// still work afterwards; new streams end at once. Close does not close the
+// still work afterwards; new streams are refused (503). Close does not close the
 // Admin.
 func (h *Handler) Close() error {
 	h.closeOnce.Do(func() {
+		h.mu.Lock()
 		h.stopStreams()
+		h.mu.Unlock()
 		h.streams.Wait()
 	})
 	return nil
+}
+
+// startStream counts a live stream that Close waits for; it fails with
+// admin.ErrClosed once Close has begun.
+func (h *Handler) startStream() (done func(), err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing.Err() != nil {
+		return nil, fmt.Errorf("ui: the dashboard is shutting down: %w", admin.ErrClosed)
+	}
+	h.streams.Add(1)
+	return h.streams.Done, nil
 }
 
 // contentSecurityPolicy allows the dashboard's own scripts, styles and
