@@ -162,7 +162,7 @@ func (a *Admin) ReceiveWebhook(ctx context.Context, r WebhookRequest) (*WebhookR
 	} else if err != nil {
 		return nil, err
 	}
-	projects, err := a.projectsOfRepo(ctx, ev)
+	projects, err := a.projectsOfRepo(ctx, r.Provider, ev)
 	if err != nil {
 		// Nothing was done: let a redelivery try again.
 		if derr := ps.DeleteDelivery(context.WithoutCancel(ctx), d.ID); derr != nil {
@@ -193,9 +193,10 @@ func (a *Admin) ReceiveWebhook(ctx context.Context, r WebhookRequest) (*WebhookR
 	return res, nil
 }
 
-// projectsOfRepo lists the git projects whose repository URL is the
-// event's repository.
-func (a *Admin) projectsOfRepo(ctx context.Context, ev *WebhookEvent) ([]*Project, error) {
+// projectsOfRepo lists the projects of the event's repository: git
+// projects by their URL, GitHub projects (for GitHub deliveries) by their
+// repository's full name.
+func (a *Admin) projectsOfRepo(ctx context.Context, provider string, ev *WebhookEvent) ([]*Project, error) {
 	keys := map[string]bool{}
 	for _, u := range ev.RepoURLs {
 		if k := RepoKey(u); k != "" {
@@ -210,7 +211,13 @@ func (a *Admin) projectsOfRepo(ctx context.Context, ev *WebhookEvent) ([]*Projec
 			return nil, err
 		}
 		for _, p := range ps {
-			if p.SourceType == SourceLocal {
+			switch p.SourceType {
+			case SourceLocal:
+				continue
+			case SourceGitHub:
+				if provider == WebhookGitHub && strings.EqualFold(p.SourceConfig["repo"], ev.RepoFullName) {
+					out = append(out, p)
+				}
 				continue
 			}
 			if keys[RepoKey(p.SourceConfig["url"])] {

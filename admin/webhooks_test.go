@@ -435,3 +435,29 @@ func TestWebhookPreviewCapAndBranchPreviews(t *testing.T) {
 		t.Errorf("PR 2 once under the cap: %+v", res.Actions)
 	}
 }
+
+// TestWebhookGitHubSourceProjects: projects of the GitHub source are
+// reached by the repository's full name, from GitHub deliveries only.
+func TestWebhookGitHubSourceProjects(t *testing.T) {
+	e := newEnv(t, admin.WithWebhookSecret(admin.WebhookGitHub, []byte(hookSecret)),
+		admin.WithWebhookSecret(admin.WebhookGitea, []byte(hookSecret)))
+	ctx := as(e.root.ID)
+	team := must[*admin.Team](t)(e.a.CreateTeam(ctx, admin.NewTeam{Name: "T"}))
+	p := must[*admin.Project](t)(e.a.CreateProject(ctx, team.ID, admin.NewProject{Name: "Agents", SourceType: admin.SourceGitHub,
+		SourceConfig: map[string]string{"repo": "Octo/Agents"}, DefaultBranch: "main"}))
+	body, _ := json.Marshal(map[string]any{"ref": "refs/heads/main", "after": strings.Repeat("c", 40),
+		"repository": map[string]any{"full_name": "octo/agents", "clone_url": "https://github.com/octo/agents.git"}})
+	for _, c := range []struct {
+		provider, sig string
+		want          int
+	}{{admin.WebhookGitHub, sign(body), 1}, {admin.WebhookGitea, strings.TrimPrefix(sign(body), "sha256="), 0}} {
+		res, err := e.a.ReceiveWebhook(context.Background(), admin.WebhookRequest{Provider: c.provider, Event: "push",
+			DeliveryID: "d-" + c.provider, Signature: c.sig, Body: body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Actions) != c.want || (c.want == 1 && res.Actions[0].ProjectID != p.ID) {
+			t.Errorf("%s delivery: actions %+v, want %d for project %s", c.provider, res.Actions, c.want, p.ID)
+		}
+	}
+}

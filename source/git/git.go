@@ -178,33 +178,50 @@ func (s *Source) Type() admin.SourceType { return admin.SourceGit }
 func (s *Source) ListProjects(ctx context.Context) ([]admin.ProjectSource, error) {
 	var out []admin.ProjectSource
 	for _, repo := range s.repos {
-		u, _ := url.Parse(repo) // checked by New
-		err := s.withCheckout(ctx, u, "", func(dir string, _ *admin.Revision) error {
-			l, err := local.New(dir, &s.localOpts)
-			if err != nil {
-				return err
-			}
-			found, err := l.ListProjects(ctx)
-			if err != nil {
-				return err
-			}
-			for _, p := range found {
-				rel := p.Config[local.ConfigPath]
-				p.Type = admin.SourceGit
-				p.Config = map[string]string{ConfigURL: repo}
-				if rel != "" && rel != "." {
-					p.Config[ConfigPath] = rel
-				}
-				out = append(out, p)
-			}
-			return nil
-		})
-		if errors.Is(err, errEmptyRepository) {
-			continue
-		}
+		found, err := s.ListProjectsOf(ctx, repo)
 		if err != nil {
 			return nil, err
 		}
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+// ListProjectsOf lists the Mastra projects on the default branch of the
+// repository at repoURL (none for an empty repository), each with the
+// config {url, path}.
+func (s *Source) ListProjectsOf(ctx context.Context, repoURL string) ([]admin.ProjectSource, error) {
+	u, err := s.checkURL(repoURL)
+	if err != nil {
+		return nil, fmt.Errorf("source/git: %w", err)
+	}
+	repo := u.String()
+	var out []admin.ProjectSource
+	err = s.withCheckout(ctx, u, "", func(dir string, _ *admin.Revision) error {
+		l, err := local.New(dir, &s.localOpts)
+		if err != nil {
+			return err
+		}
+		found, err := l.ListProjects(ctx)
+		if err != nil {
+			return err
+		}
+		for _, p := range found {
+			rel := p.Config[local.ConfigPath]
+			p.Type = admin.SourceGit
+			p.Config = map[string]string{ConfigURL: repo}
+			if rel != "" && rel != "." {
+				p.Config[ConfigPath] = rel
+			}
+			out = append(out, p)
+		}
+		return nil
+	})
+	if errors.Is(err, errEmptyRepository) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -1,0 +1,31 @@
+// Package github is an admin.Source serving Mastra projects from the
+// GitHub repositories a GitHub App installation or a personal access token
+// reaches, on github.com or GitHub Enterprise Server.
+//
+// A project's config is {"repo": "owner/name", "path": "apps/agent"} (path
+// optional). Checkouts go through source/git (shallow fetches into a
+// flocked mirror cache, the commit verified and recorded), authenticated
+// with the installation token, minted by ghinstallation and refreshed
+// before it expires, or the personal token: as "x-access-token" Basic
+// auth in a header scoped to the git host, never in a URL.
+//
+// # Configuration
+//
+// Options.App (App ID, installation ID, PEM private key) or Options.Token
+// (a fine-grained or classic personal token, the fallback). For GitHub
+// Enterprise Server set BaseURL to the REST API
+// (https://ghe.example.com/api/v3/); clones then go to its host, or to
+// GitURL. ListRepositories lists what the credentials reach, for the
+// source picker; ListProjects fetches each of them and lists its Mastra
+// projects.
+//
+// Webhooks from GitHub reach projects of this source by the repository's
+// full name (admin.ReceiveWebhook).
+//
+// # Errors
+//
+// A config it cannot use gives an *admin.ValidationError naming "repo",
+// "path" or "config"; the API answering 401 or 403 gives
+// admin.ErrForbidden, 404 admin.ErrNotFound; checkouts fail as in
+// source/git.
+package github
