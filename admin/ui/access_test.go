@@ -220,6 +220,8 @@ func TestPlatformAdminPages(t *testing.T) {
 	e := newEnv(t, "")
 	_, token := e.user(t, "root@example.com")
 	ctx := tab(t)
+	visit(t, ctx, e.ui+"/login", "#token")
+	screenshot(t, ctx, "login")
 	signIn(t, ctx, e, token)
 	visit(t, ctx, e.ui+"/license", "#license-tier")
 	if got := text(t, ctx, "#license-tier"); got != string(admin.TierEnterprise) {
@@ -229,6 +231,9 @@ func TestPlatformAdminPages(t *testing.T) {
 	screenshot(t, ctx, "license")
 	visit(t, ctx, e.ui+"/audit", "#audit")
 	waitText(t, ctx, "#audit", "token.create")
+	screenshot(t, ctx, "platform-audit")
+	visit(t, ctx, e.ui+"/projects/prj_missing", "#page-error")
+	screenshot(t, ctx, "not-found")
 }
 
 // TestSingleSignOn signs in through an OpenID Connect provider: the
