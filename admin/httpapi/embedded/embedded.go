@@ -51,6 +51,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -386,6 +387,9 @@ func encryptionKey(path string) ([]byte, error) {
 	return key, os.WriteFile(path, []byte(fmt.Sprintf("%x\n", key)), 0o600)
 }
 
+// clickHouseWait bounds how long Open waits for ClickHouse to answer.
+const clickHouseWait = 10 * time.Second
+
 // dialClickHouse connects to the ClickHouse server of url, the value of
 // setting name, creating its database when missing. Errors name the
 // setting and the server, never the password.
@@ -396,6 +400,13 @@ func dialClickHouse(ctx context.Context, name, url string) (driver.Conn, error) 
 			redactPassword(err.Error(), url), name)
 	}
 	where := strings.Join(opt.Addr, ",")
+	// A first run waits for an answer no longer than this (the driver's
+	// handshake waits for its dial timeout, unless the URL sets one).
+	ctx, cancel := context.WithTimeout(ctx, clickHouseWait)
+	defer cancel()
+	if !strings.Contains(url, "dial_timeout=") {
+		opt.DialTimeout = clickHouseWait
+	}
 	unreachable := func(err error) error {
 		return settingError(name, "ClickHouse at %s: %s: start it, or set %s to a server that answers on the native protocol",
 			where, redactPassword(err.Error(), url), name)

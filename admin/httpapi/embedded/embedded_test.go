@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/embedded"
+	"github.com/mastra-admin/mastra-admin-go/internal/testenv"
+	chstore "github.com/mastra-admin/mastra-admin-go/observability/clickhouse"
 	runnerlocal "github.com/mastra-admin/mastra-admin-go/runner/local"
 	"github.com/mastra-admin/mastra-admin-go/runner/runnertest"
 )
@@ -215,7 +218,7 @@ func TestPaths(t *testing.T) {
 // naming the setting to change, and leaves no directory behind.
 func TestFirstRunErrors(t *testing.T) {
 	names := embedded.SettingNames{Addr: "API_ADDR", ProxyAddr: "PROXY_ADDR", DataDir: "MASTRA_ADMIN_DATA",
-		ProjectsDir: "PROJECTS_DIR", CacheDir: "MASTRA_ADMIN_CACHE", ServerPorts: "SERVER_PORTS"}
+		ProjectsDir: "PROJECTS_DIR", CacheDir: "MASTRA_ADMIN_CACHE", ServerPorts: "SERVER_PORTS", ClickHouseURL: "CLICKHOUSE_URL"}
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -224,6 +227,7 @@ func TestFirstRunErrors(t *testing.T) {
 	_, takenPort, _ := net.SplitHostPort(taken.Addr().String())
 	port, _ := strconv.Atoi(takenPort)
 	readOnly := unwritableDir(t)
+	closed := freeAddr(t)
 	noNode := t.TempDir() // a PATH without node and npm
 
 	for _, tc := range []struct {
@@ -246,6 +250,13 @@ func TestFirstRunErrors(t *testing.T) {
 		{name: "projects dir missing", edit: func(c *embedded.Config) { c.ProjectsDir = "no-such-dir" },
 			setting: "PROJECTS_DIR", says: "no-such-dir"},
 		{name: "no Node.js", path: noNode, setting: "NodePath", says: "neither node nor npm is on PATH"},
+		{name: "ClickHouse not answering", edit: func(c *embedded.Config) { c.ClickHouseURL = "clickhouse://127.0.0.1:" + takenPort + "/obs" },
+			setting: "CLICKHOUSE_URL", says: "ClickHouse at 127.0.0.1:" + takenPort},
+		{name: "ClickHouse not listening", edit: func(c *embedded.Config) { c.ClickHouseURL = "clickhouse://" + closed + "/obs" },
+			setting: "CLICKHOUSE_URL", says: "ClickHouse at " + closed},
+		{name: "ClickHouse URL malformed", edit: func(c *embedded.Config) {
+			c.ClickHouseURL = "clickhouse://admin:s3cret-pw@127.0.0.1:9000/obs?dial_timeout=soon"
+		}, setting: "CLICKHOUSE_URL", says: "set CLICKHOUSE_URL to clickhouse://"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			wd := t.TempDir()
@@ -267,6 +278,9 @@ func TestFirstRunErrors(t *testing.T) {
 				t.Fatal("Open succeeded")
 			}
 			msg := err.Error()
+			if strings.Contains(msg, "s3cret-pw") {
+				t.Errorf("error %q shows the password", msg)
+			}
 			if strings.Contains(msg, "\n") || !strings.Contains(msg, tc.setting) || !strings.Contains(msg, tc.says) {
 				t.Errorf("error %q: want one line naming %s and saying %q", msg, tc.setting, tc.says)
 			}
@@ -296,4 +310,42 @@ func unwritableDir(t *testing.T) string {
 	}
 	t.Cleanup(func() { _ = exec.Command("chattr", "-i", dir).Run() })
 	return dir
+}
+
+// TestClickHouseURL: with ClickHouseURL the Stack ingests into and queries
+// ClickHouse (its database made when missing) instead of the embedded
+// store.
+func TestClickHouseURL(t *testing.T) {
+	conn := testenv.ClickHouse(t) // a database of the test's own, dropped at its end
+	var db string
+	if err := conn.QueryRow(context.Background(), "SELECT currentDatabase()").Scan(&db); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(testenv.ClickHouseURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + db
+	dir := t.TempDir()
+	st, err := embedded.Open(context.Background(), filepath.Join(dir, "data"), &embedded.Options{ProjectsDir: dir, NoStart: true,
+		ClickHouseURL: u.String(), Runner: &runnerlocal.Options{CacheDir: filepath.Join(dir, "cache")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, ok := st.Observability.(*chstore.Store); !ok {
+		t.Fatalf("observability store %T, want ClickHouse's", st.Observability)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "observability.db")); !os.IsNotExist(err) {
+		t.Errorf("the embedded store was made too (%v)", err)
+	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	if err := st.Observability.InsertLogs(context.Background(), []admin.LogRecord{{ID: "l1", Time: now, Level: "info",
+		Message: "to ClickHouse", ProjectID: "p", DeploymentID: "d", BuildID: "b"}}); err != nil {
+		t.Fatal(err)
+	}
+	var n uint64
+	if err := conn.QueryRow(context.Background(), "SELECT count() FROM mastra_logs WHERE id = 'l1'").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the line in ClickHouse: %d rows, %v", n, err)
+	}
 }
