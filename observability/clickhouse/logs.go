@@ -12,6 +12,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/observability"
 )
 
 const logColumns = "project_id, deployment_id, build_id, ts_ns, id, level, message, trace_id, span_id, data, version"
@@ -202,7 +203,7 @@ func (s *Store) searchLogs(ctx context.Context, q admin.LogQuery) (admin.LogPage
 	if err != nil {
 		return admin.LogPage{}, err
 	}
-	cur, err := decodeCursor(q.Cursor, "logs")
+	cur, err := observability.DecodeCursor(q.Cursor, observability.LogsSort)
 	if err != nil {
 		return admin.LogPage{}, err
 	}
@@ -265,7 +266,7 @@ func (s *Store) searchLogs(ctx context.Context, q admin.LogQuery) (admin.LogPage
 	if len(logs) > limit {
 		page.Logs = logs[:limit]
 		last := page.Logs[limit-1]
-		page.NextCursor = cursor{Sort: "logs", Key: last.Time.UnixNano(), ID: last.ID}.encode()
+		page.NextCursor = observability.LogCursor(last).Encode()
 	}
 	return page, nil
 }

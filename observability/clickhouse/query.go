@@ -2,8 +2,6 @@ package clickhouse
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -63,38 +61,6 @@ func pageLimit(n int) (int, error) {
 		return admin.DefaultTelemetryLimit, nil
 	}
 	return n, nil
-}
-
-// cursor is the position after the last row of a page: its sort key and
-// tie-breaking id, encoded as base64 JSON. Sort ties it to the order it
-// was made for. A cost is kept as its IEEE 754 bits, so the next page
-// compares it with the server's sums exactly (a decimal rendering would
-// be parsed back with rounding).
-type cursor struct {
-	Sort     string `json:"s"`
-	Key      int64  `json:"k,omitempty"`
-	CostBits uint64 `json:"c,omitempty"`
-	NoCost   bool   `json:"n,omitempty"`
-	ID       string `json:"i"`
-}
-
-func (c cursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// decodeCursor reads s, the cursor of a page of order sortName; nil when
-// s is empty.
-func decodeCursor(s, sortName string) (*cursor, error) {
-	if s == "" {
-		return nil, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	var c cursor
-	if err != nil || json.Unmarshal(b, &c) != nil || c.Sort != sortName || c.ID == "" {
-		return nil, invalid("Cursor", "is not a cursor this query returned")
-	}
-	return &c, nil
 }
 
 // defaultMaxQuerySize is the server's default max_query_size (256 KiB),

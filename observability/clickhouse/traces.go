@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/observability"
 )
 
 // rootCols are the columns of a trace list row taken from its root span.
@@ -105,7 +105,7 @@ func (s *Store) listTraces(ctx context.Context, q admin.TraceQuery) (admin.Trace
 	if q.MinDuration < 0 {
 		return admin.TracePage{}, invalid("MinDuration", "must not be negative")
 	}
-	cur, err := decodeCursor(q.Cursor, string(sortBy))
+	cur, err := observability.DecodeCursor(q.Cursor, string(sortBy))
 	if err != nil {
 		return admin.TracePage{}, err
 	}
@@ -147,27 +147,14 @@ func (s *Store) listTraces(ctx context.Context, q admin.TraceQuery) (admin.Trace
 	if len(page.Traces) > limit {
 		page.Traces = page.Traces[:limit]
 		last := page.Traces[limit-1]
-		c := cursor{Sort: string(sortBy), ID: last.TraceID}
-		switch sortBy {
-		case admin.TraceSortTime:
-			c.Key = last.Start.UnixNano()
-		case admin.TraceSortDuration:
-			c.Key = last.Duration.Nanoseconds()
-		case admin.TraceSortCost:
-			if last.CostUSD == nil {
-				c.NoCost = true
-			} else {
-				c.CostBits = math.Float64bits(*last.CostUSD)
-			}
-		}
-		page.NextCursor = c.encode()
+		page.NextCursor = observability.TraceCursor(sortBy, last).Encode()
 	}
 	return page, nil
 }
 
 // rootsPage picks the page (limit+1 rows, to tell whether more follow)
 // among the roots by time or duration, then totals its traces only.
-func (s *Store) rootsPage(ctx context.Context, q admin.TraceQuery, roots string, args []any, keyCol string, cur *cursor, limit int) ([]admin.TraceSummary, error) {
+func (s *Store) rootsPage(ctx context.Context, q admin.TraceQuery, roots string, args []any, keyCol string, cur *observability.Cursor, limit int) ([]admin.TraceSummary, error) {
 	stmt := `SELECT ` + rootCols + ` FROM (` + roots + `)`
 	if cur != nil {
 		stmt += ` WHERE (` + keyCol + ` < ? OR (` + keyCol + ` = ? AND trace_id > ?))`
@@ -231,7 +218,7 @@ func (s *Store) rootsPage(ctx context.Context, q admin.TraceQuery, roots string,
 // totalledPage totals every trace of the roots, then filters by status
 // and model and orders by any key, cost included.
 func (s *Store) totalledPage(ctx context.Context, q admin.TraceQuery, roots string, rootArgs []any, traceSet string, traceSetArgs []any,
-	keyCol string, cur *cursor, limit int) ([]admin.TraceSummary, error) {
+	keyCol string, cur *observability.Cursor, limit int) ([]admin.TraceSummary, error) {
 	var where []string
 	var whereArgs []any
 	switch q.Status {

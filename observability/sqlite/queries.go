@@ -3,8 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -13,34 +11,8 @@ import (
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/observability"
 )
-
-// cursor is the position after the last row of a page: its sort key and
-// tie-breaking id. Encoded as base64 JSON; Sort ties it to its order.
-type cursor struct {
-	Sort string  `json:"s"`
-	Key  int64   `json:"k,omitempty"`
-	Cost float64 `json:"c,omitempty"`
-	Null bool    `json:"n,omitempty"`
-	ID   string  `json:"i"`
-}
-
-func (c cursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s, sortName string) (*cursor, error) {
-	if s == "" {
-		return nil, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	var c cursor
-	if err != nil || json.Unmarshal(b, &c) != nil || c.Sort != sortName || c.ID == "" {
-		return nil, invalid("Cursor", "is not a cursor this query returned")
-	}
-	return &c, nil
-}
 
 // ListTraces implements admin.ObservabilityQuerier: the root spans in range
 // are filtered and joined with their trace's totals (by primary key), in
@@ -84,7 +56,7 @@ func (s *Store) ListTraces(ctx context.Context, q admin.TraceQuery) (admin.Trace
 	if q.MinDuration < 0 {
 		return admin.TracePage{}, s.fail(op, invalid("MinDuration", "must not be negative"))
 	}
-	cur, err := decodeCursor(q.Cursor, string(sortBy))
+	cur, err := observability.DecodeCursor(q.Cursor, string(sortBy))
 	if err != nil {
 		return admin.TracePage{}, s.fail(op, err)
 	}
@@ -113,12 +85,12 @@ func (s *Store) ListTraces(ctx context.Context, q admin.TraceQuery) (admin.Trace
 		case sortBy != admin.TraceSortCost:
 			where = append(where, "("+keyExpr+" < ? OR ("+keyExpr+" = ? AND r.trace_id > ?))")
 			args = append(args, cur.Key, cur.Key, cur.ID)
-		case cur.Null:
+		case cur.NoCost:
 			where = append(where, "(t.cost IS NULL AND r.trace_id > ?)")
 			args = append(args, cur.ID)
 		default:
 			where = append(where, "(t.cost IS NULL OR t.cost < ? OR (t.cost = ? AND r.trace_id > ?))")
-			args = append(args, cur.Cost, cur.Cost, cur.ID)
+			args = append(args, cur.Cost(), cur.Cost(), cur.ID)
 		}
 	}
 	if sortBy == admin.TraceSortCost {
@@ -176,20 +148,7 @@ func (s *Store) ListTraces(ctx context.Context, q admin.TraceQuery) (admin.Trace
 	if len(page.Traces) > limit {
 		page.Traces = page.Traces[:limit]
 		last := page.Traces[limit-1]
-		c := cursor{Sort: string(sortBy), ID: last.TraceID}
-		switch sortBy {
-		case admin.TraceSortTime:
-			c.Key = last.Start.UnixNano()
-		case admin.TraceSortDuration:
-			c.Key = last.Duration.Nanoseconds()
-		case admin.TraceSortCost:
-			if last.CostUSD == nil {
-				c.Null = true
-			} else {
-				c.Cost = *last.CostUSD
-			}
-		}
-		page.NextCursor = c.encode()
+		page.NextCursor = observability.TraceCursor(sortBy, last).Encode()
 	}
 	return page, nil
 }
@@ -249,7 +208,7 @@ func (s *Store) SearchLogs(ctx context.Context, q admin.LogQuery) (admin.LogPage
 			return admin.LogPage{}, s.fail(op, invalid("Level", "must be debug, info, warn or error"))
 		}
 	}
-	cur, err := decodeCursor(q.Cursor, "logs")
+	cur, err := observability.DecodeCursor(q.Cursor, observability.LogsSort)
 	if err != nil {
 		return admin.LogPage{}, s.fail(op, err)
 	}
@@ -283,7 +242,7 @@ func (s *Store) SearchLogs(ctx context.Context, q admin.LogQuery) (admin.LogPage
 	if len(logs) > limit {
 		page.Logs = logs[:limit]
 		last := page.Logs[limit-1]
-		page.NextCursor = cursor{Sort: "logs", Key: last.Time.UnixNano(), ID: last.ID}.encode()
+		page.NextCursor = observability.LogCursor(last).Encode()
 	}
 	return page, nil
 }
