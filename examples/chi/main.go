@@ -8,6 +8,10 @@
 // unchanged, so the API's /v1/… routes match as they are. Middleware that
 // wraps the ResponseWriter must keep http.Hijacker reachable (chi's own
 // do, through Unwrap) for the WebSocket routes.
+//
+// The browser dashboard (package ui) is mounted under /ui beside the
+// API: sign in there with an API token (POST /v1/bootstrap makes the
+// first user and their token).
 package main
 
 import (
@@ -18,21 +22,22 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
-	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/embedded"
+	"github.com/mastra-admin/mastra-admin-go/examples/internal/dashboard"
 )
 
 func main() {
-	if err := embedded.RunCommand(os.Args[1:], mount); err != nil {
+	if err := dashboard.Command(os.Args[1:], mount); err != nil {
 		fmt.Fprintln(os.Stderr, "chi:", err)
 		os.Exit(1)
 	}
 }
 
-// mount puts the API into the application's router.
-func mount(api http.Handler) http.Handler {
+// mount puts the API and the dashboard into the application's router.
+func mount(api, dash http.Handler) http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer, middleware.RequestID)
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	r.Mount("/v1", api)
+	r.Mount(dashboard.Prefix, dash)
 	return r
 }

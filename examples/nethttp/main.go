@@ -8,6 +8,10 @@
 // ServeMux next to the application's own routes. To serve it under a
 // prefix, strip it: mux.Handle("/admin/", http.StripPrefix("/admin", api)).
 // The deployments are served by the reverse proxy on -proxy (:3100).
+//
+// The browser dashboard (package ui) is mounted under /ui beside the
+// API: sign in there with an API token (POST /v1/bootstrap makes the
+// first user and their token).
 package main
 
 import (
@@ -15,20 +19,21 @@ import (
 	"net/http"
 	"os"
 
-	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/embedded"
+	"github.com/mastra-admin/mastra-admin-go/examples/internal/dashboard"
 )
 
 func main() {
-	if err := embedded.RunCommand(os.Args[1:], mount); err != nil {
+	if err := dashboard.Command(os.Args[1:], mount); err != nil {
 		fmt.Fprintln(os.Stderr, "nethttp:", err)
 		os.Exit(1)
 	}
 }
 
-// mount puts the API into the application's router.
-func mount(api http.Handler) http.Handler {
+// mount puts the API and the dashboard into the application's router.
+func mount(api, dash http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.Handle(dashboard.Prefix+"/", dash)
 	mux.Handle("/", api)
 	return mux
 }
