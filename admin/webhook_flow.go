@@ -35,6 +35,7 @@ type webhookConfig struct {
 	secrets     map[string][]byte
 	previews    PreviewOptions
 	previewsSet bool
+	reporter    PreviewReporter
 }
 
 // WithWebhookSecret sets the secret that signs provider's deliveries
@@ -400,11 +401,13 @@ func (a *Admin) onPullRequest(ctx context.Context, ps PreviewStore, p *Project, 
 			return []WebhookAction{failed(p, d, err)}
 		}
 	}
-	if pr.AwaitingApproval() {
-		return []WebhookAction{{ProjectID: p.ID, DeploymentID: d.ID, Action: "await-approval",
-			Reason: fmt.Sprintf("pull request #%d comes from fork %s: a team member must approve commit %s", ev.Number, ev.HeadRepo, ev.Commit)}}
+	act := WebhookAction{ProjectID: p.ID, DeploymentID: d.ID, Action: "await-approval",
+		Reason: fmt.Sprintf("pull request #%d comes from fork %s: a team member must approve commit %s", ev.Number, ev.HeadRepo, ev.Commit)}
+	if !pr.AwaitingApproval() {
+		act = a.deployAt(ctx, p, d, ev.Commit)
 	}
-	return []WebhookAction{a.deployAt(ctx, p, d, ev.Commit)}
+	a.reportPreview(ctx, ev, p, d, pr, act)
+	return []WebhookAction{act}
 }
 
 func (a *Admin) onPullRequestClosed(ctx context.Context, ps PreviewStore, p *Project, ev *WebhookEvent) []WebhookAction {
@@ -423,7 +426,9 @@ func (a *Admin) onPullRequestClosed(ctx context.Context, ps PreviewStore, p *Pro
 	if err != nil {
 		return []WebhookAction{failed(p, d, err)}
 	}
-	return []WebhookAction{a.teardown(ctx, ps, p, d, pr)}
+	act := a.teardown(ctx, ps, p, d, pr)
+	a.reportPreview(ctx, ev, p, d, pr, act)
+	return []WebhookAction{act}
 }
 
 // teardown marks the preview closed, cancels its builds, takes its route

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -459,5 +460,47 @@ func TestWebhookGitHubSourceProjects(t *testing.T) {
 		if len(res.Actions) != c.want || (c.want == 1 && res.Actions[0].ProjectID != p.ID) {
 			t.Errorf("%s delivery: actions %+v, want %d for project %s", c.provider, res.Actions, c.want, p.ID)
 		}
+	}
+}
+
+// recordingReporter records what the Admin reports; source/github's
+// Reporter, which turns these into GitHub comments, statuses and
+// deployments, is tested against a fake GitHub API in its own package.
+type recordingReporter struct {
+	mu     sync.Mutex
+	events []admin.PreviewEvent
+}
+
+func (r *recordingReporter) ReportPreview(_ context.Context, ev admin.PreviewEvent) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, ev)
+	return nil
+}
+
+func TestWebhookReportsPreviews(t *testing.T) {
+	rep := &recordingReporter{}
+	e := newHookEnv(t, false, admin.WithPreviewReporter(rep))
+	head := e.repo.Commit(t, "feature/r", map[string]string{"r.ts": "1\n"}, "r")
+	res, _ := e.deliver(t, "pull_request", e.prPayload("opened", 21, "feature/r", head, "octo/agents"))
+	e.deliver(t, "pull_request", e.prPayload("opened", 22, "feature/r", head, "mallory/agents"))
+	e.deliver(t, "pull_request", e.prPayload("closed", 21, "feature/r", head, "octo/agents"))
+	e.deliver(t, "push", e.pushPayload("main", head)) // not a preview: not reported
+	want := []struct {
+		n     int
+		state string
+	}{{21, admin.PreviewBuilding}, {22, admin.PreviewAwaitingApproval}, {21, admin.PreviewClosed}}
+	if len(rep.events) != len(want) {
+		t.Fatalf("reported %d events, want %d: %+v", len(rep.events), len(want), rep.events)
+	}
+	for i, w := range want {
+		ev := rep.events[i]
+		if ev.Preview.Number != w.n || ev.State != w.state || ev.Repo != "octo/agents" || ev.Preview.HeadSHA != head ||
+			!strings.Contains(ev.URL, fmt.Sprintf("pr-%d--", w.n)) {
+			t.Errorf("event %d: %+v, want PR %d %s", i, ev, w.n, w.state)
+		}
+	}
+	if rep.events[0].BuildID != res.Actions[0].BuildID {
+		t.Errorf("building event names build %q, want %q", rep.events[0].BuildID, res.Actions[0].BuildID)
 	}
 }

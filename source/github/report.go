@@ -1,0 +1,177 @@
+package github
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	gh "github.com/google/go-github/v88/github"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+)
+
+// CommentMarker is the hidden marker of the platform's sticky comment on
+// a pull request. A comment is the platform's only when it carries the
+// marker and was written by the bot's own login (anyone can paste the
+// marker).
+const CommentMarker = "<!-- mastra-admin:preview -->"
+
+// DefaultStatusContext is the context of the commit statuses set.
+const DefaultStatusContext = "mastra-admin/preview"
+
+// ReporterOptions configures a Reporter.
+type ReporterOptions struct {
+	// BotLogin is the login comments are written as: required with an App
+	// ("{app-slug}[bot]"); with a personal token, the token's user when
+	// empty.
+	BotLogin string
+	// StatusContext names the commit statuses; DefaultStatusContext when
+	// empty.
+	StatusContext string
+}
+
+// Reporter reports previews back to their pull requests: one sticky
+// comment edited on each change, a commit status on the head commit, and
+// a GitHub Deployment (environment preview/pr-{N}) with the preview's URL,
+// marked inactive on teardown. It implements admin.PreviewReporter.
+type Reporter struct {
+	s   *Source
+	ctx string
+	mu  sync.Mutex
+	bot string
+}
+
+var _ admin.PreviewReporter = (*Reporter)(nil)
+
+// NewReporter returns the Reporter of s. With an App, opts.BotLogin is
+// required.
+func (s *Source) NewReporter(opts *ReporterOptions) (*Reporter, error) {
+	if opts == nil {
+		opts = &ReporterOptions{}
+	}
+	if s.appMode && opts.BotLogin == "" {
+		return nil, fmt.Errorf("source/github: %w", &admin.ValidationError{Field: "BotLogin",
+			Reason: "is required with an App: its bot's login, {app-slug}[bot]"})
+	}
+	r := &Reporter{s: s, ctx: opts.StatusContext, bot: opts.BotLogin}
+	if r.ctx == "" {
+		r.ctx = DefaultStatusContext
+	}
+	return r, nil
+}
+
+// botLogin is the login the source writes as.
+func (r *Reporter) botLogin(ctx context.Context) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.bot != "" {
+		return r.bot, nil
+	}
+	u, _, err := r.s.client.Users.Get(ctx, "")
+	if err != nil {
+		return "", fmt.Errorf("source/github: who is the token's user: %w", mapError(err))
+	}
+	r.bot = u.GetLogin()
+	return r.bot, nil
+}
+
+// ReportPreview updates the pull request of ev.
+func (r *Reporter) ReportPreview(ctx context.Context, ev admin.PreviewEvent) error {
+	owner, name, ok := strings.Cut(ev.Repo, "/")
+	if !ok || ev.Preview == nil || ev.Preview.Number <= 0 {
+		return fmt.Errorf("source/github: report: %q and its pull request: %w", ev.Repo, admin.ErrInvalidArgument)
+	}
+	pr, sha := ev.Preview.Number, ev.Preview.HeadSHA
+	env := fmt.Sprintf("preview/pr-%d", pr)
+	var body, state, desc string
+	switch ev.State {
+	case admin.PreviewBuilding:
+		body = fmt.Sprintf("**Preview** of `%s`: building, it will be at %s", short(sha), ev.URL)
+		state, desc = "pending", "building the preview"
+	case admin.PreviewAwaitingApproval:
+		body = fmt.Sprintf("**Preview** of `%s`: this pull request comes from a fork; a team member must approve this commit before it is built (without the project's secrets).", short(sha))
+		state, desc = "pending", "waiting for a team member's approval"
+	case admin.PreviewClosed:
+		body = "**Preview** removed: the pull request is closed."
+	default:
+		return fmt.Errorf("source/github: report: unknown state %q: %w", ev.State, admin.ErrInvalidArgument)
+	}
+	if err := r.stickyComment(ctx, owner, name, pr, CommentMarker+"\n"+body); err != nil {
+		return err
+	}
+	if state != "" && sha != "" {
+		st := gh.RepoStatus{State: &state, Description: &desc, Context: &r.ctx}
+		if ev.URL != "" {
+			st.TargetURL = &ev.URL
+		}
+		if _, _, err := r.s.client.Repositories.CreateStatus(ctx, owner, name, sha, st); err != nil {
+			return fmt.Errorf("source/github: commit status: %w", mapError(err))
+		}
+	}
+	switch ev.State {
+	case admin.PreviewBuilding:
+		f, t := false, true
+		d, _, err := r.s.client.Repositories.CreateDeployment(ctx, owner, name, &gh.DeploymentRequest{Ref: &sha,
+			Environment: &env, AutoMerge: &f, RequiredContexts: &[]string{}, TransientEnvironment: &t})
+		if err != nil {
+			return fmt.Errorf("source/github: create deployment: %w", mapError(err))
+		}
+		st := "in_progress"
+		if _, _, err := r.s.client.Repositories.CreateDeploymentStatus(ctx, owner, name, d.GetID(),
+			&gh.DeploymentStatusRequest{State: &st, EnvironmentURL: &ev.URL}); err != nil {
+			return fmt.Errorf("source/github: deployment status: %w", mapError(err))
+		}
+	case admin.PreviewClosed:
+		list, _, err := r.s.client.Repositories.ListDeployments(ctx, owner, name, &gh.DeploymentsListOptions{Environment: env})
+		if err != nil {
+			return fmt.Errorf("source/github: list deployments: %w", mapError(err))
+		}
+		inactive := "inactive"
+		for _, d := range list {
+			if _, _, err := r.s.client.Repositories.CreateDeploymentStatus(ctx, owner, name, d.GetID(),
+				&gh.DeploymentStatusRequest{State: &inactive}); err != nil {
+				return fmt.Errorf("source/github: mark deployment inactive: %w", mapError(err))
+			}
+		}
+	}
+	return nil
+}
+
+// stickyComment edits the bot's marked comment, or writes it.
+func (r *Reporter) stickyComment(ctx context.Context, owner, name string, pr int, body string) error {
+	bot, err := r.botLogin(ctx)
+	if err != nil {
+		return err
+	}
+	opt := &gh.IssueListCommentsOptions{ListOptions: gh.ListOptions{PerPage: 100}}
+	for {
+		list, resp, err := r.s.client.Issues.ListComments(ctx, owner, name, pr, opt)
+		if err != nil {
+			return fmt.Errorf("source/github: list comments: %w", mapError(err))
+		}
+		for _, c := range list {
+			if strings.Contains(c.GetBody(), CommentMarker) && strings.EqualFold(c.GetUser().GetLogin(), bot) {
+				if _, _, err := r.s.client.Issues.EditComment(ctx, owner, name, c.GetID(), &gh.IssueComment{Body: &body}); err != nil {
+					return fmt.Errorf("source/github: edit comment: %w", mapError(err))
+				}
+				return nil
+			}
+		}
+		if resp == nil || resp.NextPage == 0 {
+			break
+		}
+		opt.Page = resp.NextPage
+	}
+	if _, _, err := r.s.client.Issues.CreateComment(ctx, owner, name, pr, &gh.IssueComment{Body: &body}); err != nil {
+		return fmt.Errorf("source/github: comment: %w", mapError(err))
+	}
+	return nil
+}
+
+func short(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}
