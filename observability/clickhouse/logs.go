@@ -195,7 +195,7 @@ func (s *Store) searchLogs(ctx context.Context, q admin.LogQuery) (admin.LogPage
 	if err != nil {
 		return admin.LogPage{}, err
 	}
-	limit, err := pageLimit(q.Limit)
+	limit, err := observability.PageLimit(q.Limit)
 	if err != nil {
 		return admin.LogPage{}, err
 	}

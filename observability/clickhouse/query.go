@@ -2,13 +2,13 @@ package clickhouse
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/observability"
 )
 
 // The admin.ObservabilityQuerier methods share these rules: a time range
@@ -30,14 +30,9 @@ type bounds struct {
 // window applies the default range (To now, From To minus
 // admin.DefaultTelemetryWindow) and checks it.
 func (s *Store) window(from, to time.Time) (bounds, error) {
-	if to.IsZero() {
-		to = s.now()
-	}
-	if from.IsZero() {
-		from = to.Add(-admin.DefaultTelemetryWindow)
-	}
-	if to.Before(from) {
-		return bounds{}, invalid("To", "is before From")
+	from, to, err := observability.QueryWindow(from, to, s.now())
+	if err != nil {
+		return bounds{}, err
 	}
 	return bounds{from: from.UnixNano(), to: to.UnixNano(), fromDay: dayOf(from.UnixNano()), lastDay: dayOf(to.UnixNano())}, nil
 }
@@ -50,17 +45,6 @@ func dayOf(ns int64) string { return time.Unix(0, ns).UTC().Format(time.DateOnly
 func (w bounds) cond(nsCol, dateCol string) (string, []any) {
 	return dateCol + " >= toDate(?) AND " + dateCol + " <= toDate(?) AND " + nsCol + " >= ? AND " + nsCol + " < ?",
 		[]any{w.fromDay, w.lastDay, w.from, w.to}
-}
-
-// pageLimit checks a query's Limit and applies the default.
-func pageLimit(n int) (int, error) {
-	switch {
-	case n < 0 || n > admin.MaxTelemetryLimit:
-		return 0, invalid("Limit", fmt.Sprintf("must be between 0 and %d", admin.MaxTelemetryLimit))
-	case n == 0:
-		return admin.DefaultTelemetryLimit, nil
-	}
-	return n, nil
 }
 
 // defaultMaxQuerySize is the server's default max_query_size (256 KiB),

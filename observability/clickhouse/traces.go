@@ -79,7 +79,7 @@ func (s *Store) listTraces(ctx context.Context, q admin.TraceQuery) (admin.Trace
 	if err != nil {
 		return admin.TracePage{}, err
 	}
-	limit, err := pageLimit(q.Limit)
+	limit, err := observability.PageLimit(q.Limit)
 	if err != nil {
 		return admin.TracePage{}, err
 	}

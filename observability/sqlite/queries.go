@@ -29,7 +29,7 @@ func (s *Store) ListTraces(ctx context.Context, q admin.TraceQuery) (admin.Trace
 	if err != nil {
 		return admin.TracePage{}, s.fail(op, err)
 	}
-	limit, err := limitOf(q.Limit)
+	limit, err := observability.PageLimit(q.Limit)
 	if err != nil {
 		return admin.TracePage{}, s.fail(op, err)
 	}
@@ -197,7 +197,7 @@ func (s *Store) SearchLogs(ctx context.Context, q admin.LogQuery) (admin.LogPage
 	if err != nil {
 		return admin.LogPage{}, s.fail(op, err)
 	}
-	limit, err := limitOf(q.Limit)
+	limit, err := observability.PageLimit(q.Limit)
 	if err != nil {
 		return admin.LogPage{}, s.fail(op, err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	"github.com/mastra-admin/mastra-admin-go/internal/migrations"
+	"github.com/mastra-admin/mastra-admin-go/observability"
 )
 
 // Options configures a Store. The zero value (or nil) gives the defaults.
@@ -297,26 +298,8 @@ func contentID(l *admin.LogRecord) string {
 
 // window applies the default time range and checks it.
 func (s *Store) window(from, to time.Time) (int64, int64, error) {
-	if to.IsZero() {
-		to = s.now()
-	}
-	if from.IsZero() {
-		from = to.Add(-admin.DefaultTelemetryWindow)
-	}
-	if to.Before(from) {
-		return 0, 0, invalid("To", "is before From")
-	}
-	return from.UnixNano(), to.UnixNano(), nil
-}
-
-func limitOf(n int) (int, error) {
-	switch {
-	case n < 0 || n > admin.MaxTelemetryLimit:
-		return 0, invalid("Limit", fmt.Sprintf("must be between 0 and %d", admin.MaxTelemetryLimit))
-	case n == 0:
-		return admin.DefaultTelemetryLimit, nil
-	}
-	return n, nil
+	from, to, err := observability.QueryWindow(from, to, s.now())
+	return from.UnixNano(), to.UnixNano(), err
 }
 
 const spanCols = `project_id, trace_id, span_id, parent_span_id, name, span_type, deployment_id, build_id, start_ns, end_ns,
@@ -356,7 +339,7 @@ func (s *Store) QuerySpans(ctx context.Context, q admin.TelemetryQuery) ([]admin
 	if err != nil {
 		return nil, s.fail("query spans", err)
 	}
-	limit, err := limitOf(q.Limit)
+	limit, err := observability.PageLimit(q.Limit)
 	if err != nil {
 		return nil, s.fail("query spans", err)
 	}
@@ -398,7 +381,7 @@ func (s *Store) QueryLogs(ctx context.Context, q admin.TelemetryQuery) ([]admin.
 	if err != nil {
 		return nil, s.fail("query logs", err)
 	}
-	limit, err := limitOf(q.Limit)
+	limit, err := observability.PageLimit(q.Limit)
 	if err != nil {
 		return nil, s.fail("query logs", err)
 	}
