@@ -40,6 +40,12 @@ import (
 // health interval and counts one that fails unhealthyAfter checks in a row
 // (a server that hangs) as crashed. Either way the server is marked
 // crashed, audited (server.crash), and restarted by the RestartPolicy.
+//
+// Outages of the services: a build rides out a Storage outage shorter than
+// half its lease (outage.go); build log lines the log cache refuses wait in
+// the admin and go in order once it is back (logretry.go); a log whose
+// flush failed stays in the cache and is flushed again by the maintenance
+// worker before anything clears it (sweep.go). TestOutage* cover each.
 
 // orchestrator is the Admin's background machinery.
 type orchestrator struct {

@@ -402,7 +402,12 @@ func TestOutageRedisWhileFollowing(t *testing.T) {
 	select {
 	case <-f.done:
 	case <-time.After(time.Minute):
-		t.Fatal("the follower did not reach the end of the log")
+		f.mu.Lock()
+		n, errs := len(f.lines), f.errs
+		f.mu.Unlock()
+		held, err := e.logs.Lines(context.Background(), b.ID, 0, 0)
+		t.Fatalf("the follower did not reach the end of the log: it has %d lines and met %v; the cache holds %d (%v), the last %q; events %v",
+			n, errs, len(held), err, joinTexts(held[max(len(held)-1, 0):]), e.events.n)
 	}
 	recovered := time.Since(back)
 
