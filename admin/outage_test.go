@@ -47,7 +47,8 @@ import (
 // each is reached through a testenv.FaultProxy instead, whose Cut is what
 // a restart looks like from the admin's side (every open connection reset,
 // new ones refused until Restore). The file store fails through its HTTP
-// handler, which answers 503 while the test says so.
+// handler, which answers 503 while the test says so, or through a
+// FaultProxy in front of it.
 
 // outageEnv is a started Admin whose services a test can take away.
 type outageEnv struct {
@@ -55,7 +56,8 @@ type outageEnv struct {
 	ctx     context.Context
 	prod    *admin.Deployment
 	pg, rd  *testenv.FaultProxy
-	s3Down  *atomic.Bool // the file store answers 503 while set
+	s3Down  *atomic.Bool        // the file store answers 503 while set
+	s3Proxy *testenv.FaultProxy // between the admin and the file store
 	s3      *awss3.Client
 	bucket  string
 	clock   *offsetClock
@@ -153,10 +155,11 @@ func newOutageEnv(t *testing.T, extra ...admin.Option) *outageEnv {
 		fake.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
+	e.s3Proxy = testenv.NewFaultProxy(t, srv.Listener.Addr().String())
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
 	e.bucket = "outage-" + hex.EncodeToString(rnd[:])
-	e.s3 = awss3.New(awss3.Options{BaseEndpoint: aws.String(srv.URL), UsePathStyle: true, Region: "us-east-1",
+	e.s3 = awss3.New(awss3.Options{BaseEndpoint: aws.String("http://" + e.s3Proxy.Addr()), UsePathStyle: true, Region: "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("test-key", "test-secret", "")})
 	if _, err := e.s3.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: aws.String(e.bucket)}); err != nil {
 		t.Fatal(err)
@@ -208,6 +211,7 @@ func newOutageEnv(t *testing.T, extra ...admin.Option) *outageEnv {
 		e.pg.Restore()
 		e.rd.Restore()
 		e.s3Down.Store(false)
+		e.s3Proxy.Restore()
 		if err := e.a.StopDeployment(e.ctx, e.prod.ID); err != nil {
 			t.Errorf("stop the deployment: %v", err)
 		}
@@ -269,15 +273,28 @@ func sameLines(t *testing.T, what string, got, want []admin.LogLine) {
 	}
 }
 
-// TestOutageFileStoreDuringFlush fails the file store (503) while a build's
-// log is flushed at its end: the build's outcome stands, the log stays in
-// the cache (the maintenance worker does not clear it, however old, while
-// it is not flushed), and once the file store is back the maintenance
-// worker flushes it; then the cache lets go of it and the Admin reads every
-// line back from the file store.
+// TestOutageFileStoreDuringFlush fails the file store (every request
+// answered 503, or every connection reset) while a build's log is flushed
+// at its end: the build's outcome stands, the log stays in the cache (the
+// maintenance worker does not clear it, however old, while it is not
+// flushed), and once the file store is back the maintenance worker flushes
+// it; then the cache lets go of it and the Admin reads every line back from
+// the file store.
 func TestOutageFileStoreDuringFlush(t *testing.T) {
+	for _, mode := range []struct {
+		name     string
+		down, up func(e *outageEnv)
+	}{
+		{"503", func(e *outageEnv) { e.s3Down.Store(true) }, func(e *outageEnv) { e.s3Down.Store(false) }},
+		{"reset", func(e *outageEnv) { e.s3Proxy.Cut() }, func(e *outageEnv) { e.s3Proxy.Restore() }},
+	} {
+		t.Run(mode.name, func(t *testing.T) { fileStoreDuringFlush(t, mode.down, mode.up) })
+	}
+}
+
+func fileStoreDuringFlush(t *testing.T, down, up func(e *outageEnv)) {
 	e := newOutageEnv(t)
-	e.s3Down.Store(true)
+	down(e)
 	b := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID)).ID)
 	if b.Status != admin.BuildSucceeded {
 		t.Fatalf("build: %s %s", b.Status, b.Error)
@@ -302,7 +319,7 @@ func TestOutageFileStoreDuringFlush(t *testing.T) {
 	}
 
 	back := time.Now()
-	e.s3Down.Store(false)
+	up(e)
 	b = waitFor(t, 30*time.Second, "the log to be flushed", func() (*admin.Build, bool) {
 		b := must[*admin.Build](t)(e.a.GetBuild(e.ctx, b.ID))
 		return b, b.LogPath != ""
