@@ -134,13 +134,16 @@
 //
 // The tests run against a real control plane: etcd, kube-apiserver,
 // kube-controller-manager and kube-scheduler built from the Go module proxy
-// by scripts/services/kube.sh (about 30 minutes cold on 2 cores, cached
-// outside the repository), with kwok simulating a node and its pods, started
+// by scripts/services/kube.sh (28 minutes of CPU cold, cached outside the
+// repository; under 1 s warm), with kwok simulating a node and its pods, started
 // once per test binary by internal/testenv (about 10 s), or any cluster
 // named by MASTRA_ADMIN_TEST_KUBECONFIG. Images go to an in-process
 // registry (go-containerregistry's pkg/registry, blobs on disk) and are
-// checked layer by layer. kwok runs no container: readiness, crashes and
-// image pulls are simulated by its stages (an extra stage makes labelled
-// pods crash-loop), so what a real kubelet does with the image is not
+// checked layer by layer. kwok runs no container: readiness and crashes
+// are simulated by its stages (an extra stage makes labelled pods
+// crash-loop), and for runnertest's suite the test plays the kubelet,
+// running each pod's image with the host's node on a local port; what a
+// real kubelet and container runtime do with the image (pull, the base
+// image's node and libc, probes over the pod network, restarts) is not
 // exercised.
 package kubernetes
