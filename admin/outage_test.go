@@ -530,7 +530,7 @@ func TestOutagePostgresMidDeploy(t *testing.T) {
 	if next.Status != admin.BuildSucceeded {
 		t.Fatalf("the next deploy: %s %s", next.Status, next.Error)
 	}
-	t.Logf("PostgreSQL cut for %v (install to built); build settled %v after it came back (%d lines, ran once); the next deploy succeeded",
+	t.Logf("PostgreSQL cut for %v (from the install step to the admin's next write); build settled %v after it came back (%d lines, ran once); the next deploy succeeded",
 		down.Round(time.Millisecond), settled.Round(time.Millisecond), len(all))
 }
 
