@@ -28,6 +28,11 @@ type PreviewOptions struct {
 	// branch saw no new commit for that long (a new commit brings it back).
 	// Only previews the platform made are ever torn down.
 	TTL time.Duration
+	// ReconcileInterval is how often previews are compared with their
+	// repositories (sources with RefState): those whose pull request
+	// closed or whose branch went without a webhook saying so are torn
+	// down. DefaultReconcileInterval when 0.
+	ReconcileInterval time.Duration
 }
 
 // webhookConfig is the webhook part of an Admin's configuration.
@@ -36,6 +41,7 @@ type webhookConfig struct {
 	previews    PreviewOptions
 	previewsSet bool
 	reporter    PreviewReporter
+	state       *reconcileState // made by New
 }
 
 // WithWebhookSecret sets the secret that signs provider's deliveries
@@ -82,6 +88,9 @@ func (a *Admin) previewOptions() PreviewOptions {
 	}
 	if o.DeliveryRetention == 0 {
 		o.DeliveryRetention = DefaultDeliveryRetention
+	}
+	if o.ReconcileInterval <= 0 {
+		o.ReconcileInterval = DefaultReconcileInterval
 	}
 	return o
 }
@@ -499,6 +508,7 @@ func (a *Admin) sweepPreviews(ctx context.Context) {
 			}
 			return
 		}
+		a.reconcilePreviews(ctx, ps, list)
 		ttl := a.previewOptions().TTL
 		for _, pr := range list {
 			if pr.ClosedAt == nil && ttl > 0 && a.clock().Sub(pr.UpdatedAt) > ttl {

@@ -164,3 +164,30 @@ func TestPreviewTTL(t *testing.T) {
 		}
 	}
 }
+
+// TestReconcilerTearsDownWhatLostItsRef: a branch deleted without a
+// webhook (a lost delivery) takes its preview with it at the next
+// reconcile; a hand-made preview of a missing branch and a PR preview (git
+// cannot tell open PRs) stay.
+func TestReconcilerTearsDownWhatLostItsRef(t *testing.T) {
+	e := newHookEnv(t, true, admin.WithPreviews(admin.PreviewOptions{PullRequests: true, Branches: true, ReconcileInterval: time.Millisecond}))
+	hand := must[*admin.Deployment](t)(e.a.CreateDeployment(e.ctx, e.project.ID, admin.NewDeployment{Type: admin.DeploymentPreview, Branch: "ghost"}))
+	head := e.repo.Commit(t, "feature/gone", map[string]string{"g.ts": "1\n"}, "g")
+	res, _ := e.deliver(t, "push", e.pushPayload("feature/gone", head))
+	if len(res.Actions) != 1 || res.Actions[0].Action != "deploy" {
+		t.Fatalf("push: %+v", res.Actions)
+	}
+	branchPreview := res.Actions[0].DeploymentID
+	res, _ = e.deliver(t, "pull_request", e.prPayload("opened", 30, "feature/gone", head, "octo/agents"))
+	prPreview := res.Actions[0].DeploymentID
+	e.repo.DeleteRef(t, "refs/heads/feature/gone")
+	waitFor(t, time.Minute, "the branch preview to be torn down", func() (bool, bool) {
+		_, err := e.store.GetDeployment(context.Background(), branchPreview)
+		return true, errors.Is(err, admin.ErrNotFound)
+	})
+	for _, id := range []string{hand.ID, prPreview, e.prod.ID} {
+		if _, err := e.store.GetDeployment(context.Background(), id); err != nil {
+			t.Errorf("deployment %s was removed by the reconciler: %v", id, err)
+		}
+	}
+}

@@ -428,3 +428,31 @@ func repoKey(u *url.URL) string {
 	sum := sha256.Sum256([]byte(strings.TrimSuffix(u.String(), ".git")))
 	return hex.EncodeToString(sum[:12])
 }
+
+var _ admin.RefStateSource = (*Source)(nil)
+
+// RefState lists the repository's branches (git ls-remote --heads), for
+// the Admin's preview reconciler. Plain git cannot tell open pull
+// requests from closed ones, so OpenPulls is nil.
+func (s *Source) RefState(ctx context.Context, config map[string]string) (*admin.RefState, error) {
+	u, _, err := s.checkConfig(config)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.env(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.run(ctx, e, s.cache, "ls-remote", "--heads", u.String())
+	if err != nil {
+		return nil, fmt.Errorf("source/git: list the branches of %s: %w", u.Redacted(), err)
+	}
+	rs := &admin.RefState{Branches: map[string]bool{}}
+	for line := range strings.Lines(out) {
+		_, ref, ok := strings.Cut(strings.TrimSpace(line), "\t")
+		if name, isHead := strings.CutPrefix(ref, "refs/heads/"); ok && isHead {
+			rs.Branches[name] = true
+		}
+	}
+	return rs, nil
+}

@@ -302,3 +302,34 @@ func mapError(err error) error {
 	}
 	return err
 }
+
+var _ admin.RefStateSource = (*Source)(nil)
+
+// RefState lists the repository's branches and open pull requests, for
+// the Admin's preview reconciler.
+func (s *Source) RefState(ctx context.Context, config map[string]string) (*admin.RefState, error) {
+	gc, err := s.gitConfig(config)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := s.git.RefState(ctx, gc)
+	if err != nil {
+		return nil, err
+	}
+	owner, name, _ := strings.Cut(config[ConfigRepo], "/")
+	rs.OpenPulls = map[int]bool{}
+	opt := &gh.PullRequestListOptions{State: "open", ListOptions: gh.ListOptions{PerPage: 100}}
+	for {
+		list, resp, err := s.client.PullRequests.List(ctx, owner, name, opt)
+		if err != nil {
+			return nil, fmt.Errorf("source/github: list the open pull requests of %s: %w", config[ConfigRepo], mapError(err))
+		}
+		for _, pr := range list {
+			rs.OpenPulls[pr.GetNumber()] = true
+		}
+		if resp == nil || resp.NextPage == 0 {
+			return rs, nil
+		}
+		opt.Page = resp.NextPage
+	}
+}

@@ -106,6 +106,12 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		json.NewEncoder(w).Encode(map[string]any{"total_count": len(f.repos), "repositories": list()})
+	case r.Method == "GET" && r.URL.Path == "/repos/acme/agents/pulls":
+		if auth != "token "+installToken || r.URL.Query().Get("state") != "open" {
+			http.Error(w, `{"message":"Bad credentials"}`, http.StatusUnauthorized)
+			return
+		}
+		json.NewEncoder(w).Encode([]map[string]any{{"number": 3, "state": "open"}, {"number": 8, "state": "open"}})
 	case r.Method == "GET" && r.URL.Path == "/user/repos":
 		if auth != "Bearer "+f.pat {
 			http.Error(w, `{"message":"Bad credentials"}`, http.StatusUnauthorized)
@@ -167,6 +173,14 @@ func TestAppInstallation(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "package.json")); err != nil {
 		t.Error(err)
+	}
+	agents.Commit(t, "feature/x", map[string]string{"x.ts": "1\n"}, "x")
+	rs, err := src.RefState(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs.Branches) != 2 || !rs.Branches["main"] || !rs.Branches["feature/x"] || len(rs.OpenPulls) != 2 || !rs.OpenPulls[3] || !rs.OpenPulls[8] {
+		t.Errorf("RefState = %+v", rs)
 	}
 	// The installation token is minted once and reused while valid.
 	if api.mints != 1 {
