@@ -307,7 +307,8 @@ func fail(t *testing.T, ctx context.Context, what string, err error) {
 // visit opens a dashboard page and records its controls.
 func visit(t *testing.T, ctx context.Context, url, waitFor string) {
 	t.Helper()
-	run(t, ctx, "open "+url, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(waitFor)))
+	run(t, ctx, "open "+url, chromedp.Navigate(url))
+	waitVisible(t, ctx, waitFor)
 	see(t, ctx)
 }
 
@@ -364,7 +365,7 @@ func press(t *testing.T, ctx context.Context, scope, name, waitFor string) {
 	click(t, ctx, sel)
 	js := fmt.Sprintf(`!window.__uiOldPage && document.readyState === "complete" && !!document.querySelector(%q)`, waitFor)
 	poll(t, ctx, "after "+sel+", wait for "+waitFor, js)
-	run(t, ctx, "wait for "+waitFor, chromedp.WaitVisible(chromedp.CSS(waitFor)))
+	waitVisible(t, ctx, waitFor)
 	see(t, ctx)
 }
 
@@ -375,8 +376,15 @@ func pressHere(t *testing.T, ctx context.Context, scope, name, waitFor string) {
 	sel := control(scope, name)
 	click(t, ctx, sel)
 	if waitFor != "" {
-		run(t, ctx, "wait for "+waitFor, chromedp.WaitVisible(chromedp.CSS(waitFor)))
+		waitVisible(t, ctx, waitFor)
 	}
+}
+
+// waitVisible waits until an element sel matches is rendered. It asks the
+// page each time, so parts that htmx replaces meanwhile do not fail it.
+func waitVisible(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	poll(t, ctx, "wait for "+sel, fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.getClientRects().length > 0; })()`, sel))
 }
 
 // click clicks the element sel matches with the mouse. Parts of pages
