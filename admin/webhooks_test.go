@@ -390,6 +390,18 @@ func TestWebhookForkPullRequestWaitsForApproval(t *testing.T) {
 	if b.Ref != head {
 		t.Errorf("approved build of %q, want %s", b.Ref, head)
 	}
+	// Each approval is audited, refused ones too.
+	outcomes := map[admin.AuditOutcome]int{}
+	for _, ev := range must[[]*admin.AuditEvent](t)(e.store.ListAudit(context.Background(),
+		admin.AuditFilter{Action: "preview.approve", TargetID: d.ID}, admin.Page{})) {
+		outcomes[ev.Outcome]++
+		if ev.Metadata["commit"] == "" || ev.Outcome == admin.OutcomeSuccess && ev.TeamID != e.team.ID {
+			t.Errorf("preview.approve event %+v: want the commit (and the team, once allowed)", ev)
+		}
+	}
+	if outcomes[admin.OutcomeSuccess] != 1 || outcomes[admin.OutcomeSuccess]+outcomes[admin.OutcomeDenied]+outcomes[admin.OutcomeFailure] != 3 {
+		t.Errorf("preview.approve events by outcome: %v, want 3 with 1 success", outcomes)
+	}
 	// A new commit waits again.
 	head2 := e.repo.Commit(t, "fork-work", map[string]string{"x.ts": "2\n"}, "more from the fork")
 	res, _ = e.deliver(t, "pull_request", e.prPayload("synchronize", 7, "patch-1", head2, "mallory/agents"))
