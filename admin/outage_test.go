@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -418,10 +419,12 @@ func TestOutageRedisWhileFollowing(t *testing.T) {
 	back := time.Now()
 	select {
 	case <-f.done:
-	case <-time.After(time.Minute):
+	case <-time.After(3 * time.Minute): // generous: the maintenance worker retries every 200 ms
 		f.mu.Lock()
 		n, errs := len(f.lines), f.errs
 		f.mu.Unlock()
+		stacks := make([]byte, 4<<20)
+		t.Logf("goroutines:\n%s", stacks[:runtime.Stack(stacks, true)])
 		held, err := e.logs.Lines(context.Background(), b.ID, 0, 0)
 		t.Fatalf("the follower did not reach the end of the log: it has %d lines and met %v; the cache holds %d (%v), the last %q; events %v",
 			n, errs, len(held), err, joinTexts(held[max(len(held)-1, 0):]), e.events.n)
