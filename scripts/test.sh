@@ -73,7 +73,7 @@ fi
 # exports where the tests find it.
 for svc in scripts/services/*.sh; do
   [ -e "$svc" ] || continue
-  . "$svc"
+  . "$svc" >/dev/null  # each prints what it exports; its messages go to stderr
 done
 export MASTRA_ADMIN_TEST_REQUIRE_SERVICES=1
 
