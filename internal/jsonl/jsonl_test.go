@@ -16,10 +16,10 @@ func TestLineReader(t *testing.T) {
 	}
 	long := strings.Repeat("x", 70000) // longer than the reader's buffer
 	for _, c := range []struct {
-		name     string
-		in       string
+		name      string
+		in        string
 		max, keep int
-		want     []want
+		want      []want
 	}{
 		{"lines", "a\nbb\r\n\n", 10, 4, []want{{"a", 2, false, nil}, {"bb", 4, false, nil}, {"", 1, false, nil}, {"", 0, false, io.EOF}}},
 		{"exactly max, with \\r\\n", "abcd\r\nabcde\n", 4, 2, []want{{"abcd", 6, false, nil}, {"ab", 6, true, nil}, {"", 0, false, io.EOF}}},
