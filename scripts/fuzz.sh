@@ -16,6 +16,12 @@ for file in $(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do
   pkg=./$(dirname "${file#./}")
   for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | cut -d' ' -f2); do
     out=$(go test -run '^$' -fuzz "^${target}\$" -fuzztime "${secs}s" "$pkg" 2>&1) || {
+      # Go's fuzzing engine sometimes ends a run at its -fuzztime with
+      # "context deadline exceeded" and no failing input: not a finding.
+      if grep -q 'context deadline exceeded' <<<"$out" && ! grep -q 'Failing input written' <<<"$out"; then
+        printf '%-32s %-24s ended by its time limit mid-input (no failing input)\n' "$target" "$pkg"
+        continue
+      fi
       failed=$((failed + 1))
       printf '%-32s %-24s FAILED\n%s\n' "$target" "$pkg" "$out"
       continue
