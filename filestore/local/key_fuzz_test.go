@@ -112,7 +112,7 @@ func checkInside(t *testing.T, root, key, data string) {
 			t.Fatalf("stored key %q: %s is not a real file or folder (%v, %v)", key, p, fi, err)
 		}
 	}
-	if rel, err := filepath.Rel(root, p); err != nil || strings.HasPrefix(rel, "..") {
+	if rel, err := filepath.Rel(root, p); err != nil || !filepath.IsLocal(rel) {
 		t.Fatalf("stored key %q landed at %s, outside %s", key, p, root)
 	}
 	if b, err := os.ReadFile(p); err != nil || string(b) != data {
