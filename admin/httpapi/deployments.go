@@ -49,54 +49,6 @@ func (h *Handler) listDeployments(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-func (h *Handler) getDeployment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if _, err := params(r); err != nil {
-		return err
-	}
-	d, err := h.a.GetDeployment(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, d)
-	return nil
-}
-
-func (h *Handler) updateDeployment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in admin.DeploymentUpdate
-	if err := h.decode(w, r, &in); err != nil {
-		return err
-	}
-	d, err := h.a.UpdateDeployment(r.Context(), id, in)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, d)
-	return nil
-}
-
-func (h *Handler) deleteDeployment(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := h.decodeNone(w, r); err != nil {
-		return err
-	}
-	if err := h.a.DeleteDeployment(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 // writeBuild answers a queued build: 202, with its location.
 func writeBuild(w http.ResponseWriter, b *admin.Build) {
 	w.Header().Set("Location", "/v1/builds/"+b.ID)
@@ -191,22 +143,6 @@ func (h *Handler) listServers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, fromList(l))
-	return nil
-}
-
-func (h *Handler) getBuild(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if _, err := params(r); err != nil {
-		return err
-	}
-	b, err := h.a.GetBuild(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, b)
 	return nil
 }
 

@@ -58,54 +58,6 @@ func (h *Handler) discoverProjects(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-func (h *Handler) getProject(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if _, err := params(r); err != nil {
-		return err
-	}
-	p, err := h.a.GetProject(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, p)
-	return nil
-}
-
-func (h *Handler) updateProject(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in admin.ProjectUpdate
-	if err := h.decode(w, r, &in); err != nil {
-		return err
-	}
-	p, err := h.a.UpdateProject(r.Context(), id, in)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, p)
-	return nil
-}
-
-func (h *Handler) deleteProject(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := h.decodeNone(w, r); err != nil {
-		return err
-	}
-	if err := h.a.DeleteProject(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 // envRequest is the body of PUT …/env: names to values. Values are sealed
 // by the Admin and never returned.
 type envRequest struct {

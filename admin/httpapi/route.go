@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
@@ -78,9 +79,9 @@ func (h *Handler) routes() []Route {
 		r("GET", "/v1/license", "The license in force", user, "", h.license),
 		r("POST", "/v1/users", "Create a user", padmin, "", h.createUser),
 		r("GET", "/v1/users", "List users", padmin, "", h.listUsers),
-		r("GET", "/v1/users/{id}", "Get a user", self, "", h.getUser),
-		r("PATCH", "/v1/users/{id}", "Update a user", self, "", h.updateUser),
-		r("DELETE", "/v1/users/{id}", "Delete a user", padmin, "", h.deleteUser),
+		r("GET", "/v1/users/{id}", "Get a user", self, "", getByID(h.a.GetUser)),
+		r("PATCH", "/v1/users/{id}", "Update a user", self, "", updateByID(h, h.a.UpdateUser)),
+		r("DELETE", "/v1/users/{id}", "Delete a user", padmin, "", deleteByID(h, h.a.DeleteUser)),
 
 		r("POST", "/v1/tokens", "Create an API token for the acting user (the secret is shown once)", user, "", h.createToken),
 		r("GET", "/v1/tokens", "List the acting user's API tokens", user, "", h.listTokens),
@@ -88,9 +89,9 @@ func (h *Handler) routes() []Route {
 
 		r("POST", "/v1/teams", "Create a team", user, "", h.createTeam),
 		r("GET", "/v1/teams", "List the teams of the acting user (platform admins, all)", user, "", h.listTeams),
-		r("GET", "/v1/teams/{id}", "Get a team", AccessTeam, admin.PermTeamRead, h.getTeam),
-		r("PATCH", "/v1/teams/{id}", "Rename a team", AccessTeam, admin.PermTeamUpdate, h.updateTeam),
-		r("DELETE", "/v1/teams/{id}", "Delete a team without projects", AccessTeam, admin.PermTeamDelete, h.deleteTeam),
+		r("GET", "/v1/teams/{id}", "Get a team", AccessTeam, admin.PermTeamRead, getByID(h.a.GetTeam)),
+		r("PATCH", "/v1/teams/{id}", "Rename a team", AccessTeam, admin.PermTeamUpdate, updateByID(h, h.a.UpdateTeam)),
+		r("DELETE", "/v1/teams/{id}", "Delete a team without projects", AccessTeam, admin.PermTeamDelete, deleteByID(h, h.a.DeleteTeam)),
 		r("POST", "/v1/teams/{id}/members", "Add a member", AccessTeam, admin.PermMembersManage, h.addMember),
 		r("GET", "/v1/teams/{id}/members", "List members", AccessTeam, admin.PermTeamRead, h.listMembers),
 		r("PATCH", "/v1/teams/{id}/members/{userId}", "Change a member's role", AccessTeam, admin.PermMembersManage, h.setMemberRole),
@@ -101,9 +102,9 @@ func (h *Handler) routes() []Route {
 
 		r("GET", "/v1/sources/{type}/projects", "List the projects a source offers (source picker)", user, "", h.discoverProjects),
 
-		r("GET", "/v1/projects/{id}", "Get a project", AccessTeam, read, h.getProject),
-		r("PATCH", "/v1/projects/{id}", "Update a project", AccessTeam, admin.PermProjectUpdate, h.updateProject),
-		r("DELETE", "/v1/projects/{id}", "Delete a project with its deployments", AccessTeam, admin.PermProjectDelete, h.deleteProject),
+		r("GET", "/v1/projects/{id}", "Get a project", AccessTeam, read, getByID(h.a.GetProject)),
+		r("PATCH", "/v1/projects/{id}", "Update a project", AccessTeam, admin.PermProjectUpdate, updateByID(h, h.a.UpdateProject)),
+		r("DELETE", "/v1/projects/{id}", "Delete a project with its deployments", AccessTeam, admin.PermProjectDelete, deleteByID(h, h.a.DeleteProject)),
 		r("PUT", "/v1/projects/{id}/env", "Set project env vars (values are write-only)", AccessTeam, admin.PermEnvWrite, h.setEnvVars),
 		r("GET", "/v1/projects/{id}/env", "List project env var names", AccessTeam, read, h.listEnvVars),
 		r("DELETE", "/v1/projects/{id}/env/{name}", "Delete a project env var", AccessTeam, admin.PermEnvWrite, h.deleteEnvVar),
@@ -115,9 +116,9 @@ func (h *Handler) routes() []Route {
 		r("GET", "/v1/projects/{id}/logs/ws", "A project's log lines as they are ingested, over a WebSocket", AccessTeam, read, h.tailLogs),
 		r("GET", "/v1/projects/{id}/metrics", "A project's runs, errors, latency, tokens and cost over time buckets", AccessTeam, read, h.metrics),
 
-		r("GET", "/v1/deployments/{id}", "Get a deployment", AccessTeam, read, h.getDeployment),
-		r("PATCH", "/v1/deployments/{id}", "Change a deployment's branch", AccessTeam, admin.PermDeploymentManage, h.updateDeployment),
-		r("DELETE", "/v1/deployments/{id}", "Delete a staging or preview deployment", AccessTeam, admin.PermDeploymentManage, h.deleteDeployment),
+		r("GET", "/v1/deployments/{id}", "Get a deployment", AccessTeam, read, getByID(h.a.GetDeployment)),
+		r("PATCH", "/v1/deployments/{id}", "Change a deployment's branch", AccessTeam, admin.PermDeploymentManage, updateByID(h, h.a.UpdateDeployment)),
+		r("DELETE", "/v1/deployments/{id}", "Delete a staging or preview deployment", AccessTeam, admin.PermDeploymentManage, deleteByID(h, h.a.DeleteDeployment)),
 		r("PUT", "/v1/deployments/{id}/env", "Set deployment env var overrides (write-only)", AccessTeam, admin.PermEnvWrite, h.setDeploymentEnvVars),
 		r("GET", "/v1/deployments/{id}/env", "List deployment env var override names", AccessTeam, read, h.listDeploymentEnvVars),
 		r("DELETE", "/v1/deployments/{id}/env/{name}", "Delete a deployment env var override", AccessTeam, admin.PermEnvWrite, h.deleteDeploymentEnvVar),
@@ -127,7 +128,7 @@ func (h *Handler) routes() []Route {
 		r("GET", "/v1/deployments/{id}/builds", "List a deployment's builds, newest first", AccessTeam, read, h.listBuilds),
 		r("GET", "/v1/deployments/{id}/servers", "List a deployment's server records", AccessTeam, read, h.listServers),
 
-		r("GET", "/v1/builds/{id}", "Get a build", AccessTeam, read, h.getBuild),
+		r("GET", "/v1/builds/{id}", "Get a build", AccessTeam, read, getByID(h.a.GetBuild)),
 		r("POST", "/v1/builds/{id}/cancel", "Cancel a queued or running build", AccessTeam, admin.PermDeploy, h.cancelBuild),
 		r("GET", "/v1/builds/{id}/logs", "A build's log as text or JSON lines, followed until the build ends", AccessTeam, read, h.buildLogs),
 		r("GET", "/v1/builds/{id}/logs/ws", "A build's log and status over a WebSocket", AccessTeam, read, h.buildLogsWS),
@@ -135,5 +136,63 @@ func (h *Handler) routes() []Route {
 		r("GET", "/v1/audit", "List audit events of the whole platform", padmin, "", h.listAudit),
 		r("GET", "/v1/observability/health", "The ingestion of deployed servers' spans and logs: lag, pending bytes, quarantined lines, last error", padmin, "", h.ingestHealth),
 		r("POST", "/v1/encryption/reseal", "Re-seal every env var under the active key", padmin, "", h.reseal),
+	}
+}
+
+// getByID serves GET …/{id}: the object get returns for the path's id, 200.
+func getByID[T any](get func(context.Context, string) (T, error)) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		if _, err := params(r); err != nil {
+			return err
+		}
+		v, err := get(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, v)
+		return nil
+	}
+}
+
+// updateByID serves PATCH …/{id}: the body decoded as In, the updated
+// object, 200.
+func updateByID[In, T any](h *Handler, update func(context.Context, string, In) (T, error)) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var in In
+		if err := h.decode(w, r, &in); err != nil {
+			return err
+		}
+		v, err := update(r.Context(), id, in)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, v)
+		return nil
+	}
+}
+
+// deleteByID serves DELETE …/{id} (no body): 204.
+func deleteByID(h *Handler, del func(context.Context, string) error) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		if err := h.decodeNone(w, r); err != nil {
+			return err
+		}
+		if err := del(r.Context(), id); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
 }

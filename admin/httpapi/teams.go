@@ -52,54 +52,6 @@ func (h *Handler) listTeams(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) getTeam(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if _, err := params(r); err != nil {
-		return err
-	}
-	t, err := h.a.GetTeam(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, t)
-	return nil
-}
-
-func (h *Handler) updateTeam(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in admin.TeamUpdate
-	if err := h.decode(w, r, &in); err != nil {
-		return err
-	}
-	t, err := h.a.UpdateTeam(r.Context(), id, in)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, t)
-	return nil
-}
-
-func (h *Handler) deleteTeam(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := h.decodeNone(w, r); err != nil {
-		return err
-	}
-	if err := h.a.DeleteTeam(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 // memberRequest is the body of POST /v1/teams/{id}/members.
 type memberRequest struct {
 	UserID string     `json:"userId"`

@@ -90,51 +90,6 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	u, err := h.a.GetUser(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, u)
-	return nil
-}
-
-func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in admin.UserUpdate
-	if err := h.decode(w, r, &in); err != nil {
-		return err
-	}
-	u, err := h.a.UpdateUser(r.Context(), id, in)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, u)
-	return nil
-}
-
-func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if err := h.decodeNone(w, r); err != nil {
-		return err
-	}
-	if err := h.a.DeleteUser(r.Context(), id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 // tokenRequest is the body of POST /v1/tokens.
 type tokenRequest struct {
 	Name string `json:"name"`
