@@ -7,7 +7,10 @@
 #
 # That directory holds kube-apiserver, kube-controller-manager and
 # kube-scheduler (k8s.io/kubernetes v1.37.2), etcd (v3.6.8), kwok (v0.8.0)
-# and kwok-stages/ (kwok's own node and pod "fast" stages). The tests start
+# kwok-stages/ (kwok's own node and pod "fast" stages) and gateway-crds/
+# (the standard channel's GatewayClass, Gateway and HTTPRoute
+# CustomResourceDefinitions of sigs.k8s.io/gateway-api v1.6.3, which the
+# tests install into their control plane). The tests start
 # their own control plane from them, once per test package, on loopback
 # ports; nothing is left running by this script.
 #
@@ -23,7 +26,8 @@
 #      staging modules (k8s.io/api, k8s.io/client-go, ...) by the same
 #      v0.x release, since `go install k8s.io/kubernetes/cmd/...@v1.37.2`
 #      refuses a module with replace directives; etcd the same way; kwok
-#      with go install. Builds run under nice. Measured cold (empty module
+#      with go install; the Gateway API CRDs are copied from the module's
+#      config/crd/standard. Builds run under nice. Measured cold (empty module
 #      and build caches) on a shared 2-core machine: 28 min of CPU (user
 #      21, sys 7), 92 min of wall time under a load of about 22 from other
 #      builds (etcd 8 min, kwok 15, Kubernetes 69); warm (cached binaries,
@@ -50,6 +54,8 @@ _MASTRA_KUBE_K8S=v1.37.2
 _MASTRA_KUBE_STAGING=v0.37.2
 _MASTRA_KUBE_ETCD=v3.6.8
 _MASTRA_KUBE_KWOK=v0.8.0
+_MASTRA_KUBE_GATEWAY=v1.6.3
+_MASTRA_KUBE_GATEWAY_CRDS="gatewayclasses gateways httproutes"
 
 # _mastra_kube_has BIN MODULE VERSION: true when the Go binary BIN was
 # built with MODULE at VERSION (as the main module or a dependency).
@@ -60,8 +66,18 @@ _mastra_kube_has() {
   go version -m "$1" 2>/dev/null | grep -E "^[[:space:]]+(mod|dep)[[:space:]]+$2[[:space:]]+$3([[:space:]]|\$)" >/dev/null
 }
 
+# _mastra_kube_gateway_ok DIR: true when DIR/gateway-crds holds the
+# Gateway API CRDs of the expected version.
+_mastra_kube_gateway_ok() {
+  local c
+  [ "$(cat "$1/gateway-crds/VERSION" 2>/dev/null)" = "$_MASTRA_KUBE_GATEWAY" ] || return 1
+  for c in $_MASTRA_KUBE_GATEWAY_CRDS; do
+    [ -s "$1/gateway-crds/gateway.networking.k8s.io_$c.yaml" ] || return 1
+  done
+}
+
 # _mastra_kube_complete DIR: true when DIR holds every binary at its
-# expected version and kwok's stages.
+# expected version, kwok's stages and the Gateway API CRDs.
 _mastra_kube_complete() {
   local d=$1 b
   for b in kube-apiserver kube-controller-manager kube-scheduler; do
@@ -69,7 +85,7 @@ _mastra_kube_complete() {
   done
   _mastra_kube_has "$d/etcd" go.etcd.io/etcd/server/v3 "$_MASTRA_KUBE_ETCD" || return 1
   _mastra_kube_has "$d/kwok" sigs.k8s.io/kwok "$_MASTRA_KUBE_KWOK" || return 1
-  [ -s "$d/kwok-stages/pod-ready.yaml" ] && [ -s "$d/kwok-stages/node-initialize.yaml" ]
+  [ -s "$d/kwok-stages/pod-ready.yaml" ] && [ -s "$d/kwok-stages/node-initialize.yaml" ] && _mastra_kube_gateway_ok "$d"
 }
 
 # _mastra_kube_missing DIR: names what DIR lacks (for the messages).
@@ -81,6 +97,7 @@ _mastra_kube_missing() {
   _mastra_kube_has "$d/etcd" go.etcd.io/etcd/server/v3 "$_MASTRA_KUBE_ETCD" || out="$out etcd"
   _mastra_kube_has "$d/kwok" sigs.k8s.io/kwok "$_MASTRA_KUBE_KWOK" || out="$out kwok"
   [ -s "$d/kwok-stages/pod-ready.yaml" ] || out="$out kwok-stages"
+  _mastra_kube_gateway_ok "$d" || out="$out gateway-crds"
   printf '%s' "${out# }"
 }
 
@@ -182,6 +199,26 @@ _mastra_kube_build_kwok() {
   rm -rf "$out"
 }
 
+# _mastra_kube_fetch_gateway CACHE: the Gateway API CRDs into
+# CACHE/bin/gateway-crds (a download from the module proxy, no build).
+_mastra_kube_fetch_gateway() {
+  local cache=$1 log=$1/build-gateway.log out dir c
+  : >"$log"
+  dir=$(go mod download -json "sigs.k8s.io/gateway-api@$_MASTRA_KUBE_GATEWAY" 2>>"$log" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || true
+  if [ -z "$dir" ] || [ ! -d "$dir/config/crd/standard" ]; then
+    _mastra_kube_log "the Gateway API CRDs (config/crd/standard in sigs.k8s.io/gateway-api@$_MASTRA_KUBE_GATEWAY) were not found (see $log)"
+    return 1
+  fi
+  out=$(mktemp -d "$cache/bin.tmp.XXXXXX") || return 1
+  for c in $_MASTRA_KUBE_GATEWAY_CRDS; do
+    cp "$dir/config/crd/standard/gateway.networking.k8s.io_$c.yaml" "$out/" || { rm -rf "$out"; return 1; }
+  done
+  printf '%s\n' "$_MASTRA_KUBE_GATEWAY" >"$out/VERSION" && chmod -R u+w "$out" && chmod 755 "$out" || { rm -rf "$out"; return 1; }
+  rm -rf "$cache/bin/gateway-crds"
+  mv -f "$out" "$cache/bin/gateway-crds"
+}
+
 # _mastra_kube_ensure CACHE: builds what CACHE/bin lacks, under a lock.
 _mastra_kube_ensure() {
   local cache=$1
@@ -200,6 +237,7 @@ _mastra_kube_ensure() {
     if ! _mastra_kube_has "$bin/kwok" sigs.k8s.io/kwok "$_MASTRA_KUBE_KWOK" || [ ! -s "$bin/kwok-stages/pod-ready.yaml" ]; then
       _mastra_kube_build_kwok "$cache" || exit 1
     fi
+    _mastra_kube_gateway_ok "$bin" || _mastra_kube_fetch_gateway "$cache" || exit 1
     b=
     for b in kube-apiserver kube-controller-manager kube-scheduler; do
       if ! _mastra_kube_has "$bin/$b" k8s.io/kubernetes "$_MASTRA_KUBE_K8S"; then
@@ -239,7 +277,7 @@ _mastra_kube_main() {
     fi
     mkdir -p "$cache" || { _mastra_kube_log "cannot create $cache"; return 1; }
     if _mastra_kube_complete "$cache/bin"; then
-      _mastra_kube_log "reusing the binaries in $cache/bin (Kubernetes $_MASTRA_KUBE_K8S, etcd $_MASTRA_KUBE_ETCD, kwok $_MASTRA_KUBE_KWOK)"
+      _mastra_kube_log "reusing the binaries in $cache/bin (Kubernetes $_MASTRA_KUBE_K8S, etcd $_MASTRA_KUBE_ETCD, kwok $_MASTRA_KUBE_KWOK, Gateway API CRDs $_MASTRA_KUBE_GATEWAY)"
     else
       _mastra_kube_ensure "$cache" || return 1
     fi
@@ -253,10 +291,10 @@ _mastra_kube_main() {
 _mastra_kube_run() {
   local rc=0
   _mastra_kube_main || rc=$?
-  unset -f _mastra_kube_log _mastra_kube_has _mastra_kube_complete _mastra_kube_missing _mastra_kube_gobuild \
-    _mastra_kube_build_kubernetes _mastra_kube_build_etcd _mastra_kube_build_kwok _mastra_kube_ensure \
+  unset -f _mastra_kube_log _mastra_kube_has _mastra_kube_gateway_ok _mastra_kube_complete _mastra_kube_missing _mastra_kube_gobuild \
+    _mastra_kube_build_kubernetes _mastra_kube_build_etcd _mastra_kube_build_kwok _mastra_kube_fetch_gateway _mastra_kube_ensure \
     _mastra_kube_main _mastra_kube_run
-  unset _MASTRA_KUBE_K8S _MASTRA_KUBE_STAGING _MASTRA_KUBE_ETCD _MASTRA_KUBE_KWOK
+  unset _MASTRA_KUBE_K8S _MASTRA_KUBE_STAGING _MASTRA_KUBE_ETCD _MASTRA_KUBE_KWOK _MASTRA_KUBE_GATEWAY _MASTRA_KUBE_GATEWAY_CRDS
   return "$rc"
 }
 
