@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync/atomic"
 
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/googleapi"
@@ -46,10 +45,9 @@ type Options struct {
 type Store struct {
 	bucket    *storage.BucketHandle
 	name      string
-	space     objectkey.Space
+	space     *objectkey.Space
 	chunkSize int
 	log       *slog.Logger
-	closed    atomic.Bool
 }
 
 var _ admin.FileStorage = (*Store)(nil)
@@ -88,7 +86,7 @@ func New(client *storage.Client, bucket string, opts *Options) (*Store, error) {
 // time. GCS makes the object visible only once the upload is finalized; when
 // r fails or ctx ends, the upload is cancelled and the old object stays.
 func (s *Store) Write(ctx context.Context, path string, r io.Reader) error {
-	key, err := s.begin(ctx, path)
+	key, err := s.space.Begin(ctx, path)
 	if err != nil {
 		return fmt.Errorf("gcs: write %q: %w", path, err)
 	}
@@ -110,7 +108,7 @@ func (s *Store) Write(ctx context.Context, path string, r io.Reader) error {
 // Read opens the object at path. The returned reader reads from GCS as it
 // is read, under ctx, and keeps to the generation it opened.
 func (s *Store) Read(ctx context.Context, path string) (io.ReadCloser, error) {
-	key, err := s.begin(ctx, path)
+	key, err := s.space.Begin(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("gcs: read %q: %w", path, err)
 	}
@@ -123,7 +121,7 @@ func (s *Store) Read(ctx context.Context, path string) (io.ReadCloser, error) {
 
 // Exists reports whether an object is stored at path.
 func (s *Store) Exists(ctx context.Context, path string) (bool, error) {
-	key, err := s.begin(ctx, path)
+	key, err := s.space.Begin(ctx, path)
 	if err != nil {
 		return false, fmt.Errorf("gcs: exists %q: %w", path, err)
 	}
@@ -142,7 +140,7 @@ func (s *Store) Exists(ctx context.Context, path string) (bool, error) {
 func (s *Store) List(ctx context.Context, prefix string) ([]admin.FileInfo, error) {
 	keyPrefix, err := s.space.ListPrefix(prefix)
 	if err == nil {
-		err = s.live(ctx)
+		err = s.space.Live(ctx)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("gcs: list %q: %w", prefix, err)
@@ -174,7 +172,7 @@ func (s *Store) List(ctx context.Context, prefix string) ([]admin.FileInfo, erro
 
 // Delete removes the object at path.
 func (s *Store) Delete(ctx context.Context, path string) error {
-	key, err := s.begin(ctx, path)
+	key, err := s.space.Begin(ctx, path)
 	if err != nil {
 		return fmt.Errorf("gcs: delete %q: %w", path, err)
 	}
@@ -192,7 +190,7 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 	if err != nil {
 		return fmt.Errorf("gcs: move %q to %q: %w", from, to, err)
 	}
-	fromKey, err := s.begin(ctx, from)
+	fromKey, err := s.space.Begin(ctx, from)
 	if err != nil {
 		return fmt.Errorf("gcs: move %q to %q: %w", from, to, err)
 	}
@@ -216,23 +214,8 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 // Close marks the store closed: later calls return admin.ErrClosed. The
 // client stays open; it belongs to the caller.
 func (s *Store) Close() error {
-	s.closed.Store(true)
+	s.space.Close()
 	return nil
-}
-
-func (s *Store) begin(ctx context.Context, path string) (string, error) {
-	key, err := s.space.Key(path)
-	if err != nil {
-		return "", err
-	}
-	return key, s.live(ctx)
-}
-
-func (s *Store) live(ctx context.Context) error {
-	if s.closed.Load() {
-		return admin.ErrClosed
-	}
-	return ctx.Err()
 }
 
 func (s *Store) attrs(ctx context.Context, key string) error {

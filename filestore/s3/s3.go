@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -63,9 +62,8 @@ type Store struct {
 	client   *awss3.Client
 	uploader *transfermanager.Client
 	bucket   string
-	space    objectkey.Space
+	space    *objectkey.Space
 	log      *slog.Logger
-	closed   atomic.Bool
 }
 
 var _ admin.FileStorage = (*Store)(nil)
@@ -125,7 +123,7 @@ func orDefault[T int | int64](v, def T) T {
 // than a part, otherwise as a multipart upload that is aborted when r fails
 // or ctx ends. S3 makes the object visible only once the upload completes.
 func (s *Store) Write(ctx context.Context, path string, r io.Reader) error {
-	key, err := s.begin(ctx, path)
+	key, err := s.space.Begin(ctx, path)
 	if err != nil {
 		return fmt.Errorf("s3: write %q: %w", path, err)
 	}
@@ -143,7 +141,7 @@ func (s *Store) Write(ctx context.Context, path string, r io.Reader) error {
 // Read opens the object at path. The returned body reads from S3 as it is
 // read, under ctx.
 func (s *Store) Read(ctx context.Context, path string) (io.ReadCloser, error) {
-	key, err := s.begin(ctx, path)
+	key, err := s.space.Begin(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("s3: read %q: %w", path, err)
 	}
@@ -156,7 +154,7 @@ func (s *Store) Read(ctx context.Context, path string) (io.ReadCloser, error) {
 
 // Exists reports whether an object is stored at path (HeadObject).
 func (s *Store) Exists(ctx context.Context, path string) (bool, error) {
-	key, err := s.begin(ctx, path)
+	key, err := s.space.Begin(ctx, path)
 	if err != nil {
 		return false, fmt.Errorf("s3: exists %q: %w", path, err)
 	}
@@ -175,7 +173,7 @@ func (s *Store) Exists(ctx context.Context, path string) (bool, error) {
 func (s *Store) List(ctx context.Context, prefix string) ([]admin.FileInfo, error) {
 	keyPrefix, err := s.space.ListPrefix(prefix)
 	if err == nil {
-		err = s.live(ctx)
+		err = s.space.Live(ctx)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("s3: list %q: %w", prefix, err)
@@ -215,7 +213,7 @@ func (s *Store) List(ctx context.Context, prefix string) ([]admin.FileInfo, erro
 // complaint, so Delete first checks that the object exists: a Delete racing
 // with another one may both succeed.
 func (s *Store) Delete(ctx context.Context, path string) error {
-	key, err := s.begin(ctx, path)
+	key, err := s.space.Begin(ctx, path)
 	if err != nil {
 		return fmt.Errorf("s3: delete %q: %w", path, err)
 	}
@@ -236,7 +234,7 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 	if err != nil {
 		return fmt.Errorf("s3: move %q to %q: %w", from, to, err)
 	}
-	fromKey, err := s.begin(ctx, from)
+	fromKey, err := s.space.Begin(ctx, from)
 	if err != nil {
 		return fmt.Errorf("s3: move %q to %q: %w", from, to, err)
 	}
@@ -265,23 +263,8 @@ func (s *Store) Move(ctx context.Context, from, to string) error {
 // Close marks the store closed: later calls return admin.ErrClosed. The
 // client stays open; it belongs to the caller.
 func (s *Store) Close() error {
-	s.closed.Store(true)
+	s.space.Close()
 	return nil
-}
-
-func (s *Store) begin(ctx context.Context, path string) (string, error) {
-	key, err := s.space.Key(path)
-	if err != nil {
-		return "", err
-	}
-	return key, s.live(ctx)
-}
-
-func (s *Store) live(ctx context.Context) error {
-	if s.closed.Load() {
-		return admin.ErrClosed
-	}
-	return ctx.Err()
 }
 
 func (s *Store) head(ctx context.Context, key string) error {
