@@ -38,17 +38,38 @@ type Preview struct {
 	Fork bool `json:"fork,omitempty"`
 	// ApprovedSHA is the head commit a team member approved (forks only).
 	ApprovedSHA string `json:"approvedSha,omitempty"`
-	// ClosedAt is when the pull request closed or the branch went; the
-	// preview is then being torn down.
-	ClosedAt  *time.Time `json:"closedAt,omitempty"`
-	CreatedAt time.Time  `json:"createdAt"`
-	UpdatedAt time.Time  `json:"updatedAt"`
-	Version   int64      `json:"version"`
+	// ClosedAt is when the pull request closed or the branch went: the
+	// preview's teardown is queued, and the maintenance worker does it.
+	ClosedAt *time.Time `json:"closedAt,omitempty"`
+	// Reported is the last state the preview worker told the
+	// PreviewReporter ("{state}:{build id}", or "closed"): a state is
+	// reported once, whichever admin process sees it first, and one that
+	// changed while no admin ran is reported after a restart.
+	Reported  string    `json:"reported,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	Version   int64     `json:"version"`
 }
 
 // AwaitingApproval reports whether the preview is a fork pull request
 // whose newest head commit no team member approved yet.
 func (p *Preview) AwaitingApproval() bool { return p.Fork && p.ApprovedSHA != p.HeadSHA }
+
+// PullRequestState is the newest known state of one pull request of a
+// project, kept apart from its preview (which may not exist yet, or any
+// more) so that an event older than it is recognised and ignored: GitHub
+// does not promise to deliver a pull request's events in order.
+type PullRequestState struct {
+	ProjectID string `json:"projectId"`
+	Number    int    `json:"number"`
+	// Open is false once the pull request closed.
+	Open bool `json:"open"`
+	// HeadSHA is its head commit at that event.
+	HeadSHA string `json:"headSha"`
+	// EventAt is when the pull request changed, as the event says
+	// (pull_request.updated_at).
+	EventAt time.Time `json:"eventAt"`
+}
 
 // PreviewStore is an optional Storage capability (storage/sqlite and
 // storage/postgres have it) that webhooks and previews need. Create, Get
@@ -72,4 +93,10 @@ type PreviewStore interface {
 	// ordered by DeploymentID.
 	ListPreviews(ctx context.Context, projectID string, page Page) ([]*Preview, error)
 	UpdatePreview(ctx context.Context, p *Preview) error
+	// RecordPullRequest stores s as its pull request's state unless the
+	// stored one is newer, and reports whether it stored s. The stored
+	// state is newer when its EventAt is after s's, or the same with the
+	// stored state closed and s open (a pull request opened and closed
+	// within a second is closed). The state goes with its project.
+	RecordPullRequest(ctx context.Context, s *PullRequestState) (bool, error)
 }

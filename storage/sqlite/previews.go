@@ -46,14 +46,14 @@ func (s *Store) DeleteDelivery(ctx context.Context, id string) error {
 }
 
 const previewCols = `deployment_id, project_id, number, branch, head_sha, head_repo, fork, approved_sha,
-	closed_at, created_at, updated_at, version`
+	closed_at, reported, created_at, updated_at, version`
 
 func scanPreview(sc scanner) (*admin.Preview, error) {
 	var p admin.Preview
 	var created, updated int64
 	var closed sql.NullInt64
 	if err := sc.Scan(&p.DeploymentID, &p.ProjectID, &p.Number, &p.Branch, &p.HeadSHA, &p.HeadRepo, &p.Fork,
-		&p.ApprovedSHA, &closed, &created, &updated, &p.Version); err != nil {
+		&p.ApprovedSHA, &closed, &p.Reported, &created, &updated, &p.Version); err != nil {
 		return nil, err
 	}
 	p.CreatedAt, p.UpdatedAt, p.ClosedAt = fromMicros(created), fromMicros(updated), fromMicrosPtr(closed)
@@ -63,9 +63,9 @@ func scanPreview(sc scanner) (*admin.Preview, error) {
 // CreatePreview stores a preview record.
 func (s *Store) CreatePreview(ctx context.Context, p *admin.Preview) error {
 	_, err := s.exec(ctx, fmt.Sprintf("create preview %q", p.DeploymentID),
-		`INSERT INTO previews (`+previewCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO previews (`+previewCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.DeploymentID, p.ProjectID, p.Number, p.Branch, p.HeadSHA, p.HeadRepo, p.Fork, p.ApprovedSHA,
-		microsPtr(p.ClosedAt), micros(p.CreatedAt), micros(p.UpdatedAt), p.Version)
+		microsPtr(p.ClosedAt), p.Reported, micros(p.CreatedAt), micros(p.UpdatedAt), p.Version)
 	return err
 }
 
@@ -90,13 +90,30 @@ func (s *Store) UpdatePreview(ctx context.Context, p *admin.Preview) error {
 	err := s.write(ctx, op, func(tx *sql.Tx) error {
 		return update(ctx, s, tx, op,
 			`UPDATE previews SET number = ?, branch = ?, head_sha = ?, head_repo = ?, fork = ?, approved_sha = ?,
-			 closed_at = ?, updated_at = ?, version = version + 1 WHERE deployment_id = ? AND version = ?`,
-			[]any{p.Number, p.Branch, p.HeadSHA, p.HeadRepo, p.Fork, p.ApprovedSHA, microsPtr(p.ClosedAt), micros(p.UpdatedAt),
-				p.DeploymentID, p.Version},
+			 closed_at = ?, reported = ?, updated_at = ?, version = version + 1 WHERE deployment_id = ? AND version = ?`,
+			[]any{p.Number, p.Branch, p.HeadSHA, p.HeadRepo, p.Fork, p.ApprovedSHA, microsPtr(p.ClosedAt), p.Reported,
+				micros(p.UpdatedAt), p.DeploymentID, p.Version},
 			`SELECT 1 FROM previews WHERE deployment_id = ?`, p.DeploymentID)
 	})
 	if err == nil {
 		p.Version++
 	}
 	return err
+}
+
+// RecordPullRequest stores a pull request's state unless the stored one
+// is newer (see admin.PreviewStore), in one statement.
+func (s *Store) RecordPullRequest(ctx context.Context, st *admin.PullRequestState) (bool, error) {
+	res, err := s.exec(ctx, fmt.Sprintf("record pull request %d of project %q", st.Number, st.ProjectID),
+		`INSERT INTO pull_requests (project_id, number, open, head_sha, event_at) VALUES (?, ?, ?, ?, ?)
+		 ON CONFLICT (project_id, number) DO UPDATE SET open = excluded.open, head_sha = excluded.head_sha,
+		 event_at = excluded.event_at
+		 WHERE excluded.event_at > pull_requests.event_at
+		    OR (excluded.event_at = pull_requests.event_at AND (pull_requests.open = 1 OR excluded.open = 0))`,
+		st.ProjectID, st.Number, st.Open, st.HeadSHA, micros(st.EventAt))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 )
@@ -86,7 +87,7 @@ var previewTests = []test{
 		_, p, d := f.addChain()
 		d2 := f.addDeployment(p.ID)
 		pr := f.newPreview(d, 7)
-		pr.Fork = true
+		pr.Fork, pr.Reported = true, "awaiting-approval:"
 		noErr(t, ps.CreatePreview(f.ctx, pr), "CreatePreview")
 		if err := ps.CreatePreview(f.ctx, f.newPreview(d, 8)); !errors.Is(err, admin.ErrAlreadyExists) {
 			t.Errorf("a second preview of one deployment = %v, want ErrAlreadyExists", err)
@@ -101,6 +102,7 @@ var previewTests = []test{
 			t.Errorf("GetPreview = %+v, want %+v", got, pr)
 		}
 		got.HeadSHA, got.ApprovedSHA, got.UpdatedAt, got.ClosedAt = strings.Repeat("b", 40), strings.Repeat("b", 40), f.now(), f.ptr()
+		got.Reported = "closed"
 		noErr(t, ps.UpdatePreview(f.ctx, got), "UpdatePreview")
 		if again, err := ps.GetPreview(f.ctx, d.ID); err != nil || !reflect.DeepEqual(again, got) {
 			t.Errorf("GetPreview after UpdatePreview = %+v, %v; want %+v", again, err, got)
@@ -127,5 +129,35 @@ var previewTests = []test{
 		if err := ps.UpdatePreview(f.ctx, got); !errors.Is(err, admin.ErrNotFound) {
 			t.Errorf("UpdatePreview of a deleted preview = %v, want ErrNotFound", err)
 		}
+	}},
+	{"PullRequestNewestWins", func(t *testing.T, f *fixture) {
+		ps := f.previews(t)
+		_, p, _ := f.addChain()
+		_, other, _ := f.addChain()
+		t0, t1, t2 := f.now(), f.now(), f.now()
+		record := func(projectID string, n int, open bool, sha byte, at time.Time, want bool, what string) {
+			t.Helper()
+			got, err := ps.RecordPullRequest(f.ctx, &admin.PullRequestState{ProjectID: projectID, Number: n, Open: open,
+				HeadSHA: strings.Repeat(string(sha), 40), EventAt: at})
+			noErr(t, err, "RecordPullRequest "+what)
+			if got != want {
+				t.Errorf("RecordPullRequest %s = %v, want %v", what, got, want)
+			}
+		}
+		record(p.ID, 1, true, 'a', t1, true, "the first event")
+		record(p.ID, 1, true, 'b', t0, false, "an older synchronize")
+		record(p.ID, 1, false, 'a', t2, true, "a newer close")
+		record(p.ID, 1, true, 'a', t1, false, "the open delivered after the close")
+		record(p.ID, 1, true, 'c', t2, false, "an open as old as the close")
+		record(p.ID, 1, false, 'a', t2, true, "the close again")
+		record(other.ID, 1, true, 'a', t0, true, "another project's PR 1")
+		record(p.ID, 2, true, 'a', t0, true, "another PR")
+		record(p.ID, 2, true, 'b', t0, true, "a synchronize as old as the open")
+		if _, err := ps.RecordPullRequest(f.ctx, &admin.PullRequestState{ProjectID: newID(prefixProject), Number: 1,
+			Open: true, HeadSHA: strings.Repeat("a", 40), EventAt: t0}); !errors.Is(err, admin.ErrConflict) {
+			t.Errorf("RecordPullRequest of a missing project = %v, want ErrConflict", err)
+		}
+		// The states go with their project (no foreign key blocks it).
+		noErr(t, f.s.DeleteProject(f.ctx, p.ID), "DeleteProject with pull request states")
 	}},
 }
