@@ -32,23 +32,6 @@ func (h *Handler) createDeployment(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-func (h *Handler) listDeployments(w http.ResponseWriter, r *http.Request) error {
-	projectID, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	pg, err := listPage(r, false)
-	if err != nil {
-		return err
-	}
-	l, err := h.a.ListDeployments(r.Context(), projectID, pg)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, fromList(l))
-	return nil
-}
-
 // writeBuild answers a queued build: 202, with its location.
 func writeBuild(w http.ResponseWriter, b *admin.Build) {
 	w.Header().Set("Location", "/v1/builds/"+b.ID)
@@ -109,40 +92,6 @@ func (h *Handler) stopDeployment(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (h *Handler) listBuilds(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	pg, err := listPage(r, true)
-	if err != nil {
-		return err
-	}
-	l, err := h.a.ListBuilds(r.Context(), id, pg)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, fromList(l))
-	return nil
-}
-
-func (h *Handler) listServers(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	pg, err := listPage(r, false)
-	if err != nil {
-		return err
-	}
-	l, err := h.a.ListServers(r.Context(), id, pg)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, fromList(l))
 	return nil
 }
 

@@ -25,23 +25,6 @@ func (h *Handler) createProject(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) listProjects(w http.ResponseWriter, r *http.Request) error {
-	teamID, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	pg, err := listPage(r, false)
-	if err != nil {
-		return err
-	}
-	l, err := h.a.ListProjects(r.Context(), teamID, pg)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, fromList(l))
-	return nil
-}
-
 func (h *Handler) discoverProjects(w http.ResponseWriter, r *http.Request) error {
 	t := admin.SourceType(r.PathValue("type"))
 	if !t.Valid() {

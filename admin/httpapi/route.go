@@ -78,27 +78,27 @@ func (h *Handler) routes() []Route {
 		r("GET", "/v1/me", "The acting user", user, "", h.me),
 		r("GET", "/v1/license", "The license in force", user, "", h.license),
 		r("POST", "/v1/users", "Create a user", padmin, "", h.createUser),
-		r("GET", "/v1/users", "List users", padmin, "", h.listUsers),
+		r("GET", "/v1/users", "List users", padmin, "", listAll(h.a.ListUsers)),
 		r("GET", "/v1/users/{id}", "Get a user", self, "", getByID(h.a.GetUser)),
 		r("PATCH", "/v1/users/{id}", "Update a user", self, "", updateByID(h, h.a.UpdateUser)),
 		r("DELETE", "/v1/users/{id}", "Delete a user", padmin, "", deleteByID(h, h.a.DeleteUser)),
 
 		r("POST", "/v1/tokens", "Create an API token for the acting user (the secret is shown once)", user, "", h.createToken),
-		r("GET", "/v1/tokens", "List the acting user's API tokens", user, "", h.listTokens),
+		r("GET", "/v1/tokens", "List the acting user's API tokens", user, "", listAll(h.a.ListTokens)),
 		r("DELETE", "/v1/tokens/{id}", "Revoke an API token", self, "", h.revokeToken),
 
 		r("POST", "/v1/teams", "Create a team", user, "", h.createTeam),
-		r("GET", "/v1/teams", "List the teams of the acting user (platform admins, all)", user, "", h.listTeams),
+		r("GET", "/v1/teams", "List the teams of the acting user (platform admins, all)", user, "", listAll(h.a.ListTeams)),
 		r("GET", "/v1/teams/{id}", "Get a team", AccessTeam, admin.PermTeamRead, getByID(h.a.GetTeam)),
 		r("PATCH", "/v1/teams/{id}", "Rename a team", AccessTeam, admin.PermTeamUpdate, updateByID(h, h.a.UpdateTeam)),
 		r("DELETE", "/v1/teams/{id}", "Delete a team without projects", AccessTeam, admin.PermTeamDelete, deleteByID(h, h.a.DeleteTeam)),
 		r("POST", "/v1/teams/{id}/members", "Add a member", AccessTeam, admin.PermMembersManage, h.addMember),
-		r("GET", "/v1/teams/{id}/members", "List members", AccessTeam, admin.PermTeamRead, h.listMembers),
+		r("GET", "/v1/teams/{id}/members", "List members", AccessTeam, admin.PermTeamRead, listByID(false, h.a.ListMembers)),
 		r("PATCH", "/v1/teams/{id}/members/{userId}", "Change a member's role", AccessTeam, admin.PermMembersManage, h.setMemberRole),
 		r("DELETE", "/v1/teams/{id}/members/{userId}", "Remove a member (members may always leave)", AccessTeam, admin.PermMembersManage, h.removeMember),
 		r("GET", "/v1/teams/{id}/audit", "List a team's audit events", AccessTeam, admin.PermAuditRead, h.listTeamAudit),
 		r("POST", "/v1/teams/{id}/projects", "Create a project", AccessTeam, admin.PermProjectCreate, h.createProject),
-		r("GET", "/v1/teams/{id}/projects", "List a team's projects", AccessTeam, read, h.listProjects),
+		r("GET", "/v1/teams/{id}/projects", "List a team's projects", AccessTeam, read, listByID(false, h.a.ListProjects)),
 
 		r("GET", "/v1/sources/{type}/projects", "List the projects a source offers (source picker)", user, "", h.discoverProjects),
 
@@ -109,7 +109,7 @@ func (h *Handler) routes() []Route {
 		r("GET", "/v1/projects/{id}/env", "List project env var names", AccessTeam, read, h.listEnvVars),
 		r("DELETE", "/v1/projects/{id}/env/{name}", "Delete a project env var", AccessTeam, admin.PermEnvWrite, h.deleteEnvVar),
 		r("POST", "/v1/projects/{id}/deployments", "Create a staging or preview deployment", AccessTeam, admin.PermDeploymentManage, h.createDeployment),
-		r("GET", "/v1/projects/{id}/deployments", "List a project's deployments", AccessTeam, read, h.listDeployments),
+		r("GET", "/v1/projects/{id}/deployments", "List a project's deployments", AccessTeam, read, listByID(false, h.a.ListDeployments)),
 		r("GET", "/v1/projects/{id}/traces", "List a project's traces", AccessTeam, read, h.listTraces),
 		r("GET", "/v1/projects/{id}/traces/{traceId}", "Every span of one trace, for a waterfall", AccessTeam, read, h.getTrace),
 		r("GET", "/v1/projects/{id}/logs", "Search a project's log lines, newest first", AccessTeam, read, h.searchLogs),
@@ -125,8 +125,8 @@ func (h *Handler) routes() []Route {
 		r("POST", "/v1/deployments/{id}/deploy", "Queue a build and deploy", AccessTeam, admin.PermDeploy, h.deploy),
 		r("POST", "/v1/deployments/{id}/rollback", "Redeploy an earlier successful build", AccessTeam, admin.PermDeploy, h.rollback),
 		r("POST", "/v1/deployments/{id}/stop", "Stop a deployment's servers", AccessTeam, admin.PermDeploy, h.stopDeployment),
-		r("GET", "/v1/deployments/{id}/builds", "List a deployment's builds, newest first", AccessTeam, read, h.listBuilds),
-		r("GET", "/v1/deployments/{id}/servers", "List a deployment's server records", AccessTeam, read, h.listServers),
+		r("GET", "/v1/deployments/{id}/builds", "List a deployment's builds, newest first", AccessTeam, read, listByID(true, h.a.ListBuilds)),
+		r("GET", "/v1/deployments/{id}/servers", "List a deployment's server records", AccessTeam, read, listByID(false, h.a.ListServers)),
 
 		r("GET", "/v1/builds/{id}", "Get a build", AccessTeam, read, getByID(h.a.GetBuild)),
 		r("POST", "/v1/builds/{id}/cancel", "Cancel a queued or running build", AccessTeam, admin.PermDeploy, h.cancelBuild),
@@ -193,6 +193,44 @@ func deleteByID(h *Handler, del func(context.Context, string) error) HandlerFunc
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// listByID serves GET …/{id}/things: a page of what list returns for the
+// path's id (newest first by default when newestFirst), 200.
+func listByID[T any](newestFirst bool, list func(context.Context, string, admin.Page) (admin.List[T], error)) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		pg, err := listPage(r, newestFirst)
+		if err != nil {
+			return err
+		}
+		l, err := list(r.Context(), id, pg)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, fromList(l))
+		return nil
+	}
+}
+
+// listAll serves a GET of a top-level collection: a page of what list
+// returns, 200.
+func listAll[T any](list func(context.Context, admin.Page) (admin.List[T], error)) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		pg, err := listPage(r, false)
+		if err != nil {
+			return err
+		}
+		l, err := list(r.Context(), pg)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, fromList(l))
 		return nil
 	}
 }

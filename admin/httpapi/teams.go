@@ -39,19 +39,6 @@ func (h *Handler) createTeam(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) listTeams(w http.ResponseWriter, r *http.Request) error {
-	pg, err := listPage(r, false)
-	if err != nil {
-		return err
-	}
-	l, err := h.a.ListTeams(r.Context(), pg)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, fromList(l))
-	return nil
-}
-
 // memberRequest is the body of POST /v1/teams/{id}/members.
 type memberRequest struct {
 	UserID string     `json:"userId"`
@@ -81,23 +68,6 @@ func (h *Handler) addMember(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Location", "/v1/teams/"+id+"/members/"+m.UserID)
 	WriteJSON(w, http.StatusCreated, m)
-	return nil
-}
-
-func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	pg, err := listPage(r, false)
-	if err != nil {
-		return err
-	}
-	l, err := h.a.ListMembers(r.Context(), id, pg)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, fromList(l))
 	return nil
 }
 

@@ -77,19 +77,6 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) error {
-	pg, err := listPage(r, false)
-	if err != nil {
-		return err
-	}
-	l, err := h.a.ListUsers(r.Context(), pg)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, fromList(l))
-	return nil
-}
-
 // tokenRequest is the body of POST /v1/tokens.
 type tokenRequest struct {
 	Name string `json:"name"`
@@ -123,19 +110,6 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Location", "/v1/tokens/"+tok.ID)
 	WriteJSON(w, http.StatusCreated, newTokenBody{Token: tok, Secret: secret})
-	return nil
-}
-
-func (h *Handler) listTokens(w http.ResponseWriter, r *http.Request) error {
-	pg, err := listPage(r, false)
-	if err != nil {
-		return err
-	}
-	l, err := h.a.ListTokens(r.Context(), pg)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, fromList(l))
 	return nil
 }
 
