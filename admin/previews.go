@@ -23,6 +23,9 @@ type Preview struct {
 	// DeploymentID is the preview deployment's id (the record's key).
 	DeploymentID string `json:"deploymentId"`
 	ProjectID    string `json:"projectId"`
+	// Repo is the full name (owner/name) of the project's repository, as
+	// the webhooks name it: where the pull request is reported.
+	Repo string `json:"repo,omitempty"`
 	// Number is the pull request's number; 0 for a branch preview.
 	Number int `json:"number,omitempty"`
 	// Branch is the head branch (the PR's head ref, or the branch).

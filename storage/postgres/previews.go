@@ -37,12 +37,12 @@ func (s *Store) DeleteDelivery(ctx context.Context, id string) error {
 }
 
 const previewColumns = `deployment_id, project_id, number, branch, head_sha, head_repo, fork, approved_sha,
-	closed_at, reported, created_at, updated_at, version`
+	closed_at, repo, reported, created_at, updated_at, version`
 
 func scanPreview(row pgx.CollectableRow) (*admin.Preview, error) {
 	var p admin.Preview
 	if err := row.Scan(&p.DeploymentID, &p.ProjectID, &p.Number, &p.Branch, &p.HeadSHA, &p.HeadRepo, &p.Fork,
-		&p.ApprovedSHA, &p.ClosedAt, &p.Reported, &p.CreatedAt, &p.UpdatedAt, &p.Version); err != nil {
+		&p.ApprovedSHA, &p.ClosedAt, &p.Repo, &p.Reported, &p.CreatedAt, &p.UpdatedAt, &p.Version); err != nil {
 		return nil, err
 	}
 	p.CreatedAt, p.UpdatedAt, p.ClosedAt = utc(p.CreatedAt), utc(p.UpdatedAt), utcPtr(p.ClosedAt)
@@ -52,9 +52,9 @@ func scanPreview(row pgx.CollectableRow) (*admin.Preview, error) {
 // CreatePreview stores a preview record.
 func (s *Store) CreatePreview(ctx context.Context, p *admin.Preview) error {
 	return s.insert(ctx, fmt.Sprintf("create preview %q", p.DeploymentID),
-		`INSERT INTO mastra_admin_previews (`+previewColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		`INSERT INTO mastra_admin_previews (`+previewColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		p.DeploymentID, p.ProjectID, p.Number, p.Branch, p.HeadSHA, p.HeadRepo, p.Fork, p.ApprovedSHA,
-		p.ClosedAt, p.Reported, p.CreatedAt, p.UpdatedAt, p.Version)
+		p.ClosedAt, p.Repo, p.Reported, p.CreatedAt, p.UpdatedAt, p.Version)
 }
 
 // GetPreview returns the preview record of a deployment.
@@ -76,11 +76,11 @@ func (s *Store) ListPreviews(ctx context.Context, projectID string, page admin.P
 func (s *Store) UpdatePreview(ctx context.Context, p *admin.Preview) error {
 	err := s.update(ctx, fmt.Sprintf("update preview %q", p.DeploymentID),
 		`UPDATE mastra_admin_previews SET number = $2, branch = $3, head_sha = $4, head_repo = $5, fork = $6,
-		 approved_sha = $7, updated_at = $8, version = version + 1, closed_at = $10, reported = $11
+		 approved_sha = $7, updated_at = $8, version = version + 1, closed_at = $10, reported = $11, repo = $12
 		 WHERE deployment_id = $1 AND version = $9`,
 		`SELECT EXISTS (SELECT 1 FROM mastra_admin_previews WHERE deployment_id = $1)`, 1,
 		p.DeploymentID, p.Number, p.Branch, p.HeadSHA, p.HeadRepo, p.Fork, p.ApprovedSHA, p.UpdatedAt, p.Version,
-		p.ClosedAt, p.Reported)
+		p.ClosedAt, p.Reported, p.Repo)
 	if err != nil {
 		return err
 	}

@@ -46,14 +46,14 @@ func (s *Store) DeleteDelivery(ctx context.Context, id string) error {
 }
 
 const previewCols = `deployment_id, project_id, number, branch, head_sha, head_repo, fork, approved_sha,
-	closed_at, reported, created_at, updated_at, version`
+	closed_at, repo, reported, created_at, updated_at, version`
 
 func scanPreview(sc scanner) (*admin.Preview, error) {
 	var p admin.Preview
 	var created, updated int64
 	var closed sql.NullInt64
 	if err := sc.Scan(&p.DeploymentID, &p.ProjectID, &p.Number, &p.Branch, &p.HeadSHA, &p.HeadRepo, &p.Fork,
-		&p.ApprovedSHA, &closed, &p.Reported, &created, &updated, &p.Version); err != nil {
+		&p.ApprovedSHA, &closed, &p.Repo, &p.Reported, &created, &updated, &p.Version); err != nil {
 		return nil, err
 	}
 	p.CreatedAt, p.UpdatedAt, p.ClosedAt = fromMicros(created), fromMicros(updated), fromMicrosPtr(closed)
@@ -63,9 +63,9 @@ func scanPreview(sc scanner) (*admin.Preview, error) {
 // CreatePreview stores a preview record.
 func (s *Store) CreatePreview(ctx context.Context, p *admin.Preview) error {
 	_, err := s.exec(ctx, fmt.Sprintf("create preview %q", p.DeploymentID),
-		`INSERT INTO previews (`+previewCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO previews (`+previewCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.DeploymentID, p.ProjectID, p.Number, p.Branch, p.HeadSHA, p.HeadRepo, p.Fork, p.ApprovedSHA,
-		microsPtr(p.ClosedAt), p.Reported, micros(p.CreatedAt), micros(p.UpdatedAt), p.Version)
+		microsPtr(p.ClosedAt), p.Repo, p.Reported, micros(p.CreatedAt), micros(p.UpdatedAt), p.Version)
 	return err
 }
 
@@ -90,8 +90,8 @@ func (s *Store) UpdatePreview(ctx context.Context, p *admin.Preview) error {
 	err := s.write(ctx, op, func(tx *sql.Tx) error {
 		return update(ctx, s, tx, op,
 			`UPDATE previews SET number = ?, branch = ?, head_sha = ?, head_repo = ?, fork = ?, approved_sha = ?,
-			 closed_at = ?, reported = ?, updated_at = ?, version = version + 1 WHERE deployment_id = ? AND version = ?`,
-			[]any{p.Number, p.Branch, p.HeadSHA, p.HeadRepo, p.Fork, p.ApprovedSHA, microsPtr(p.ClosedAt), p.Reported,
+			 closed_at = ?, repo = ?, reported = ?, updated_at = ?, version = version + 1 WHERE deployment_id = ? AND version = ?`,
+			[]any{p.Number, p.Branch, p.HeadSHA, p.HeadRepo, p.Fork, p.ApprovedSHA, microsPtr(p.ClosedAt), p.Repo, p.Reported,
 				micros(p.UpdatedAt), p.DeploymentID, p.Version},
 			`SELECT 1 FROM previews WHERE deployment_id = ?`, p.DeploymentID)
 	})

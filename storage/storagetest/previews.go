@@ -24,7 +24,7 @@ func (f *fixture) previews(t *testing.T) admin.PreviewStore {
 func (f *fixture) newPreview(d *admin.Deployment, n int) *admin.Preview {
 	at := f.now()
 	return &admin.Preview{DeploymentID: d.ID, ProjectID: d.ProjectID, Number: n, Branch: fmt.Sprintf("feature-%d", n),
-		HeadSHA: strings.Repeat("a", 40), HeadRepo: "acme/agents", CreatedAt: at, UpdatedAt: at, Version: 1}
+		HeadSHA: strings.Repeat("a", 40), HeadRepo: "acme/agents", Repo: "acme/agents", CreatedAt: at, UpdatedAt: at, Version: 1}
 }
 
 // previewTests check the optional admin.PreviewStore, and the commit fields
@@ -102,7 +102,7 @@ var previewTests = []test{
 			t.Errorf("GetPreview = %+v, want %+v", got, pr)
 		}
 		got.HeadSHA, got.ApprovedSHA, got.UpdatedAt, got.ClosedAt = strings.Repeat("b", 40), strings.Repeat("b", 40), f.now(), f.ptr()
-		got.Reported = "closed"
+		got.Reported, got.Repo = "closed", "acme/renamed"
 		noErr(t, ps.UpdatePreview(f.ctx, got), "UpdatePreview")
 		if again, err := ps.GetPreview(f.ctx, d.ID); err != nil || !reflect.DeepEqual(again, got) {
 			t.Errorf("GetPreview after UpdatePreview = %+v, %v; want %+v", again, err, got)
