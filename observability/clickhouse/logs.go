@@ -152,24 +152,12 @@ const (
 	maxLogWindow   = 1 << 59
 )
 
-// severities are the levels a LogQuery.Level may name, least severe first.
-var severities = []string{"debug", "info", "warn", "error"}
-
 // levelCond is the condition on level of the lines at least as severe as
-// min. A line of a level outside severities counts as info (as in the
-// embedded store).
+// min (checked by observability.MinSeverity). A line of another level
+// counts as info (as in the embedded store).
 func levelCond(min string) (string, error) {
-	switch min {
-	case "", "debug":
-		return "", nil
-	case "info":
-		return "level != 'debug'", nil
-	case "warn":
-		return "level IN ('warn', 'error')", nil
-	case "error":
-		return "level = 'error'", nil
-	}
-	return "", invalid("Level", "must be "+strings.Join(severities, ", "))
+	sev, err := observability.MinSeverity(min)
+	return []string{"", "level != 'debug'", "level IN ('warn', 'error')", "level = 'error'"}[sev], err
 }
 
 // SearchLogs implements admin.ObservabilityQuerier. The lines of the

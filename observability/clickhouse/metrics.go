@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/observability"
 )
 
 // Metrics implements admin.ObservabilityQuerier. The spans of the range
@@ -42,16 +43,9 @@ func (s *Store) metrics(ctx context.Context, q admin.MetricsQuery) (admin.Metric
 	if err != nil {
 		return admin.Metrics{}, err
 	}
-	bucket := q.Bucket
-	if bucket == 0 {
-		bucket = admin.DefaultMetricsBucket
-	}
-	b := bucket.Nanoseconds()
-	if bucket < 0 || bucket%time.Second != 0 {
-		return admin.Metrics{}, invalid("Bucket", "must be a positive whole number of seconds")
-	}
-	if w.to > w.from && floorDiv(w.to-1, b)-floorDiv(w.from, b)+1 > admin.MaxMetricsBuckets {
-		return admin.Metrics{}, invalid("Bucket", fmt.Sprintf("gives more than %d buckets over the range", admin.MaxMetricsBuckets))
+	b, err := observability.MetricsBucket(q.Bucket, w.from, w.to)
+	if err != nil {
+		return admin.Metrics{}, err
 	}
 	rangeCond, rangeArgs := w.cond("start_ns", "start_date")
 	// The bucket of a start, floored also before 1970 (% keeps the
@@ -129,13 +123,4 @@ func (s *Store) metrics(ctx context.Context, q admin.MetricsQuery) (admin.Metric
 		return admin.Metrics{}, fmt.Errorf("models: %w", err)
 	}
 	return out, nil
-}
-
-// floorDiv is a/b rounded toward negative infinity.
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
 }

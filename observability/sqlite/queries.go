@@ -33,28 +33,16 @@ func (s *Store) ListTraces(ctx context.Context, q admin.TraceQuery) (admin.Trace
 	if err != nil {
 		return admin.TracePage{}, s.fail(op, err)
 	}
-	sortBy := q.Sort
-	if sortBy == "" {
-		sortBy = admin.TraceSortTime
+	sortBy, err := observability.TraceListSort(q)
+	if err != nil {
+		return admin.TracePage{}, s.fail(op, err)
 	}
-	var keyExpr string
+	keyExpr := "t.cost"
 	switch sortBy {
 	case admin.TraceSortTime:
 		keyExpr = "r.start_ns"
 	case admin.TraceSortDuration:
 		keyExpr = "r.duration_ns"
-	case admin.TraceSortCost:
-		keyExpr = "t.cost"
-	default:
-		return admin.TracePage{}, s.fail(op, invalid("Sort", "must be time, duration or cost"))
-	}
-	switch q.Status {
-	case "", admin.TraceStatusOK, admin.TraceStatusError:
-	default:
-		return admin.TracePage{}, s.fail(op, invalid("Status", "must be ok or error"))
-	}
-	if q.MinDuration < 0 {
-		return admin.TracePage{}, s.fail(op, invalid("MinDuration", "must not be negative"))
 	}
 	cur, err := observability.DecodeCursor(q.Cursor, string(sortBy))
 	if err != nil {
@@ -201,12 +189,9 @@ func (s *Store) SearchLogs(ctx context.Context, q admin.LogQuery) (admin.LogPage
 	if err != nil {
 		return admin.LogPage{}, s.fail(op, err)
 	}
-	sev := 0
-	if q.Level != "" {
-		var ok bool
-		if sev, ok = severities[q.Level]; !ok {
-			return admin.LogPage{}, s.fail(op, invalid("Level", "must be debug, info, warn or error"))
-		}
+	sev, err := observability.MinSeverity(q.Level)
+	if err != nil {
+		return admin.LogPage{}, s.fail(op, err)
 	}
 	cur, err := observability.DecodeCursor(q.Cursor, observability.LogsSort)
 	if err != nil {
@@ -261,16 +246,9 @@ func (s *Store) Metrics(ctx context.Context, q admin.MetricsQuery) (admin.Metric
 	if err != nil {
 		return admin.Metrics{}, s.fail(op, err)
 	}
-	bucket := q.Bucket
-	if bucket == 0 {
-		bucket = admin.DefaultMetricsBucket
-	}
-	b := bucket.Nanoseconds()
-	if bucket < 0 || bucket%time.Second != 0 {
-		return admin.Metrics{}, s.fail(op, invalid("Bucket", "must be a positive whole number of seconds"))
-	}
-	if to > from && floorDiv(to-1, b)-floorDiv(from, b)+1 > admin.MaxMetricsBuckets {
-		return admin.Metrics{}, s.fail(op, invalid("Bucket", fmt.Sprintf("gives more than %d buckets over the range", admin.MaxMetricsBuckets)))
+	b, err := observability.MetricsBucket(q.Bucket, from, to)
+	if err != nil {
+		return admin.Metrics{}, s.fail(op, err)
 	}
 	var out admin.Metrics
 
@@ -293,7 +271,7 @@ func (s *Store) Metrics(ctx context.Context, q admin.MetricsQuery) (admin.Metric
 		if err := rows.Scan(&start, &k.etype, &k.ent, &dur, &failed); err != nil {
 			return err
 		}
-		k.bucket = floorDiv(start, b) * b
+		k.bucket = observability.FloorDiv(start, b) * b
 		m := runs[k]
 		if m == nil {
 			m = &admin.EntityMetrics{Bucket: time.Unix(0, k.bucket).UTC(), EntityType: k.etype, EntityName: k.ent}
@@ -364,15 +342,6 @@ func eachRow(rows *sql.Rows, fn func() error) error {
 		}
 	}
 	return errors.Join(rows.Err(), rows.Close())
-}
-
-// floorDiv is a/b rounded toward negative infinity.
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
 }
 
 // percentile interpolates linearly between d[⌊q(n-1)⌋] and d[⌈q(n-1)⌉] of

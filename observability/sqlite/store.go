@@ -232,9 +232,6 @@ func validSpan(i int, sp *admin.Span) error {
 	return nil
 }
 
-// severities orders the log levels.
-var severities = map[string]int{"debug": 0, "info": 1, "warn": 2, "error": 3}
-
 // InsertLogs stores log lines, replacing any stored line of the same
 // (ProjectID, ID), in one transaction. A line without an ID gets a hash of
 // its fields.
@@ -263,10 +260,7 @@ func (s *Store) InsertLogs(ctx context.Context, logs []admin.LogRecord) error {
 			if id == "" {
 				id = contentID(l)
 			}
-			sev, ok := severities[l.Level]
-			if !ok {
-				sev = severities["info"]
-			}
+			sev := observability.Severity(l.Level)
 			var data any
 			if len(l.Data) > 0 {
 				data = string(l.Data)
