@@ -61,19 +61,32 @@ func DefaultConfig() Config {
 // to stderr, and serves the API, put into the application's router by
 // mount, and the router of the deployments (Run) until SIGINT or SIGTERM.
 func RunCommand(args []string, mount func(api http.Handler) http.Handler) error {
-	c := DefaultConfig()
+	c, ok, err := CommandConfig(args)
+	if !ok || err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, c, mount, nil)
+}
+
+// CommandConfig is how RunCommand reads its command line, for a main that
+// serves more than the API (see examples/internal/dashboard): the flags of
+// RegisterFlags read from args onto DefaultConfig, error messages naming
+// those flags, and a Logger writing text to stderr. ok is false, with a nil
+// error, when args asked for -h (the flags' usage is printed).
+func CommandConfig(args []string) (c Config, ok bool, err error) {
+	c = DefaultConfig()
 	c.Settings = SettingNames{Addr: "-addr", ProxyAddr: "-proxy", DataDir: "-data", ProjectsDir: "-projects", ClickHouseURL: "-clickhouse"}
 	fs := flag.NewFlagSet(filepath.Base(os.Args[0]), flag.ContinueOnError)
 	c.RegisterFlags(fs)
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
-		return nil
+		return c, false, nil
 	} else if err != nil {
-		return err
+		return c, false, err
 	}
 	c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return Run(ctx, c, mount, nil)
+	return c, true, nil
 }
 
 // RegisterFlags binds c's fields to flags -addr, -proxy, -data, -projects,

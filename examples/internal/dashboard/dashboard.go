@@ -3,12 +3,9 @@ package dashboard
 import (
 	"context"
 	"errors"
-	"flag"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/embedded"
@@ -19,19 +16,13 @@ import (
 const Prefix = "/ui"
 
 // Command is embedded.RunCommand with the dashboard: it reads the same
-// flags, opens the Stack, and serves the API and the dashboard, put into
+// flags (embedded.CommandConfig), opens the Stack, and serves the API and the dashboard, put into
 // the application's router by mount, until SIGINT or SIGTERM.
 func Command(args []string, mount func(api, dash http.Handler) http.Handler) (err error) {
-	c := embedded.DefaultConfig()
-	c.Settings = embedded.SettingNames{Addr: "-addr", ProxyAddr: "-proxy", DataDir: "-data", ProjectsDir: "-projects"}
-	fs := flag.NewFlagSet(filepath.Base(os.Args[0]), flag.ContinueOnError)
-	c.RegisterFlags(fs)
-	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
-		return nil
-	} else if err != nil {
+	c, ok, err := embedded.CommandConfig(args)
+	if !ok || err != nil {
 		return err
 	}
-	c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	st, err := c.Open(ctx)
