@@ -386,6 +386,22 @@ func (e *outageEnv) follow(buildID, mark string, limit time.Duration) *follower 
 	return f
 }
 
+// deployUntil deploys the production deployment and follows its build's
+// log until a line containing mark, which names step.
+func (e *outageEnv) deployUntil(t *testing.T, mark, step string) (*admin.Build, *follower) {
+	t.Helper()
+	b := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
+	f := e.follow(b.ID, mark, 50*time.Second)
+	select {
+	case <-f.marked:
+	case <-f.done:
+		t.Fatalf("the log ended before %s", step)
+	case <-time.After(time.Minute):
+		t.Fatalf("the build did not reach %s", step)
+	}
+	return b, f
+}
+
 // TestOutageRedisWhileFollowing cuts Redis (the log cache) while a client
 // follows a build's log through the Admin, and lines are written meanwhile
 // (the server becomes healthy, the route switches, the build ends): the
@@ -397,15 +413,7 @@ func TestOutageRedisWhileFollowing(t *testing.T) {
 	e := newOutageEnv(t)
 	healthy := filepath.Join(t.TempDir(), "healthy")
 	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.prod.ProjectID, map[string]string{runnertest.FakeHealthyWhen: healthy}))
-	b := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
-	f := e.follow(b.ID, "starting the server", 50*time.Second)
-	select {
-	case <-f.marked:
-	case <-f.done:
-		t.Fatal("the log ended before the server started")
-	case <-time.After(time.Minute):
-		t.Fatal("the build did not reach its start step")
-	}
+	b, f := e.deployUntil(t, "starting the server", "its start step")
 
 	e.rd.Cut()
 	if err := os.WriteFile(healthy, nil, 0o644); err != nil {
@@ -485,15 +493,7 @@ func joinTexts(lines []admin.LogLine) string {
 // in the file store; and the next deploy works.
 func TestOutagePostgresMidDeploy(t *testing.T) {
 	e := newOutageEnv(t, admin.WithBuildLease(20*time.Second))
-	b := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
-	f := e.follow(b.ID, "using Node v", 50*time.Second)
-	select {
-	case <-f.marked:
-	case <-f.done:
-		t.Fatal("the log ended before the install step")
-	case <-time.After(time.Minute):
-		t.Fatal("the build did not reach its install step")
-	}
+	b, f := e.deployUntil(t, "using Node v", "its install step")
 	e.pg.Cut()
 	cut := time.Now()
 	// The runner installs and builds without Storage; the admin's next
@@ -545,15 +545,7 @@ func TestOutagePostgresMidDeploy(t *testing.T) {
 // store, and a redeploy succeeds.
 func TestOutagePostgresLongerThanRideOut(t *testing.T) {
 	e := newOutageEnv(t, admin.WithBuildLease(2*time.Second))
-	b := must[*admin.Build](t)(e.a.Deploy(e.ctx, e.prod.ID))
-	f := e.follow(b.ID, "using Node v", 50*time.Second)
-	select {
-	case <-f.marked:
-	case <-f.done:
-		t.Fatal("the log ended before the install step")
-	case <-time.After(time.Minute):
-		t.Fatal("the build did not reach its install step")
-	}
+	b, f := e.deployUntil(t, "using Node v", "its install step")
 	e.pg.Cut()
 	cut := time.Now()
 	// The worker's last Storage call: recording the build's end.
