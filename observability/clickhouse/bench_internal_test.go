@@ -140,7 +140,7 @@ func benchStore(b *testing.B) (*Store, string) {
 	b.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
-		for _, table := range []string{"mastra_roots_mv", "mastra_roots", "mastra_spans", "mastra_logs", "mastra_spans_client"} {
+		for _, table := range []string{"mastra_roots_mv", "mastra_trace_totals_mv", "mastra_roots", "mastra_trace_totals", "mastra_spans", "mastra_logs", "mastra_spans_client"} {
 			if err := conn.Exec(ctx, "DROP TABLE IF EXISTS "+table); err != nil {
 				b.Logf("drop %s: %v", table, err)
 			}

@@ -68,7 +68,7 @@
 //
 // # Schema
 //
-// Three ReplacingMergeTree(version) tables; version is the insert time in
+// Three ReplacingMergeTree(version) tables and a summary; version is the insert time in
 // nanoseconds, made strictly increasing by each Store (so the later of two
 // copies in one batch wins too): the copy inserted last wins.
 //
@@ -90,6 +90,17 @@
 //     trace, is read by month). A materialized view fills it in the same
 //     INSERT as mastra_spans; the migration copies the roots stored before
 //     it once.
+//   - mastra_trace_totals (migration 0003): per trace and month of its
+//     spans' starts, AggregatingMergeTree states of the totals a trace list
+//     filters and sorts by: span rows, distinct span ids, error, the five
+//     token counts, the known costs, the models. A materialized view adds
+//     each INSERT's spans in the same statement; the migration totals the
+//     spans stored before it. Nothing is ever subtracted: a trace whose
+//     span rows outnumber its span ids (a span inserted again, or counted
+//     by both the view and the migration's copy) is totalled from the
+//     newest copy of each of its spans instead, so a re-inserted span never
+//     counts twice nor leaves a stale value in a total; such traces stay
+//     on that slower path (they are the few that were ever re-inserted).
 //
 // # Queries
 //
@@ -101,11 +112,12 @@
 // naming the query's field for a bad query.
 //
 //   - ListTraces: the root spans of the range, from mastra_roots (newest
-//     copy of the root of each trace), filtered on the root's fields.
+//     copy of the root of each trace), filtered on the root's fields, with
+//     their traces' totals from mastra_trace_totals (merged by trace).
 //     Sorted by time or duration without a Status or Model filter, the page
 //     is chosen among the roots first and only its traces are totalled, by
-//     primary key;
-//     otherwise every trace of the range is totalled and joined to its
+//     primary key; otherwise every trace of the range is totalled (one
+//     summary row per trace and month, not its spans) and joined to its
 //     root. Totals cover every span of the trace, whatever its start, each
 //     span counted once. Costs are summed in ascending order, so the same
 //     spans always give the same float, and a cost cursor keeps the float's
@@ -135,8 +147,8 @@
 // (ORDER BY version DESC LIMIT 1 BY, or argMax by version), then applies
 // the filters to that copy, so a replaced field is never matched by its
 // old value. Trace totals read first whether a trace holds more rows than
-// span ids: only such traces (a span inserted again and not yet merged by
-// the server) pay for the reduction to the newest copies.
+// span ids: only such traces (a span inserted again) pay for the
+// reduction to the newest copies of their spans.
 //
 // What the store assumes: a span's StartTime, its IsRoot and whether it
 // has a Model, and a log line's Time, are the same in every copy of it.

@@ -76,6 +76,9 @@ func ExampleDDL() {
 	// CREATE TABLE IF NOT EXISTS mastra_roots
 	// CREATE MATERIALIZED VIEW IF NOT EXISTS mastra_roots_mv TO mastra_roots
 	// INSERT INTO mastra_roots
+	// CREATE TABLE IF NOT EXISTS mastra_trace_totals
+	// CREATE MATERIALIZED VIEW IF NOT EXISTS mastra_trace_totals_mv TO mastra_trace_totals
+	// INSERT INTO mastra_trace_totals
 }
 
 // Page through the error traces of the last day, most expensive first,

@@ -148,8 +148,10 @@ func TestRetentionDays(t *testing.T) {
 	}
 }
 
-// TestRootsBackfill: migration 0002 copies the root spans stored before it
-// into mastra_roots, so the trace list of an upgraded database shows them.
+// TestRootsBackfill: migrations 0002 and 0003 copy the root spans and the
+// trace totals of the spans stored before them into mastra_roots and
+// mastra_trace_totals, so the trace lists of an upgraded database show
+// them, with their totals.
 func TestRootsBackfill(t *testing.T) {
 	ctx := context.Background()
 	conn := testenv.ClickHouse(t)
@@ -186,13 +188,15 @@ func TestRootsBackfill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cost := 0.5
 	for _, sp := range []struct {
 		id, parent string
 		root       uint8
-	}{{"root", "", 1}, {"child", "root", 0}} {
+		cost       *float64
+	}{{"root", "", 1, nil}, {"child", "root", 0, &cost}} {
 		if err := b.Append("prj_1", "dep_1", "bld_1", "tr_1", sp.id, sp.parent, "span "+sp.id, "workflow_run", "workflow", "wf", "wf",
 			sp.root, start.UnixNano(), start.Add(time.Second).UnixNano(), int64(time.Second), uint8(0), "", "", "",
-			int64(0), int64(0), int64(0), int64(0), int64(0), (*float64)(nil), "", uint64(1)); err != nil {
+			int64(0), int64(0), int64(0), int64(0), int64(0), sp.cost, "", uint64(1)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -207,5 +211,9 @@ func TestRootsBackfill(t *testing.T) {
 	p, err := s.ListTraces(ctx, admin.TraceQuery{ProjectID: "prj_1", From: start, To: start.Add(time.Hour)})
 	if err != nil || len(p.Traces) != 1 || p.Traces[0].TraceID != "tr_1" || p.Traces[0].SpanCount != 2 || p.Traces[0].RootName != "span root" {
 		t.Fatalf("traces after the upgrade: %+v, %v; want tr_1 with 2 spans", p.Traces, err)
+	}
+	p, err = s.ListTraces(ctx, admin.TraceQuery{ProjectID: "prj_1", From: start, To: start.Add(time.Hour), Sort: admin.TraceSortCost})
+	if err != nil || len(p.Traces) != 1 || p.Traces[0].SpanCount != 2 || p.Traces[0].CostUSD == nil || *p.Traces[0].CostUSD != cost {
+		t.Fatalf("traces by cost after the upgrade: %+v, %v; want tr_1 with 2 spans costing %v", p.Traces, err, cost)
 	}
 }

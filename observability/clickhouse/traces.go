@@ -18,27 +18,32 @@ import (
 // rootCols are the columns of a trace list row taken from its root span.
 const rootCols = "trace_id, span_id, deployment_id, build_id, name, span_type, entity_type, entity_id, entity_name, start_ns, duration_ns"
 
-// totalsSQL is the statement totalling the spans of the project's traces
-// in set (a table name or a subquery, with the arguments setArgs), each
-// span counted once as its newest copy: count, error, tokens, the number
-// of spans with a known cost, the cost (summed in ascending order, so
-// every query gets the same float for the same spans, which keeps a cost
-// cursor exact), and whether a span has the model asked for. The spans are read by primary
-// key, whatever their start: a trace's totals cover every span of it.
+// totalsSQL is the statement totalling the project's traces in set (a
+// table name or a subquery, with the arguments setArgs): span count,
+// error, tokens, the number of spans with a known cost, the cost (summed
+// in ascending order, so every query gets the same float for the same
+// spans, which keeps a cost cursor exact), and whether a span has the
+// model asked for. Totals cover every span of the trace, whatever its
+// start, each span counted once as its newest copy.
 //
-// A trace whose rows are as many as its span ids holds one copy of each
-// span: its totals are summed straight away. Only the other traces (a span
-// inserted again and not merged yet: few) are reduced to the newest copy
-// of each span first, an aggregation ten times as costly; the newest
-// copy's fields are taken as one tuple (argMax skips NULL arguments; a
-// tuple is never NULL).
+// They are read from mastra_trace_totals (migration 0003), one row per
+// trace and month, merged here. A trace whose span rows are as many as its
+// span ids holds one copy of each span: its merged sums are its totals.
+// Only the other traces (a span inserted again: few) are totalled from
+// mastra_spans, by primary key, reduced to the newest copy of each span
+// first; the newest copy's fields are taken as one tuple (argMax skips
+// NULL arguments; a tuple is never NULL).
 func totalsSQL(projectID, model, set string, setArgs []any) (string, []any) {
 	const sums = "max(is_error) AS errs, sum(input_tokens) AS tin, sum(output_tokens) AS tout, sum(cache_read_tokens) AS tcr, " +
 		"sum(cache_write_tokens) AS tcw, sum(reasoning_tokens) AS trs, count(cost_usd) AS known, " +
 		"arraySum(arraySort(groupArray(cost_usd))) AS cost, max(model = ?) AS has_model"
 	inSet := "project_id = ? AND trace_id IN " + set
-	stmt := `SELECT trace_id, n, errs, tin, tout, tcr, tcw, trs, known, cost, has_model FROM (
-		SELECT trace_id, count() AS n, uniqExact(span_id) AS u, ` + sums + ` FROM mastra_spans WHERE ` + inSet + ` GROUP BY trace_id)
+	merged := `SELECT trace_id, countMerge(copies) AS n, uniqExactMerge(span_ids) AS u FROM mastra_trace_totals WHERE ` + inSet + ` GROUP BY trace_id`
+	stmt := `SELECT trace_id, n, errs, tin, tout, tcr, tcw, trs, toUInt64(length(costs)) AS known, arraySum(costs) AS cost, has_model FROM (
+		SELECT trace_id, countMerge(copies) AS n, uniqExactMerge(span_ids) AS u, maxMerge(errs) AS errs, sumMerge(tin) AS tin,
+			sumMerge(tout) AS tout, sumMerge(tcr) AS tcr, sumMerge(tcw) AS tcw, sumMerge(trs) AS trs,
+			arraySort(groupArrayIfMerge(costs)) AS costs, has(groupUniqArrayMerge(models), ?) AS has_model
+		FROM mastra_trace_totals WHERE ` + inSet + ` GROUP BY trace_id)
 	WHERE n = u
 	UNION ALL
 	SELECT trace_id, count() AS n, ` + sums + ` FROM (
@@ -46,8 +51,7 @@ func totalsSQL(projectID, model, set string, setArgs []any) (string, []any) {
 			t.6 AS reasoning_tokens, t.7 AS cost_usd, t.8 AS model
 		FROM (SELECT trace_id, argMax((is_error, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
 			cost_usd, model), version) AS t
-		FROM mastra_spans WHERE project_id = ? AND trace_id IN (
-			SELECT trace_id FROM mastra_spans WHERE ` + inSet + ` GROUP BY trace_id HAVING count() != uniqExact(span_id))
+		FROM mastra_spans WHERE project_id = ? AND trace_id IN (SELECT trace_id FROM (` + merged + `) WHERE n != u)
 		GROUP BY trace_id, span_id))
 	GROUP BY trace_id`
 	args := append([]any{model, projectID}, setArgs...)
@@ -83,9 +87,9 @@ func (s *Store) listTraces(ctx context.Context, q admin.TraceQuery) (admin.Trace
 	if err != nil {
 		return admin.TracePage{}, err
 	}
-	sortBy := q.Sort
-	if sortBy == "" {
-		sortBy = admin.TraceSortTime
+	sortBy, err := observability.TraceListSort(q)
+	if err != nil {
+		return admin.TracePage{}, err
 	}
 	var keyCol string
 	switch sortBy {
@@ -93,17 +97,6 @@ func (s *Store) listTraces(ctx context.Context, q admin.TraceQuery) (admin.Trace
 		keyCol = "start_ns"
 	case admin.TraceSortDuration:
 		keyCol = "duration_ns"
-	case admin.TraceSortCost:
-	default:
-		return admin.TracePage{}, invalid("Sort", "must be time, duration or cost")
-	}
-	switch q.Status {
-	case "", admin.TraceStatusOK, admin.TraceStatusError:
-	default:
-		return admin.TracePage{}, invalid("Status", "must be ok or error")
-	}
-	if q.MinDuration < 0 {
-		return admin.TracePage{}, invalid("MinDuration", "must not be negative")
 	}
 	cur, err := observability.DecodeCursor(q.Cursor, string(sortBy))
 	if err != nil {

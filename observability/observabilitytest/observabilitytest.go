@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"TraceFilters", testTraceFilters},
 		{"TraceSorts", testTraceSorts},
 		{"TracePages", testTracePages},
+		{"TraceTotals", testTraceTotals},
 		{"DefaultWindow", testDefaultWindow},
 		{"Logs", testLogs},
 		{"LogPages", testLogPages},
@@ -344,6 +345,79 @@ func testTraceSorts(t *testing.T, s Store) {
 			t.Errorf("sort %q: %q; want %q", tc.sort, got, tc.want)
 		}
 	}
+}
+
+// testTraceTotals: a trace's totals follow the spans added to it later
+// (a late child, an error arriving after the root) and a span inserted
+// again with other values (cost, tokens, model), counting it once as its
+// newest copy, in every order and filter of the list.
+func testTraceTotals(t *testing.T, s Store) {
+	type total struct {
+		spans   int
+		in, out int64
+		cost    string
+		err     bool
+	}
+	check := func(step string, want map[string]total, byCost, errs, ok, model string) {
+		t.Helper()
+		for _, sort := range []admin.TraceSort{admin.TraceSortTime, admin.TraceSortDuration, admin.TraceSortCost} {
+			q := all("prj_a")
+			q.Sort = sort
+			p := list(t, s, q)
+			if len(p.Traces) != len(want) {
+				t.Errorf("%s, by %s: traces %q; want %d", step, sort, ids(p), len(want))
+			}
+			for _, tr := range p.Traces {
+				got := total{tr.SpanCount, tr.InputTokens, tr.OutputTokens, costString(tr.CostUSD), tr.Error}
+				if got != want[tr.TraceID] {
+					t.Errorf("%s, by %s: %s totals %+v; want %+v", step, sort, tr.TraceID, got, want[tr.TraceID])
+				}
+			}
+			if sort == admin.TraceSortCost && ids(p) != byCost {
+				t.Errorf("%s: by cost %q; want %q", step, ids(p), byCost)
+			}
+		}
+		for _, f := range []struct {
+			name string
+			mod  func(*admin.TraceQuery)
+			want string
+		}{
+			{"errors", func(q *admin.TraceQuery) { q.Status = admin.TraceStatusError }, errs},
+			{"ok", func(q *admin.TraceQuery) { q.Status = admin.TraceStatusOK }, ok},
+			{"model gpt-4o", func(q *admin.TraceQuery) { q.Model = "gpt-4o" }, model},
+		} {
+			q := all("prj_a")
+			f.mod(&q)
+			if got := ids(list(t, s, q)); got != f.want {
+				t.Errorf("%s, %s: %q; want %q", step, f.name, got, f.want)
+			}
+		}
+	}
+	insertSpans(t, s, root("y1", t0, time.Second, "agent", "a"), call("y1", "y1c", t0, "gpt-4o", 100, 10, ptr(0.5)),
+		root("y2", t0.Add(time.Minute), 2*time.Second, "agent", "a"), call("y2", "y2c", t0.Add(time.Minute), "mock", 20, 2, ptr(0.25)))
+	check("first batch", map[string]total{"y1": {2, 100, 10, "0.5", false}, "y2": {2, 20, 2, "0.25", false}},
+		"y1,y2", "", "y2,y1", "y1")
+
+	// A child that arrives in a later batch, with a cost.
+	insertSpans(t, s, call("y2", "y2late", t0.Add(time.Minute+time.Second), "gpt-4o", 30, 3, ptr(0.5)))
+	check("late child", map[string]total{"y1": {2, 100, 10, "0.5", false}, "y2": {3, 50, 5, "0.75", false}},
+		"y2,y1", "", "y2,y1", "y2,y1")
+
+	// y1's call inserted again with a lower cost, other tokens and another
+	// model: counted once, with its new values (twice, to be sure).
+	changed := call("y1", "y1c", t0, "gpt-4.1", 40, 4, ptr(0.125))
+	insertSpans(t, s, changed)
+	insertSpans(t, s, changed)
+	check("re-inserted", map[string]total{"y1": {2, 40, 4, "0.125", false}, "y2": {3, 50, 5, "0.75", false}},
+		"y2,y1", "", "y2,y1", "y2")
+
+	// An error arriving after the trace was listed as ok, in a batch that
+	// also repeats a stored span.
+	failed := span("y1", "y1fail", "y1-root", t0.Add(500*time.Millisecond), time.Millisecond)
+	failed.Error = "tool failed"
+	insertSpans(t, s, failed, changed)
+	check("late error", map[string]total{"y1": {3, 40, 4, "0.125", true}, "y2": {3, 50, 5, "0.75", false}},
+		"y2,y1", "y1", "y2", "y2")
 }
 
 // pageAll lists q page by page with the given page size.
