@@ -169,13 +169,23 @@ func TestWebSocketSlowClient(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	received := 0
+	// The close frame (1008 "too slow") queues behind what the client has
+	// not read. It arrives when the client drains its socket before the
+	// server's write timeout; a client that cannot (on a machine so loaded
+	// that this reader is not scheduled for seconds) sees the connection
+	// dropped instead: either way it was cut, and said so in the log.
+	received, how := 0, ""
 	for {
 		m, err := read(t, c)
 		if err != nil {
 			var ce websocket.CloseError
-			if !errors.As(err, &ce) || ce.Code != websocket.StatusPolicyViolation || ce.Reason != "too slow" {
+			switch {
+			case errors.As(err, &ce) && ce.Code == websocket.StatusPolicyViolation && ce.Reason == "too slow":
+				how = "closed 1008 too slow"
+			case errors.As(err, &ce):
 				t.Fatalf("closed with %v, want 1008 too slow", err)
+			default:
+				how = fmt.Sprintf("dropped before the close frame could be written (%v)", err)
 			}
 			break
 		}
@@ -186,7 +196,7 @@ func TestWebSocketSlowClient(t *testing.T) {
 	if received >= n {
 		t.Fatalf("the slow client got all %d lines", received)
 	}
-	t.Logf("appended %d lines in %v; the slow client got %d before it was cut", n, appendTook, received)
+	t.Logf("appended %d lines in %v; the slow client got %d before it was cut: %s", n, appendTook, received, how)
 }
 
 func TestWebSocketRefusals(t *testing.T) {
