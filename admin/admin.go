@@ -321,7 +321,7 @@ func New(opts ...Option) (*Admin, error) {
 		return nil, fmt.Errorf("admin: %w", invalid("storage", "is required (admin.WithStorage)"))
 	}
 	a := &Admin{config: c, license: DevelopmentLicense()}
-	a.hooks.state = &reconcileState{}
+	a.hooks.state = &reconcileState{wake: make(chan struct{}, 1)}
 	if c.licenseKey != "" {
 		lic, err := ParseLicense(c.licenseKey, c.licensePub)
 		if err != nil {

@@ -68,7 +68,9 @@ type orchestrator struct {
 var errCancelled = errors.New("build cancelled")
 
 // Start recovers state and starts the build workers, the maintenance
-// worker and, when configured, the ingestion worker (see
+// worker, the preview worker (previewWorker: queued preview teardowns,
+// the reconciler and TTL, reports to pull requests) and, when configured,
+// the ingestion worker (see
 // WithTelemetryDecoder). It returns once recovery is done; the workers
 // run until Close.
 func (a *Admin) Start(ctx context.Context) error {
@@ -108,6 +110,7 @@ func (a *Admin) Start(ctx context.Context) error {
 		a.orch.wg.Go(func() { a.buildWorker(wctx, a.instanceID+"/"+strconv.Itoa(i)) })
 	}
 	a.orch.wg.Go(func() { a.maintenanceWorker(wctx) })
+	a.orch.wg.Go(func() { a.previewWorker(wctx) })
 	a.startIngest(wctx)
 	a.started = true
 	return nil
@@ -457,6 +460,7 @@ func (a *Admin) finishBuild(ctx context.Context, b *Build, runErr error, logf Lo
 	if err != nil {
 		a.logger.ErrorContext(ctx, "record build end", "build", b.ID, "err", err)
 	}
+	a.wakePreviews() // a preview's build end is reported to its pull request
 }
 
 // settleAfterFailure leaves a deployment running when its server still

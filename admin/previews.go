@@ -42,7 +42,7 @@ type Preview struct {
 	// ApprovedSHA is the head commit a team member approved (forks only).
 	ApprovedSHA string `json:"approvedSha,omitempty"`
 	// ClosedAt is when the pull request closed or the branch went: the
-	// preview's teardown is queued, and the maintenance worker does it.
+	// preview's teardown is queued, and the preview worker does it.
 	ClosedAt *time.Time `json:"closedAt,omitempty"`
 	// Reported is the last state the preview worker told the
 	// PreviewReporter ("{state}:{build id}", or "closed"): a state is

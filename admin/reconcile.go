@@ -29,13 +29,15 @@ type RefStateSource interface {
 	RefState(ctx context.Context, config map[string]string) (*RefState, error)
 }
 
-// reconcileState paces the reconciler.
+// reconcileState paces the reconciler, and wakes the preview worker.
 type reconcileState struct {
 	mu   sync.Mutex
 	last time.Time
+	// wake asks the preview worker for a round (wakePreviews).
+	wake chan struct{}
 }
 
-// reconcilePreviews, run from the maintenance worker at most every
+// reconcilePreviews, run from the preview worker at most every
 // PreviewOptions.ReconcileInterval, tears down the platform-made previews
 // whose pull request is no longer open or whose branch is gone: the
 // webhook that should have said so may have been lost. It never touches a

@@ -129,7 +129,6 @@ func (a *Admin) maintenanceWorker(ctx context.Context) {
 	round := func() {
 		a.checkServers(ctx)
 		a.sweep(ctx)
-		a.sweepPreviews(ctx)
 	}
 	round()
 	t := time.NewTicker(a.healthInterval)

@@ -132,13 +132,19 @@ type WebhookResult struct {
 // does not match), records its delivery id (a redelivery does nothing),
 // and acts on it for every git project of the repository: a push deploys
 // the deployments that build the branch (production: the default branch;
-// staging: its branch; branch previews), a deleted branch tears down the
-// branch preview the platform made, a pull request opened, reopened or
-// synchronized builds preview pr-{N} from its head commit (the newest
-// commit wins: older builds are cancelled), and a closed one is torn down.
+// staging: its branch; branch previews), a deleted branch queues the
+// teardown of the branch preview the platform made, a pull request opened,
+// reopened or synchronized builds preview pr-{N} from its head commit (the
+// newest commit wins: older builds are cancelled), and a closed one's
+// teardown is queued. A pull request event older than one already acted on
+// (by the pull request's updated_at: GitHub does not deliver in order) is
+// skipped, so a close that overtook its open leaves no preview behind.
 // Pull requests from forks wait for a team member's ApprovePreview and
 // never get the project's env vars. The work is durable once it returns:
-// builds are queued in Storage. The Storage must be a PreviewStore.
+// builds are queued, and teardowns recorded (Preview.ClosedAt), in
+// Storage; the preview worker (see Start) takes previews down and reports
+// them to their pull requests, here or, after a crash, in the next admin
+// process. The Storage must be a PreviewStore.
 func (a *Admin) ReceiveWebhook(ctx context.Context, r WebhookRequest) (*WebhookResult, error) {
 	if err := a.checkOpen(); err != nil {
 		return nil, err
@@ -200,6 +206,7 @@ func (a *Admin) ReceiveWebhook(ctx context.Context, r WebhookRequest) (*WebhookR
 		}
 		res.Actions = append(res.Actions, acts...)
 	}
+	a.wakePreviews()
 	return res, nil
 }
 
@@ -306,7 +313,7 @@ func (a *Admin) onPush(ctx context.Context, ps PreviewStore, p *Project, ev *Web
 		return []WebhookAction{{ProjectID: p.ID, Action: "skipped", Reason: "no deployment builds the default branch " + ev.Branch}}
 	}
 	d, _, act := a.newPreview(ctx, ps, p, NewDeployment{Type: DeploymentPreview, Branch: ev.Branch},
-		&Preview{Branch: ev.Branch, HeadSHA: ev.Commit, HeadRepo: ev.RepoFullName})
+		&Preview{Repo: ev.RepoFullName, Branch: ev.Branch, HeadSHA: ev.Commit, HeadRepo: ev.RepoFullName})
 	if d == nil {
 		return []WebhookAction{act}
 	}
@@ -382,6 +389,9 @@ func (a *Admin) onPullRequest(ctx context.Context, ps PreviewStore, p *Project, 
 	if !a.previewOptions().PullRequests {
 		return []WebhookAction{{ProjectID: p.ID, Action: "skipped", Reason: "pull request previews are off"}}
 	}
+	if act, ok := a.newestPullEvent(ctx, ps, p, ev); !ok {
+		return []WebhookAction{act}
+	}
 	d, err := a.store.GetDeploymentBySlug(ctx, p.ID, pullSlug(ev.Number))
 	var pr *Preview
 	switch {
@@ -389,7 +399,7 @@ func (a *Admin) onPullRequest(ctx context.Context, ps PreviewStore, p *Project, 
 		var act WebhookAction
 		d, pr, act = a.newPreview(ctx, ps, p,
 			NewDeployment{Type: DeploymentPreview, Branch: fmt.Sprintf("refs/pull/%d/head", ev.Number), Slug: pullSlug(ev.Number)},
-			&Preview{Number: ev.Number, Branch: ev.Branch, HeadSHA: ev.Commit, HeadRepo: ev.HeadRepo, Fork: ev.Fork})
+			&Preview{Repo: ev.RepoFullName, Number: ev.Number, Branch: ev.Branch, HeadSHA: ev.Commit, HeadRepo: ev.HeadRepo, Fork: ev.Fork})
 		if d == nil {
 			return []WebhookAction{act}
 		}
@@ -402,7 +412,7 @@ func (a *Admin) onPullRequest(ctx context.Context, ps PreviewStore, p *Project, 
 		} else if err != nil {
 			return []WebhookAction{failed(p, d, err)}
 		}
-		pr.Branch, pr.HeadSHA, pr.HeadRepo, pr.ClosedAt, pr.UpdatedAt = ev.Branch, ev.Commit, ev.HeadRepo, nil, a.clock()
+		pr.Repo, pr.Branch, pr.HeadSHA, pr.HeadRepo, pr.ClosedAt, pr.UpdatedAt = ev.RepoFullName, ev.Branch, ev.Commit, ev.HeadRepo, nil, a.clock()
 		// Once a fork, always a fork: a head repository renamed to look
 		// like the base does not earn trust.
 		pr.Fork = pr.Fork || ev.Fork
@@ -415,11 +425,33 @@ func (a *Admin) onPullRequest(ctx context.Context, ps PreviewStore, p *Project, 
 	if !pr.AwaitingApproval() {
 		act = a.deployAt(ctx, p, d, ev.Commit)
 	}
-	a.reportPreview(ctx, ev, p, d, pr, act)
 	return []WebhookAction{act}
 }
 
+// newestPullEvent records ev as the newest state of its pull request in
+// p; when a newer event of it was acted on already, it reports false and
+// the skip.
+func (a *Admin) newestPullEvent(ctx context.Context, ps PreviewStore, p *Project, ev *WebhookEvent) (WebhookAction, bool) {
+	at := ev.At
+	if at.IsZero() {
+		at = a.clock() // the payload does not say: the order of arrival
+	}
+	ok, err := ps.RecordPullRequest(ctx, &PullRequestState{ProjectID: p.ID, Number: ev.Number,
+		Open: ev.Kind == EventPullRequestUpdated, HeadSHA: ev.Commit, EventAt: at})
+	if err != nil {
+		return failed(p, nil, err), false
+	}
+	if !ok {
+		return WebhookAction{ProjectID: p.ID, Action: "skipped", Reason: fmt.Sprintf(
+			"pull request #%d changed after this event (of %s): a newer one was acted on", ev.Number, at.Format(time.RFC3339))}, false
+	}
+	return WebhookAction{}, true
+}
+
 func (a *Admin) onPullRequestClosed(ctx context.Context, ps PreviewStore, p *Project, ev *WebhookEvent) []WebhookAction {
+	if act, ok := a.newestPullEvent(ctx, ps, p, ev); !ok {
+		return []WebhookAction{act}
+	}
 	d, err := a.store.GetDeploymentBySlug(ctx, p.ID, pullSlug(ev.Number))
 	if errors.Is(err, ErrNotFound) {
 		return nil
@@ -435,15 +467,12 @@ func (a *Admin) onPullRequestClosed(ctx context.Context, ps PreviewStore, p *Pro
 	if err != nil {
 		return []WebhookAction{failed(p, d, err)}
 	}
-	act := a.teardown(ctx, ps, p, d, pr)
-	a.reportPreview(ctx, ev, p, d, pr, act)
-	return []WebhookAction{act}
+	return []WebhookAction{a.teardown(ctx, ps, p, d, pr)}
 }
 
-// teardown marks the preview closed, cancels its builds, takes its route
-// down, stops its servers and deletes the deployment. When a cancelled
-// build is still settling, the deployment is deleted by the maintenance
-// worker (sweepPreviews) once it is idle.
+// teardown queues the preview's teardown: it marks the preview closed in
+// Storage, and the preview worker (sweepPreviews) cancels its builds,
+// takes its route down, stops its servers and deletes the deployment.
 func (a *Admin) teardown(ctx context.Context, ps PreviewStore, p *Project, d *Deployment, pr *Preview) WebhookAction {
 	if pr.ClosedAt == nil {
 		now := a.clock()
@@ -452,10 +481,7 @@ func (a *Admin) teardown(ctx context.Context, ps PreviewStore, p *Project, d *De
 			return failed(p, d, err)
 		}
 	}
-	if err := a.dismantle(ctx, d); err != nil {
-		return failed(p, d, err)
-	}
-	return WebhookAction{ProjectID: p.ID, DeploymentID: d.ID, Action: "teardown"}
+	return WebhookAction{ProjectID: p.ID, DeploymentID: d.ID, Action: "teardown", Reason: "queued: the preview worker takes it down"}
 }
 
 // dismantle cancels d's builds, removes its route, stops its servers and
@@ -487,10 +513,39 @@ func (a *Admin) dismantle(ctx context.Context, d *Deployment) error {
 	return nil
 }
 
-// sweepPreviews, run by the maintenance worker, tears down previews past
-// their TTL, finishes the teardown of closed previews (deleting
-// deployments whose cancelled builds have settled) and forgets delivery
-// ids past their retention.
+// previewWorker does the previews' work that webhooks, the reconciler and
+// the TTL queue in Storage (sweepPreviews): at Start, when woken (a
+// webhook was acted on, a build ended, a fork's commit was approved), and
+// each health interval, for what other admin processes queued or ended.
+// Since its work is read from Storage, what one admin queued and could not
+// finish before it stopped is finished by the next.
+func (a *Admin) previewWorker(ctx context.Context) {
+	t := time.NewTicker(a.healthInterval)
+	defer t.Stop()
+	for {
+		a.sweepPreviews(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-a.hooks.state.wake:
+		}
+	}
+}
+
+// wakePreviews asks the preview worker for a round.
+func (a *Admin) wakePreviews() {
+	select {
+	case a.hooks.state.wake <- struct{}{}:
+	default: // a round is asked for already
+	}
+}
+
+// sweepPreviews, the preview worker's round, tears down previews past
+// their TTL and closed ones (deleting a deployment once its cancelled
+// builds have settled), reports each pull-request preview whose state
+// changed to its pull request (reportPreview), and forgets delivery ids
+// past their retention.
 func (a *Admin) sweepPreviews(ctx context.Context) {
 	ps, ok := a.store.(PreviewStore)
 	if !ok {
@@ -519,6 +574,9 @@ func (a *Admin) sweepPreviews(ctx context.Context) {
 				}
 				a.logger.InfoContext(ctx, "preview past its TTL", "deployment", pr.DeploymentID, "ttl", ttl)
 			}
+			// Reported before the teardown: the Preview goes with its
+			// deployment.
+			a.reportPreview(ctx, ps, pr)
 			if pr.ClosedAt == nil {
 				continue
 			}
@@ -642,6 +700,7 @@ func (a *Admin) ApprovePreview(ctx context.Context, deploymentID, commit string)
 	if err != nil {
 		return nil, err
 	}
+	defer a.wakePreviews()
 	return a.enqueueRef(ctx, "deployment.deploy", d.ID, TriggerManual, commit, nil)
 }
 

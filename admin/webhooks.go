@@ -99,6 +99,10 @@ type WebhookEvent struct {
 	// lives in; Fork is true when it is not RepoFullName (or is gone).
 	HeadRepo string `json:"headRepo,omitempty"`
 	Fork     bool   `json:"fork,omitempty"`
+	// At is when the pull request changed (its updated_at, or closed_at
+	// when later); zero when the payload does not say. Events of one pull
+	// request older than one already acted on are ignored.
+	At time.Time `json:"at,omitzero"`
 	// Why says why an ignored event is ignored.
 	Why string `json:"why,omitempty"`
 }
@@ -121,9 +125,11 @@ type hookPayload struct {
 	Action      string `json:"action"`
 	Number      int    `json:"number"`
 	PullRequest *struct {
-		Number int    `json:"number"`
-		State  string `json:"state"`
-		Head   struct {
+		Number    int    `json:"number"`
+		State     string `json:"state"`
+		UpdatedAt string `json:"updated_at"`
+		ClosedAt  string `json:"closed_at"`
+		Head      struct {
 			Ref  string    `json:"ref"`
 			SHA  string    `json:"sha"`
 			Repo *hookRepo `json:"repo"`
@@ -198,6 +204,18 @@ func ParseWebhook(event string, body []byte) (*WebhookEvent, error) {
 		ev.Number = cmpOr(pr.Number, p.Number)
 		if ev.Number <= 0 {
 			return nil, invalid("number", "the pull request has no positive number")
+		}
+		for _, f := range []struct{ name, v string }{{"updated_at", pr.UpdatedAt}, {"closed_at", pr.ClosedAt}} {
+			if f.v == "" {
+				continue
+			}
+			t, err := time.Parse(time.RFC3339, f.v)
+			if err != nil {
+				return nil, invalid(f.name, "%q is not an RFC 3339 time", f.v)
+			}
+			if t.After(ev.At) {
+				ev.At = t.UTC()
+			}
 		}
 		switch p.Action {
 		case "opened", "reopened", "synchronize", "synchronized", "ready_for_review":

@@ -100,9 +100,11 @@ func TestWebhookEndToEnd(t *testing.T) {
 	if res.Actions[0].Action != "teardown" {
 		t.Fatalf("closed: %+v", res.Actions)
 	}
-	if code, _ := e.echo(t, phost); code == http.StatusOK {
-		t.Errorf("the closed preview still answers")
-	}
+	// The teardown is queued; the preview worker does it.
+	waitFor(t, time.Minute, "the closed preview to stop answering", func() (bool, bool) {
+		code, _ := e.echo(t, phost)
+		return true, code != http.StatusOK
+	})
 	waitFor(t, time.Minute, "the preview to be gone", func() (bool, bool) {
 		_, err := e.deployment(t, "pr-5")
 		return true, errors.Is(err, admin.ErrNotFound)
@@ -145,7 +147,7 @@ func countLive(s []*admin.RunningServer) int {
 }
 
 // TestPreviewTTL: a preview without a new commit for its TTL is torn down
-// by the maintenance worker; production and a preview made by hand stay.
+// by the preview worker; production and a preview made by hand stay.
 func TestPreviewTTL(t *testing.T) {
 	e := newHookEnv(t, true, admin.WithPreviews(admin.PreviewOptions{PullRequests: true, TTL: time.Millisecond}))
 	hand := must[*admin.Deployment](t)(e.a.CreateDeployment(e.ctx, e.project.ID, admin.NewDeployment{Type: admin.DeploymentPreview, Branch: "main", Slug: "by-hand"}))

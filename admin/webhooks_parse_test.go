@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 )
@@ -40,6 +41,11 @@ func TestParseWebhook(t *testing.T) {
 			admin.WebhookEvent{Kind: admin.EventPullRequestUpdated, Number: 4, Branch: "f", Commit: sha1, Fork: true}, false},
 		{"pr closed", "pull_request", `{"action":"closed","number":4,"pull_request":{"number":4,"state":"closed","merged":true},` + repo + `}`,
 			admin.WebhookEvent{Kind: admin.EventPullRequestClosed, Number: 4}, false},
+		{"pr closed at", "pull_request", `{"action":"closed","number":4,"pull_request":{"number":4,"state":"closed","updated_at":"2026-05-04T10:00:01Z","closed_at":"2026-05-04T10:00:02Z"},` + repo + `}`,
+			admin.WebhookEvent{Kind: admin.EventPullRequestClosed, Number: 4, At: time.Date(2026, 5, 4, 10, 0, 2, 0, time.UTC)}, false},
+		{"pr updated at", "pull_request", `{"action":"synchronize","number":4,"pull_request":{"number":4,"state":"open","updated_at":"2026-05-04T12:00:01+02:00","head":{"ref":"f","sha":"` + sha1 + `","repo":{"full_name":"octo/agents"}}},` + repo + `}`,
+			admin.WebhookEvent{Kind: admin.EventPullRequestUpdated, Number: 4, Branch: "f", Commit: sha1, HeadRepo: "octo/agents", At: time.Date(2026, 5, 4, 10, 0, 1, 0, time.UTC)}, false},
+		{"pr bad updated_at", "pull_request", `{"action":"opened","number":4,"pull_request":{"number":4,"state":"open","updated_at":"yesterday","head":{"ref":"f","sha":"` + sha1 + `"}},` + repo + `}`, admin.WebhookEvent{}, true},
 		{"pr labeled", "pull_request", `{"action":"labeled","number":4,"pull_request":{"number":4},` + repo + `}`, admin.WebhookEvent{Kind: admin.EventIgnored, Number: 4}, false},
 		{"pr no number", "pull_request", `{"action":"opened","pull_request":{"head":{"sha":"` + sha1 + `"}},` + repo + `}`, admin.WebhookEvent{}, true},
 		{"pr negative", "pull_request", `{"action":"closed","number":-1,"pull_request":{"number":-1},` + repo + `}`, admin.WebhookEvent{}, true},
@@ -59,7 +65,7 @@ func TestParseWebhook(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.Kind != c.want.Kind || got.Branch != c.want.Branch || got.Commit != c.want.Commit ||
-				got.Number != c.want.Number || got.HeadRepo != c.want.HeadRepo || got.Fork != c.want.Fork {
+				got.Number != c.want.Number || got.HeadRepo != c.want.HeadRepo || got.Fork != c.want.Fork || !got.At.Equal(c.want.At) {
 				t.Errorf("ParseWebhook = %+v, want %+v", got, c.want)
 			}
 		})

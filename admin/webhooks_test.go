@@ -40,6 +40,8 @@ type hookEnv struct {
 	prod    *admin.Deployment
 	first   string // the first commit on main
 	n       int
+	// opts made a; another Admin on the same stack is made with them.
+	opts []admin.Option
 }
 
 func newHookEnv(t *testing.T, start bool, extra ...admin.Option) *hookEnv {
@@ -86,7 +88,7 @@ func newHookEnv(t *testing.T, start bool, extra ...admin.Option) *hookEnv {
 	p := must[*admin.Project](t)(a.CreateProject(ctx, team.ID, admin.NewProject{Name: "Agents", SourceType: admin.SourceGit,
 		SourceConfig: map[string]string{git.ConfigURL: repo.URL}, DefaultBranch: "main"}))
 	deps := must[admin.List[*admin.Deployment]](t)(a.ListDeployments(ctx, p.ID, admin.Page{}))
-	return &hookEnv{stack: s, a: a, ctx: ctx, repo: repo, team: team, project: p, prod: deps.Items[0], first: first}
+	return &hookEnv{stack: s, a: a, ctx: ctx, repo: repo, team: team, project: p, prod: deps.Items[0], first: first, opts: opts}
 }
 
 func sign(body []byte) string {
@@ -109,17 +111,33 @@ func (e *hookEnv) pushPayload(branch, after string) []byte {
 }
 
 func (e *hookEnv) prPayload(action string, n int, headRef, headSHA, headRepo string) []byte {
+	return e.prPayloadAt(action, n, headRef, headSHA, headRepo, time.Time{})
+}
+
+// prPayloadAt is prPayload with the pull request's updated_at (and
+// closed_at when closed) at at, when not zero.
+func (e *hookEnv) prPayloadAt(action string, n int, headRef, headSHA, headRepo string, at time.Time) []byte {
 	state := "open"
 	if action == "closed" {
 		state = "closed"
 	}
-	b, _ := json.Marshal(map[string]any{"action": action, "number": n,
-		"pull_request": map[string]any{"number": n, "state": state, "title": "Add a tool",
-			"head": map[string]any{"ref": headRef, "sha": headSHA, "repo": map[string]any{"full_name": headRepo}},
-			"base": map[string]any{"ref": "main", "sha": e.first, "repo": map[string]any{"full_name": "octo/agents"}}},
+	pr := map[string]any{"number": n, "state": state, "title": "Add a tool",
+		"head": map[string]any{"ref": headRef, "sha": headSHA, "repo": map[string]any{"full_name": headRepo}},
+		"base": map[string]any{"ref": "main", "sha": e.first, "repo": map[string]any{"full_name": "octo/agents"}}}
+	if !at.IsZero() {
+		pr["updated_at"] = at.UTC().Format(time.RFC3339)
+		if action == "closed" {
+			pr["closed_at"] = pr["updated_at"]
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"action": action, "number": n, "pull_request": pr,
 		"repository": e.repository(), "sender": map[string]any{"login": "octocat"}})
 	return b
 }
+
+// round runs a preview worker's round, as a started Admin's worker does
+// after each delivery.
+func (e *hookEnv) round() { e.a.PreviewRound(context.Background()) }
 
 // deliver sends a signed delivery with a new id and returns its result.
 func (e *hookEnv) deliver(t *testing.T, event string, body []byte) (*admin.WebhookResult, string) {
@@ -314,6 +332,11 @@ func TestWebhookPullRequestLifecycle(t *testing.T) {
 	if len(res.Actions) != 1 || res.Actions[0].Action != "teardown" {
 		t.Fatalf("closed: %+v", res.Actions)
 	}
+	// Queued, not done in the webhook's request: the preview worker does it.
+	if pr, err := e.a.GetPreview(e.ctx, d.ID); err != nil || pr.ClosedAt == nil {
+		t.Fatalf("after the close, before the worker's round: %+v %v, want a preview marked closed", pr, err)
+	}
+	e.round()
 	if _, err := e.deployment(t, "pr-12"); !errors.Is(err, admin.ErrNotFound) {
 		t.Errorf("the preview outlived its closed pull request (Coolify #2358): %v", err)
 	}
@@ -342,6 +365,7 @@ func TestWebhookOpenAndCloseAtOnce(t *testing.T) {
 	head := e.repo.Commit(t, "quick", map[string]string{"q.ts": "1\n"}, "quick")
 	e.deliver(t, "pull_request", e.prPayload("opened", 3, "quick", head, "octo/agents"))
 	e.deliver(t, "pull_request", e.prPayload("closed", 3, "quick", head, "octo/agents"))
+	e.round()
 	if _, err := e.deployment(t, "pr-3"); !errors.Is(err, admin.ErrNotFound) {
 		t.Errorf("ghost preview after open+close: %v", err)
 	}
@@ -439,6 +463,7 @@ func TestWebhookPreviewCapAndBranchPreviews(t *testing.T) {
 	if len(res.Actions) != 1 || res.Actions[0].Action != "teardown" {
 		t.Fatalf("branch deleted: %+v", res.Actions)
 	}
+	e.round()
 	if _, err := e.store.GetDeployment(context.Background(), d.ID); !errors.Is(err, admin.ErrNotFound) {
 		t.Errorf("the branch preview outlived its branch: %v", err)
 	}
@@ -490,14 +515,22 @@ func (r *recordingReporter) ReportPreview(_ context.Context, ev admin.PreviewEve
 	return nil
 }
 
+// TestWebhookReportsPreviews: the preview worker reports each state of a
+// pull-request preview once (building, awaiting approval, closed), to the
+// base repository, before the teardown; pushes are not reported.
 func TestWebhookReportsPreviews(t *testing.T) {
 	rep := &recordingReporter{}
 	e := newHookEnv(t, false, admin.WithPreviewReporter(rep))
 	head := e.repo.Commit(t, "feature/r", map[string]string{"r.ts": "1\n"}, "r")
 	res, _ := e.deliver(t, "pull_request", e.prPayload("opened", 21, "feature/r", head, "octo/agents"))
+	e.round()
 	e.deliver(t, "pull_request", e.prPayload("opened", 22, "feature/r", head, "mallory/agents"))
+	e.round()
+	e.round() // nothing changed: nothing reported again
 	e.deliver(t, "pull_request", e.prPayload("closed", 21, "feature/r", head, "octo/agents"))
+	e.round()
 	e.deliver(t, "push", e.pushPayload("main", head)) // not a preview: not reported
+	e.round()
 	want := []struct {
 		n     int
 		state string
@@ -512,7 +545,67 @@ func TestWebhookReportsPreviews(t *testing.T) {
 			t.Errorf("event %d: %+v, want PR %d %s", i, ev, w.n, w.state)
 		}
 	}
-	if rep.events[0].BuildID != res.Actions[0].BuildID {
-		t.Errorf("building event names build %q, want %q", rep.events[0].BuildID, res.Actions[0].BuildID)
+	if rep.events[0].BuildID != res.Actions[0].BuildID || rep.events[0].Build == nil || rep.events[0].Build.Ref != head {
+		t.Errorf("building event names build %q (%+v), want %q of %s", rep.events[0].BuildID, rep.events[0].Build, res.Actions[0].BuildID, head)
+	}
+	if _, err := e.store.GetDeployment(context.Background(), rep.events[2].Deployment.ID); !errors.Is(err, admin.ErrNotFound) {
+		t.Errorf("the closed preview was reported but not torn down: %v", err)
+	}
+}
+
+// TestWebhookOutOfOrderEvents: GitHub does not deliver a pull request's
+// events in order. A close delivered before the open it followed (Coolify
+// #2610), or in the same second, leaves no preview; an older synchronize
+// delivered after a newer one does not build the older head.
+func TestWebhookOutOfOrderEvents(t *testing.T) {
+	e := newHookEnv(t, false)
+	head1 := e.repo.Commit(t, "race", map[string]string{"r.ts": "1\n"}, "race 1")
+	head2 := e.repo.Commit(t, "race", map[string]string{"r.ts": "2\n"}, "race 2")
+	t0 := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+
+	res, _ := e.deliver(t, "pull_request", e.prPayloadAt("closed", 40, "race", head1, "octo/agents", t0.Add(2*time.Second)))
+	if len(res.Actions) != 0 {
+		t.Errorf("a close without a preview: %+v", res.Actions)
+	}
+	res, _ = e.deliver(t, "pull_request", e.prPayloadAt("opened", 40, "race", head1, "octo/agents", t0))
+	if len(res.Actions) != 1 || res.Actions[0].Action != "skipped" || !strings.Contains(res.Actions[0].Reason, "newer") {
+		t.Errorf("the open delivered after its close: %+v, want skipped", res.Actions)
+	}
+	if _, err := e.deployment(t, "pr-40"); !errors.Is(err, admin.ErrNotFound) {
+		t.Errorf("ghost preview from an open delivered after its close: %v", err)
+	}
+
+	// Opened and closed in the same second, the close first.
+	e.deliver(t, "pull_request", e.prPayloadAt("closed", 41, "race", head1, "octo/agents", t0))
+	res, _ = e.deliver(t, "pull_request", e.prPayloadAt("opened", 41, "race", head1, "octo/agents", t0))
+	if len(res.Actions) != 1 || res.Actions[0].Action != "skipped" {
+		t.Errorf("an open of the same second as the close delivered before it: %+v, want skipped", res.Actions)
+	}
+
+	// Synchronizes out of order: the newest head is built, the older
+	// event skipped.
+	e.deliver(t, "pull_request", e.prPayloadAt("opened", 42, "race", head1, "octo/agents", t0))
+	res, _ = e.deliver(t, "pull_request", e.prPayloadAt("synchronize", 42, "race", head2, "octo/agents", t0.Add(2*time.Second)))
+	if len(res.Actions) != 1 || res.Actions[0].Action != "deploy" {
+		t.Fatalf("the newer synchronize: %+v", res.Actions)
+	}
+	d := res.Actions[0].DeploymentID
+	res, _ = e.deliver(t, "pull_request", e.prPayloadAt("synchronize", 42, "race", head1, "octo/agents", t0.Add(time.Second)))
+	if len(res.Actions) != 1 || res.Actions[0].Action != "skipped" {
+		t.Errorf("an older synchronize delivered late: %+v, want skipped", res.Actions)
+	}
+	pr := must[*admin.Preview](t)(e.a.GetPreview(e.ctx, d))
+	if pr.HeadSHA != head2 {
+		t.Errorf("the preview's head is %s, want the newest %s", pr.HeadSHA, head2)
+	}
+	for _, b := range e.builds(t, d) {
+		if b.Status != admin.BuildCancelled && b.Ref != head2 {
+			t.Errorf("build %s of %s is %s: only the newest head may build", b.ID, b.Ref, b.Status)
+		}
+	}
+	// A reopen after the close brings the preview back.
+	e.deliver(t, "pull_request", e.prPayloadAt("reopened", 40, "race", head2, "octo/agents", t0.Add(3*time.Second)))
+	if _, err := e.deployment(t, "pr-40"); err != nil {
+		t.Errorf("a reopen newer than the close: %v", err)
 	}
 }
