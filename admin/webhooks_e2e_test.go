@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/runner/runnertest"
 )
 
 func (e *hookEnv) waitBuild(t *testing.T, id string) *admin.Build {
@@ -191,5 +193,122 @@ func TestReconcilerTearsDownWhatLostItsRef(t *testing.T) {
 		if _, err := e.store.GetDeployment(context.Background(), id); err != nil {
 			t.Errorf("deployment %s was removed by the reconciler: %v", id, err)
 		}
+	}
+}
+
+// reported waits until r has reported state for build (or, with build "",
+// for the pull request n) and returns that event.
+func (r *recordingReporter) reported(t *testing.T, n int, state, build string) admin.PreviewEvent {
+	t.Helper()
+	return waitFor(t, 2*time.Minute, fmt.Sprintf("PR %d reported %s (build %q)", n, state, build), func() (admin.PreviewEvent, bool) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for _, ev := range r.events {
+			if ev.Preview.Number == n && ev.State == state && (build == "" || ev.BuildID == build) {
+				return ev, true
+			}
+		}
+		return admin.PreviewEvent{}, false
+	})
+}
+
+// states lists the states r reported for pull request n, in order.
+func (r *recordingReporter) states(n int) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, ev := range r.events {
+		if ev.Preview.Number == n {
+			out = append(out, ev.State+":"+ev.BuildID)
+		}
+	}
+	return out
+}
+
+// TestWebhookReportsBuildEnd: the pull request hears how each build of its
+// preview ends, from the build's stored outcome: ready with the URL that
+// serves it, then failed for a commit whose build fails; each state once.
+func TestWebhookReportsBuildEnd(t *testing.T) {
+	rep := &recordingReporter{}
+	e := newHookEnv(t, true, admin.WithPreviewReporter(rep))
+	head := e.repo.Commit(t, "feature/end", map[string]string{"end.ts": "1\n"}, "end 1")
+	res, _ := e.deliver(t, "pull_request", e.prPayload("opened", 50, "feature/end", head, "octo/agents"))
+	b := e.waitBuild(t, res.Actions[0].BuildID)
+	if b.Status != admin.BuildSucceeded {
+		t.Fatalf("preview build %s: %s", b.Status, b.Error)
+	}
+	ready := rep.reported(t, 50, admin.PreviewReady, b.ID)
+	if code, _ := e.echo(t, "pr-50--"+e.project.Slug+".localhost"); code != http.StatusOK ||
+		!strings.Contains(ready.URL, "pr-50--") || ready.Build.Status != admin.BuildSucceeded || ready.Repo != "octo/agents" {
+		t.Errorf("ready report %+v while the preview answers %d", ready, code)
+	}
+
+	// This preview's builds fail from now on (a per-preview override).
+	must[[]admin.EnvVarInfo](t)(e.a.SetDeploymentEnvVars(e.ctx, b.DeploymentID, map[string]string{runnertest.FakeBuildFail: "1"}))
+	head2 := e.repo.Commit(t, "feature/end", map[string]string{"end.ts": "2\n"}, "end 2")
+	res, _ = e.deliver(t, "pull_request", e.prPayload("synchronize", 50, "feature/end", head2, "octo/agents"))
+	b2 := e.waitBuild(t, res.Actions[0].BuildID)
+	if b2.Status != admin.BuildFailed {
+		t.Fatalf("a build that should fail: %s", b2.Status)
+	}
+	failed := rep.reported(t, 50, admin.PreviewFailed, b2.ID)
+	if failed.Build.Error == "" || failed.Preview.HeadSHA != head2 {
+		t.Errorf("failed report %+v, want the build's error and head %s", failed, head2)
+	}
+	got := strings.Join(rep.states(50), " ")
+	want := strings.Join([]string{"building:" + b.ID, "ready:" + b.ID, "building:" + b2.ID, "failed:" + b2.ID}, " ")
+	if got != want {
+		t.Errorf("reported %s, want %s", got, want)
+	}
+}
+
+// TestPreviewWorkSurvivesRestart: what an admin queued and stopped before
+// doing is done by the next one on the same Storage: a closed pull
+// request's teardown, and the report of a build's end (the build was
+// queued, and its start reported, by the first admin).
+func TestPreviewWorkSurvivesRestart(t *testing.T) {
+	first := &recordingReporter{}
+	e := newHookEnv(t, false, admin.WithPreviewReporter(first))
+	keep := e.repo.Commit(t, "feature/keep", map[string]string{"k.ts": "1\n"}, "keep")
+	gone := e.repo.Commit(t, "feature/gone", map[string]string{"g.ts": "1\n"}, "gone")
+	res, _ := e.deliver(t, "pull_request", e.prPayload("opened", 60, "feature/keep", keep, "octo/agents"))
+	build := res.Actions[0].BuildID
+	res, _ = e.deliver(t, "pull_request", e.prPayload("opened", 61, "feature/gone", gone, "octo/agents"))
+	closedID := res.Actions[0].DeploymentID
+	e.round()
+	first.reported(t, 60, admin.PreviewBuilding, build)
+	res, _ = e.deliver(t, "pull_request", e.prPayload("closed", 61, "feature/gone", gone, "octo/agents"))
+	if res.Actions[0].Action != "teardown" {
+		t.Fatalf("closed: %+v", res.Actions)
+	}
+	if _, err := e.store.GetDeployment(context.Background(), closedID); err != nil {
+		t.Fatalf("the closed preview is gone before any worker ran: %v", err)
+	}
+	if err := e.a.Close(); err != nil { // stops before its worker's round
+		t.Fatal(err)
+	}
+
+	second := &recordingReporter{}
+	s, err := openStack(e.dir, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, err := admin.New(e.options(s, admin.WithPreviewReporter(second))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.stack = s
+	t.Cleanup(func() { a2.Close() })
+	if err := a2.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 2*time.Minute, "the second admin to tear down the closed preview", func() (bool, bool) {
+		_, err := e.store.GetDeployment(context.Background(), closedID)
+		return true, errors.Is(err, admin.ErrNotFound)
+	})
+	second.reported(t, 61, admin.PreviewClosed, "")
+	second.reported(t, 60, admin.PreviewReady, build)
+	if got := strings.Join(second.states(60), " "); got != "ready:"+build {
+		t.Errorf("the second admin reported %s for PR 60, want only its build's end (its start was reported)", got)
 	}
 }

@@ -40,8 +40,8 @@ type hookEnv struct {
 	prod    *admin.Deployment
 	first   string // the first commit on main
 	n       int
-	// opts made a; another Admin on the same stack is made with them.
-	opts []admin.Option
+	// options gives the options of an Admin on a stack, as a's.
+	options func(s *stack, extra ...admin.Option) []admin.Option
 }
 
 func newHookEnv(t *testing.T, start bool, extra ...admin.Option) *hookEnv {
@@ -63,14 +63,17 @@ func newHookEnv(t *testing.T, start bool, extra ...admin.Option) *hookEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := append([]admin.Option{admin.WithStorage(s.store), admin.WithFileStorage(s.files), admin.WithBuildLogCache(s.logs),
-		admin.WithSource(src), admin.WithRunner(s.runner), admin.WithRouter(s.router),
-		admin.WithBuildDir(filepath.Join(s.dir, "builds")), admin.WithInstanceID("test"),
-		admin.WithIntervals(50*time.Millisecond, 200*time.Millisecond), admin.WithClock(time.Now),
-		admin.WithEncryptionKeys("k1", map[string][]byte{"k1": testKey}),
-		admin.WithWebhookSecret(admin.WebhookGitHub, []byte(hookSecret)),
-		admin.WithWebhookSecret(admin.WebhookGitea, []byte(hookSecret))}, extra...)
-	a, err := admin.New(opts...)
+	options := func(s *stack, more ...admin.Option) []admin.Option {
+		opts := append([]admin.Option{admin.WithStorage(s.store), admin.WithFileStorage(s.files), admin.WithBuildLogCache(s.logs),
+			admin.WithSource(src), admin.WithRunner(s.runner), admin.WithRouter(s.router),
+			admin.WithBuildDir(filepath.Join(s.dir, "builds")), admin.WithInstanceID("test"),
+			admin.WithIntervals(50*time.Millisecond, 200*time.Millisecond), admin.WithClock(time.Now),
+			admin.WithEncryptionKeys("k1", map[string][]byte{"k1": testKey}),
+			admin.WithWebhookSecret(admin.WebhookGitHub, []byte(hookSecret)),
+			admin.WithWebhookSecret(admin.WebhookGitea, []byte(hookSecret))}, extra...)
+		return append(opts, more...)
+	}
+	a, err := admin.New(options(s)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +91,7 @@ func newHookEnv(t *testing.T, start bool, extra ...admin.Option) *hookEnv {
 	p := must[*admin.Project](t)(a.CreateProject(ctx, team.ID, admin.NewProject{Name: "Agents", SourceType: admin.SourceGit,
 		SourceConfig: map[string]string{git.ConfigURL: repo.URL}, DefaultBranch: "main"}))
 	deps := must[admin.List[*admin.Deployment]](t)(a.ListDeployments(ctx, p.ID, admin.Page{}))
-	return &hookEnv{stack: s, a: a, ctx: ctx, repo: repo, team: team, project: p, prod: deps.Items[0], first: first, opts: opts}
+	return &hookEnv{stack: s, a: a, ctx: ctx, repo: repo, team: team, project: p, prod: deps.Items[0], first: first, options: options}
 }
 
 func sign(body []byte) string {
