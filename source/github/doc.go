@@ -22,6 +22,21 @@
 // Webhooks from GitHub reach projects of this source by the repository's
 // full name (admin.ReceiveWebhook).
 //
+// # Reporting previews
+//
+// NewReporter gives an admin.PreviewReporter (admin.WithPreviewReporter):
+// the admin's preview worker tells it each state of a pull request's
+// preview, from the build's stored outcome, and it writes one sticky
+// comment (found by CommentMarker and the bot's login, edited each time),
+// a commit status on the built commit (pending, then success with the
+// preview URL, failure, or error when cancelled), a GitHub Deployment per
+// build in environment preview/pr-{N} (in_progress, then success with the
+// environment URL, or failure; every one marked inactive once the pull
+// request closed) and, as an App, a check run per build (GitHub refuses
+// check runs to personal tokens). The permissions needed: pull requests or
+// issues (write) for the comment, commit statuses, deployments and, for an
+// App, checks.
+//
 // # Errors
 //
 // A config it cannot use gives an *admin.ValidationError naming "repo",

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	gh "github.com/google/go-github/v88/github"
 
@@ -32,9 +33,10 @@ type ReporterOptions struct {
 }
 
 // Reporter reports previews back to their pull requests: one sticky
-// comment edited on each change, a commit status on the head commit, and
-// a GitHub Deployment (environment preview/pr-{N}) with the preview's URL,
-// marked inactive on teardown. It implements admin.PreviewReporter.
+// comment edited on each change, a commit status on the head commit, a
+// GitHub Deployment (environment preview/pr-{N}) per build with its end
+// and the preview's URL, marked inactive on teardown, and with an App a
+// check run. It implements admin.PreviewReporter.
 type Reporter struct {
 	s   *Source
 	ctx string
@@ -76,22 +78,47 @@ func (r *Reporter) botLogin(ctx context.Context) (string, error) {
 	return r.bot, nil
 }
 
-// ReportPreview updates the pull request of ev.
+// ReportPreview updates the pull request of ev: the sticky comment
+// always; the commit status of the head commit (pending while building or
+// awaiting approval, then success with the URL, failure, or error when
+// cancelled); the GitHub Deployment of the build (in_progress when it
+// starts, then success with the environment URL, or failure), every one
+// of the pull request's deployments marked inactive once it closed; and,
+// with an App, a check run of the head commit (in progress, then
+// completed: success, failure or cancelled).
 func (r *Reporter) ReportPreview(ctx context.Context, ev admin.PreviewEvent) error {
 	owner, name, ok := strings.Cut(ev.Repo, "/")
 	if !ok || ev.Preview == nil || ev.Preview.Number <= 0 {
 		return fmt.Errorf("source/github: report: %q and its pull request: %w", ev.Repo, admin.ErrInvalidArgument)
 	}
 	pr, sha := ev.Preview.Number, ev.Preview.HeadSHA
+	if ev.Build != nil && ev.Build.Commit != "" {
+		sha = ev.Build.Commit // the commit the build checked out
+	}
 	env := fmt.Sprintf("preview/pr-%d", pr)
-	var body, state, desc string
+	// state: the commit status; deploy: the Deployment status; check, with
+	// conclusion when completed: the check run.
+	var body, state, desc, deploy, check, conclusion string
 	switch ev.State {
 	case admin.PreviewBuilding:
 		body = fmt.Sprintf("**Preview** of `%s`: building, it will be at %s", short(sha), ev.URL)
-		state, desc = "pending", "building the preview"
+		state, desc, deploy, check = "pending", "building the preview", "in_progress", "in_progress"
 	case admin.PreviewAwaitingApproval:
 		body = fmt.Sprintf("**Preview** of `%s`: this pull request comes from a fork; a team member must approve this commit before it is built (without the project's secrets).", short(sha))
 		state, desc = "pending", "waiting for a team member's approval"
+	case admin.PreviewReady:
+		body = fmt.Sprintf("**Preview** of `%s`: ready at %s", short(sha), ev.URL)
+		state, desc, deploy, check, conclusion = "success", "the preview is live", "success", "completed", "success"
+	case admin.PreviewFailed:
+		why := "the build failed"
+		if ev.Build != nil && ev.Build.Error != "" {
+			why, _, _ = strings.Cut(ev.Build.Error, "\n")
+		}
+		body = fmt.Sprintf("**Preview** of `%s`: the build failed: %s", short(sha), why)
+		state, desc, deploy, check, conclusion = "failure", "the preview's build failed", "failure", "completed", "failure"
+	case admin.PreviewCancelled:
+		body = fmt.Sprintf("**Preview** of `%s`: the build was cancelled.", short(sha))
+		state, desc, deploy, check, conclusion = "error", "the preview's build was cancelled", "error", "completed", "cancelled"
 	case admin.PreviewClosed:
 		body = "**Preview** removed: the pull request is closed."
 	default:
@@ -109,20 +136,17 @@ func (r *Reporter) ReportPreview(ctx context.Context, ev admin.PreviewEvent) err
 			return fmt.Errorf("source/github: commit status: %w", mapError(err))
 		}
 	}
-	switch ev.State {
-	case admin.PreviewBuilding:
-		f, t := false, true
-		d, _, err := r.s.client.Repositories.CreateDeployment(ctx, owner, name, &gh.DeploymentRequest{Ref: &sha,
-			Environment: &env, AutoMerge: &f, RequiredContexts: &[]string{}, TransientEnvironment: &t})
-		if err != nil {
-			return fmt.Errorf("source/github: create deployment: %w", mapError(err))
+	if deploy != "" && sha != "" {
+		if err := r.deploymentStatus(ctx, owner, name, env, sha, deploy, ev.URL); err != nil {
+			return err
 		}
-		st := "in_progress"
-		if _, _, err := r.s.client.Repositories.CreateDeploymentStatus(ctx, owner, name, d.GetID(),
-			&gh.DeploymentStatusRequest{State: &st, EnvironmentURL: &ev.URL}); err != nil {
-			return fmt.Errorf("source/github: deployment status: %w", mapError(err))
+	}
+	if check != "" && sha != "" && r.s.isApp() {
+		if err := r.checkRun(ctx, owner, name, sha, check, conclusion, desc, ev.URL); err != nil {
+			return err
 		}
-	case admin.PreviewClosed:
+	}
+	if ev.State == admin.PreviewClosed {
 		list, _, err := r.s.client.Repositories.ListDeployments(ctx, owner, name, &gh.DeploymentsListOptions{Environment: env})
 		if err != nil {
 			return fmt.Errorf("source/github: list deployments: %w", mapError(err))
@@ -134,6 +158,79 @@ func (r *Reporter) ReportPreview(ctx context.Context, ev admin.PreviewEvent) err
 				return fmt.Errorf("source/github: mark deployment inactive: %w", mapError(err))
 			}
 		}
+	}
+	return nil
+}
+
+// deploymentStatus sets the status of the GitHub Deployment of sha in env:
+// a new Deployment when a build starts (in_progress), else the newest one
+// of sha (made now if the start was never reported).
+func (r *Reporter) deploymentStatus(ctx context.Context, owner, name, env, sha, state, url string) error {
+	var id int64
+	if state != "in_progress" {
+		list, _, err := r.s.client.Repositories.ListDeployments(ctx, owner, name,
+			&gh.DeploymentsListOptions{SHA: sha, Environment: env, ListOptions: gh.ListOptions{PerPage: 1}})
+		if err != nil {
+			return fmt.Errorf("source/github: list deployments: %w", mapError(err))
+		}
+		if len(list) > 0 {
+			id = list[0].GetID() // newest first
+		}
+	}
+	if id == 0 {
+		f, t := false, true
+		d, _, err := r.s.client.Repositories.CreateDeployment(ctx, owner, name, &gh.DeploymentRequest{Ref: &sha,
+			Environment: &env, AutoMerge: &f, RequiredContexts: &[]string{}, TransientEnvironment: &t})
+		if err != nil {
+			return fmt.Errorf("source/github: create deployment: %w", mapError(err))
+		}
+		id = d.GetID()
+	}
+	req := &gh.DeploymentStatusRequest{State: &state}
+	if url != "" && state != "failure" && state != "error" {
+		req.EnvironmentURL = &url
+	}
+	if _, _, err := r.s.client.Repositories.CreateDeploymentStatus(ctx, owner, name, id, req); err != nil {
+		return fmt.Errorf("source/github: deployment status: %w", mapError(err))
+	}
+	return nil
+}
+
+// checkRun makes a check run, named by the status context, of sha when a
+// build starts (in_progress), and completes the newest one of sha at its
+// end (made now if the start was never reported). Apps only: GitHub
+// refuses check runs to personal tokens.
+func (r *Reporter) checkRun(ctx context.Context, owner, name, sha, status, conclusion, summary, url string) error {
+	title := "Preview"
+	out := &gh.CheckRunOutput{Title: &title, Summary: &summary}
+	var details *string
+	if url != "" {
+		details = &url
+	}
+	var concl *string
+	var done *gh.Timestamp
+	if conclusion != "" {
+		concl, done = &conclusion, &gh.Timestamp{Time: time.Now()}
+	}
+	var runs *gh.ListCheckRunsResults
+	if status != "in_progress" {
+		var err error
+		latest := "latest"
+		runs, _, err = r.s.client.Checks.ListCheckRunsForRef(ctx, owner, name, sha, &gh.ListCheckRunsOptions{CheckName: &r.ctx, Filter: &latest})
+		if err != nil {
+			return fmt.Errorf("source/github: list check runs: %w", mapError(err))
+		}
+	}
+	if runs != nil && len(runs.CheckRuns) > 0 {
+		if _, _, err := r.s.client.Checks.UpdateCheckRun(ctx, owner, name, runs.CheckRuns[0].GetID(), gh.UpdateCheckRunOptions{
+			Name: r.ctx, DetailsURL: details, Status: &status, Conclusion: concl, CompletedAt: done, Output: out}); err != nil {
+			return fmt.Errorf("source/github: update check run: %w", mapError(err))
+		}
+		return nil
+	}
+	if _, _, err := r.s.client.Checks.CreateCheckRun(ctx, owner, name, gh.CreateCheckRunOptions{
+		Name: r.ctx, HeadSHA: sha, DetailsURL: details, Status: &status, Conclusion: concl, CompletedAt: done, Output: out}); err != nil {
+		return fmt.Errorf("source/github: create check run: %w", mapError(err))
 	}
 	return nil
 }

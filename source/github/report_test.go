@@ -1,10 +1,13 @@
 package github_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,19 +24,28 @@ type fakeIssues struct {
 	mu          sync.Mutex
 	comments    []map[string]any // id, body, user
 	statuses    []map[string]any
-	deployments []map[string]any // id, ref, environment, states
+	deployments []map[string]any // id, ref, environment, states, urls
+	checkRuns   []map[string]any // id, head_sha, name, status, conclusion, details_url
+	// auth is the Authorization expected ("Bearer ghp_bot" when empty);
+	// app, when set, mints the installation tokens of an App.
+	auth string
+	app  *fakeAPI
 }
 
 func (f *fakeIssues) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := strings.TrimPrefix(r.URL.Path, "/api/v3")
+	if f.app != nil && strings.HasPrefix(p, "/app/") {
+		http.StripPrefix("/api/v3", http.HandlerFunc(f.app.serve)).ServeHTTP(w, r)
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if r.Header.Get("Authorization") != "Bearer ghp_bot" {
+	if want := cmp.Or(f.auth, "Bearer ghp_bot"); r.Header.Get("Authorization") != want {
 		http.Error(w, `{"message":"Bad credentials"}`, http.StatusUnauthorized)
 		return
 	}
 	var in map[string]any
 	_ = json.NewDecoder(r.Body).Decode(&in)
-	p := strings.TrimPrefix(r.URL.Path, "/api/v3")
 	send := func(status int, v any) { w.WriteHeader(status); json.NewEncoder(w).Encode(v) }
 	switch {
 	case r.Method == "GET" && p == "/user":
@@ -59,13 +71,15 @@ func (f *fakeIssues) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.statuses = append(f.statuses, in)
 		send(201, in)
 	case r.Method == "POST" && p == "/repos/octo/agents/deployments":
-		d := map[string]any{"id": len(f.deployments) + 1, "ref": in["ref"], "environment": in["environment"], "states": []string{}}
+		d := map[string]any{"id": len(f.deployments) + 1, "ref": in["ref"], "sha": in["ref"], "environment": in["environment"],
+			"states": []string{}, "urls": []string{}}
 		f.deployments = append(f.deployments, d)
 		send(201, d)
 	case r.Method == "GET" && p == "/repos/octo/agents/deployments":
 		var out []map[string]any
-		for _, d := range f.deployments {
-			if d["environment"] == r.URL.Query().Get("environment") {
+		q := r.URL.Query()
+		for _, d := range slices.Backward(f.deployments) { // newest first, as GitHub lists them
+			if d["environment"] == q.Get("environment") && (q.Get("sha") == "" || d["sha"] == q.Get("sha")) {
 				out = append(out, d)
 			}
 		}
@@ -75,7 +89,31 @@ func (f *fakeIssues) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		for _, d := range f.deployments {
 			if d["id"] == id {
 				d["states"] = append(d["states"].([]string), fmt.Sprint(in["state"]))
+				d["urls"] = append(d["urls"].([]string), fmt.Sprint(cmp.Or(in["environment_url"], any(""))))
 				send(201, map[string]any{"id": 1, "state": in["state"]})
+				return
+			}
+		}
+		send(404, map[string]any{"message": "Not Found"})
+	case r.Method == "GET" && strings.HasPrefix(p, "/repos/octo/agents/commits/") && strings.HasSuffix(p, "/check-runs"):
+		sha := strings.TrimSuffix(strings.TrimPrefix(p, "/repos/octo/agents/commits/"), "/check-runs")
+		var out []map[string]any
+		for _, c := range slices.Backward(f.checkRuns) { // newest first
+			if c["head_sha"] == sha && c["name"] == r.URL.Query().Get("check_name") {
+				out = append(out, c)
+			}
+		}
+		send(200, map[string]any{"total_count": len(out), "check_runs": out})
+	case r.Method == "POST" && p == "/repos/octo/agents/check-runs":
+		in["id"] = len(f.checkRuns) + 1
+		f.checkRuns = append(f.checkRuns, in)
+		send(201, in)
+	case r.Method == "PATCH" && strings.HasPrefix(p, "/repos/octo/agents/check-runs/"):
+		id, _ := strconv.Atoi(strings.TrimPrefix(p, "/repos/octo/agents/check-runs/"))
+		for _, c := range f.checkRuns {
+			if c["id"] == id {
+				maps.Copy(c, in)
+				send(200, c)
 				return
 			}
 		}
@@ -150,4 +188,112 @@ func newAppSource(t *testing.T) *github.Source {
 		t.Fatal(err)
 	}
 	return src
+}
+
+// TestReporterBuildEnds: each build's end reaches the pull request: its
+// commit status (success with the URL, failure), its GitHub Deployment's
+// status (success with the environment URL, failure), the sticky comment;
+// no check runs with a personal token (GitHub refuses them).
+func TestReporterBuildEnds(t *testing.T) {
+	fake := &fakeIssues{}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	src, err := github.New(&github.Options{Token: "ghp_bot", BaseURL: srv.URL + "/api/v3/", Git: git.Options{CacheDir: t.TempDir()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := src.NewReporter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://pr-5--agents.localhost:3100"
+	sha1, sha2 := strings.Repeat("ab", 20), strings.Repeat("cd", 20)
+	b1 := &admin.Build{ID: "b1", Commit: sha1, Status: admin.BuildSucceeded}
+	b2 := &admin.Build{ID: "b2", Commit: sha2, Status: admin.BuildFailed, Error: "mastra build: exit status 1\nstack"}
+	var comments []string
+	for _, step := range []struct {
+		state string
+		b     *admin.Build
+	}{{admin.PreviewBuilding, b1}, {admin.PreviewReady, b1}, {admin.PreviewBuilding, b2}, {admin.PreviewFailed, b2}, {admin.PreviewClosed, nil}} {
+		ev := admin.PreviewEvent{Repo: "octo/agents", State: step.state, URL: url, Build: step.b,
+			Deployment: &admin.Deployment{ID: "d1"}, Preview: &admin.Preview{Number: 5, HeadSHA: sha2}}
+		if err := rep.ReportPreview(t.Context(), ev); err != nil {
+			t.Fatalf("report %s: %v", step.state, err)
+		}
+		fake.mu.Lock()
+		comments = append(comments, fake.comments[0]["body"].(string))
+		fake.mu.Unlock()
+	}
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if len(fake.comments) != 1 || !strings.Contains(comments[1], "ready at "+url) || !strings.Contains(comments[3], "exit status 1") ||
+		strings.Contains(comments[3], "stack") {
+		t.Errorf("the sticky comment read %q (%d comments)", comments, len(fake.comments))
+	}
+	var got []string
+	for _, st := range fake.statuses {
+		got = append(got, fmt.Sprint(st["state"], "@", st["sha"].(string)[:2], " ", st["target_url"]))
+	}
+	want := []string{"pending@ab " + url, "success@ab " + url, "pending@cd " + url, "failure@cd " + url}
+	if !slices.Equal(got, want) {
+		t.Errorf("commit statuses %q, want %q", got, want)
+	}
+	if len(fake.deployments) != 2 {
+		t.Fatalf("deployments %v, want one per build", fake.deployments)
+	}
+	for i, w := range []struct {
+		sha    string
+		states []string
+		urls   []string
+	}{{sha1, []string{"in_progress", "success", "inactive"}, []string{url, url, ""}},
+		{sha2, []string{"in_progress", "failure", "inactive"}, []string{url, "", ""}}} {
+		d := fake.deployments[i]
+		if d["sha"] != w.sha || !slices.Equal(d["states"].([]string), w.states) || !slices.Equal(d["urls"].([]string), w.urls) {
+			t.Errorf("deployment %d: %v, want %s %v %v", i, d, w.sha[:2], w.states, w.urls)
+		}
+	}
+	if len(fake.checkRuns) != 0 {
+		t.Errorf("check runs with a personal token: %v", fake.checkRuns)
+	}
+}
+
+// TestReporterAppCheckRun: as an App, each build of the head commit gets a
+// check run, in progress while building and completed with the build's
+// end.
+func TestReporterAppCheckRun(t *testing.T) {
+	api := newFakeAPI(t, "")
+	fake := &fakeIssues{auth: "token " + installToken, app: api}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	src, err := github.New(&github.Options{App: &github.App{AppID: 1, InstallationID: 42, PrivateKey: api.keyPEM()},
+		BaseURL: srv.URL + "/api/v3/", Git: git.Options{CacheDir: t.TempDir()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := src.NewReporter(&github.ReporterOptions{BotLogin: "mastra-admin[bot]"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha := strings.Repeat("ef", 20)
+	url := "http://pr-5--agents.localhost:3100"
+	for i, c := range []struct{ state, status, conclusion string }{
+		{admin.PreviewBuilding, "in_progress", ""}, {admin.PreviewReady, "completed", "success"},
+		{admin.PreviewBuilding, "in_progress", ""}, {admin.PreviewCancelled, "completed", "cancelled"},
+	} {
+		ev := admin.PreviewEvent{Repo: "octo/agents", State: c.state, URL: url, Build: &admin.Build{ID: "b", Commit: sha},
+			Deployment: &admin.Deployment{ID: "d1"}, Preview: &admin.Preview{Number: 5, HeadSHA: sha}}
+		if err := rep.ReportPreview(t.Context(), ev); err != nil {
+			t.Fatalf("report %s: %v", c.state, err)
+		}
+		fake.mu.Lock()
+		if len(fake.checkRuns) != i/2+1 {
+			t.Fatalf("after %s: check runs %v, want one per build", c.state, fake.checkRuns)
+		}
+		run := fake.checkRuns[i/2]
+		if run["head_sha"] != sha || run["name"] != github.DefaultStatusContext || run["status"] != c.status ||
+			fmt.Sprint(cmp.Or(run["conclusion"], any(""))) != c.conclusion || run["details_url"] != url {
+			t.Errorf("after %s: check run %v, want %s %s", c.state, run, c.status, c.conclusion)
+		}
+		fake.mu.Unlock()
+	}
 }
