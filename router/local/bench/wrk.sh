@@ -10,7 +10,8 @@
 #
 # Prints requests/s and latency percentiles of each run, then, per load, the
 # range over rounds of each column's requests/s (router1: the router with
-# GOMAXPROCS=1, one thread as nginx has one worker), the router ÷ nginx and
+# GOMAXPROCS=1, one thread as nginx has one worker; bound: the least a Go
+# proxy can do, see BOUND below), the router ÷ nginx and
 # router ÷ direct throughput ratios (of each round, as a range, and of the
 # means), the p50 and p99 the router adds to a direct request, and the CPU
 # time each proxy (the backend, for direct) spends per request, which the
@@ -21,7 +22,11 @@
 # NGINX=1 (0 leaves nginx out), ROUTER1=1 (0 leaves out the column of the
 # router run with GOMAXPROCS=1), REVERSEPROXY=0 (1 adds a column of the
 # router proxying through httputil.ReverseProxy, as a custom
-# Options.Transport makes it), ROUTER_FLAGS (more benchserver flags for the
+# Options.Transport makes it), BOUND=1 (0 leaves out the column of
+# benchserver -role bound: one epoll loop on one thread relaying heads and
+# Content-Length bodies with no routing or checks, which is not a usable
+# proxy but shows what an event loop costs here; Linux only),
+# ROUTER_FLAGS (more benchserver flags for the
 # router, such as -cpuprofile /tmp/router.cpu). DELAY: how long the backend takes per
 # request; 0 measures the proxies' pure overhead against a backend that does
 # nothing.
@@ -40,6 +45,8 @@ DELAY=${DELAY:-0s}
 NGINX=${NGINX:-1}
 ROUTER1=${ROUTER1:-1}
 REVERSEPROXY=${REVERSEPROXY:-0}
+BOUND=${BOUND:-1}
+[ "$(uname -s)" = Linux ] || BOUND=0
 
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 1; }
 nginx_bin=""
@@ -96,6 +103,14 @@ if [ "$REVERSEPROXY" = 1 ]; then
   pids+=($!)
   wait_line "$work/revproxy" routed
   read -r _ revproxy_url _ <<<"$(grep '^routed ' "$work/revproxy")"
+fi
+bound_url=""
+if [ "$BOUND" = 1 ]; then
+  GOMAXPROCS=1 "$work/benchserver" -role bound -backend "$backend" >"$work/bound" &
+  bound_pid=$!
+  pids+=($!)
+  wait_line "$work/bound" routed
+  read -r _ bound_url _ <<<"$(grep '^routed ' "$work/bound")"
 fi
 
 # start_nginx runs nginx on a free loopback port in front of the backend,
@@ -202,6 +217,7 @@ for round in $(seq "$ROUNDS"); do
     measure router "$round" "$conns" "$routed_url" "$routed_host" "$router_pid"
     [ -n "$router1_url" ] && measure router1 "$round" "$conns" "$router1_url" "$routed_host" "$router1_pid"
     [ -n "$revproxy_url" ] && measure revproxy "$round" "$conns" "$revproxy_url" "$routed_host" "$revproxy_pid"
+    [ -n "$bound_url" ] && measure bound "$round" "$conns" "$bound_url" "$routed_host" "$bound_pid"
   done
 done
 
@@ -220,7 +236,7 @@ awk '
   }
   {
     rps[$1, $2, $3] = $4; sum[$1, $3] += $4; p50[$1, $3] += $5; p99[$1, $3] += $7; cpu[$1, $3] += $8; n[$1, $3]++
-    conns[$3] = 1; if ($2 > rounds) rounds = $2; if ($1 == "nginx") withNginx = 1; if ($1 == "router1") with1 = 1; if ($1 == "revproxy") withRP = 1
+    conns[$3] = 1; if ($2 > rounds) rounds = $2; if ($1 == "nginx") withNginx = 1; if ($1 == "router1") with1 = 1; if ($1 == "revproxy") withRP = 1; if ($1 == "bound") withB = 1
   }
   END {
     for (c in conns) {
@@ -229,10 +245,12 @@ awk '
       printf ", router %s", range("router", c)
       if (with1) printf ", router1 %s", range("router1", c)
       if (withRP) printf ", revproxy %s", range("revproxy", c)
+      if (withB) printf ", bound %s", range("bound", c)
       printf "\n"
       if (withNginx) printf "      router/nginx %s\n", ratios("router", "nginx", c)
       if (withNginx && with1) printf "      router1/nginx %s\n", ratios("router1", "nginx", c)
       if (withNginx && withRP) printf "      revproxy/nginx %s\n", ratios("revproxy", "nginx", c)
+      if (withNginx && withB) printf "      bound/nginx %s\n", ratios("bound", "nginx", c)
       printf "      router/direct %s", ratios("router", "direct", c)
       if (withNginx) printf ", nginx/direct %s", ratios("nginx", "direct", c)
       printf "\n      added p50 %.0f µs, p99 %.0f µs by the router", p50["router", c] / n["router", c] - p50["direct", c] / n["direct", c], p99["router", c] / n["router", c] - p99["direct", c] / n["direct", c]
@@ -242,6 +260,7 @@ awk '
       printf ", router %.1f µs", cpu["router", c] / n["router", c]
       if (with1) printf ", router1 %.1f µs", cpu["router1", c] / n["router1", c]
       if (withRP) printf ", revproxy %.1f µs", cpu["revproxy", c] / n["revproxy", c]
+      if (withB) printf ", bound %.1f µs", cpu["bound", c] / n["bound", c]
       printf "\n"
     }
   }' "$work/results"

@@ -11,6 +11,12 @@
 //
 // (the routed URL takes the host name as its Host header); both serve until
 // interrupted. -cpuprofile and -memprofile profile the process.
+//
+// -role bound -backend HOST:PORT (Linux) prints a routed line too, but is
+// not the router: it is the least a Go proxy can do (one epoll loop on one
+// thread, no routing, no parsing but finding heads and Content-Length), to
+// show next to the router and nginx what an event loop costs on the
+// machine.
 package main
 
 import (
@@ -33,7 +39,7 @@ import (
 )
 
 func main() {
-	role := flag.String("role", "backend", "backend, or router (in front of -backend)")
+	role := flag.String("role", "backend", "backend, router (in front of -backend), or bound (the least a proxy in front of -backend can do; see runBound)")
 	backend := flag.String("backend", "", "the backend's host:port, for -role router")
 	reverseProxy := flag.Bool("reverseproxy", false, "proxy through httputil.ReverseProxy (a custom Options.Transport) instead of the router's own path")
 	size := flag.Int("body", 64, "response body size in bytes, for -role backend")
@@ -65,8 +71,10 @@ func main() {
 		err = runBackend(ctx, *size, *delay)
 	case "router":
 		err = runRouter(ctx, *backend, *reverseProxy)
+	case "bound":
+		err = runBound(ctx, *backend)
 	default:
-		err = fmt.Errorf("-role %q: want backend or router", *role)
+		err = fmt.Errorf("-role %q: want backend, router or bound", *role)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchserver:", err)
