@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/internal/testenv"
 )
 
 // The kill campaign: an admin process deploys the fake project again and
@@ -248,9 +249,9 @@ func TestKillCampaign(t *testing.T) {
 	for _, s := range campaignSteps {
 		where = append(where, fmt.Sprintf("%s %d", s, landed[s]))
 	}
-	t.Logf("kill campaign: %d SIGKILLs in %s; last step reached when killed: %s", rounds,
+	testenv.Figure(t, "kill campaign: %d SIGKILLs in %s; last step reached when killed: %s", rounds,
 		time.Since(began).Round(time.Second), strings.Join(where, ", "))
-	t.Logf("after recovery: builds lost %d, run twice %d, processes without a record %d, records without a process %d, deployments with two servers %d, routes not serving %d; env var values found in logs, state and audit events %d",
+	testenv.Figure(t, "after recovery: builds lost %d, run twice %d, processes without a record %d, records without a process %d, deployments with two servers %d, routes not serving %d; env var values found in logs, state and audit events %d",
 		lost, runTwice, orphans, recordsWithoutProcess, doubleServers, notServing, leaks)
 }
 

@@ -348,7 +348,7 @@ func TestSeveralAdminServers(t *testing.T) {
 	if dead.Status != admin.BuildFailed || !strings.Contains(dead.Error, `admin instance "c"`) {
 		t.Fatalf("the dead admin's build: %s %q", dead.Status, dead.Error)
 	}
-	t.Logf("a build claimed by a killed admin was failed by %s", strings.SplitN(dead.ClaimedBy, "/", 2)[0])
+	testenv.Figure(t, "a build claimed by a killed admin was failed by %s", strings.SplitN(dead.ClaimedBy, "/", 2)[0])
 	// The survivors still serve every route, and deploy.
 	third := procs["b"].deploy(t, appProd.ID)
 	if b := wait(third); b.Status != admin.BuildSucceeded {

@@ -99,6 +99,6 @@ func TestIngestClickHouseDown(t *testing.T) {
 	if len(page.Logs) != 1 {
 		t.Errorf("a line written while ClickHouse was away, searched: %d found, want 1", len(page.Logs))
 	}
-	t.Logf("ClickHouse away %.1fs; caught up %.1fs after it came back: 5000 spans (%d rows), 6000 lines (%d rows), each once",
+	testenv.Figure(t, "ClickHouse away %.1fs; caught up %.1fs after it came back: 5000 spans (%d rows), 6000 lines (%d rows), each once",
 		up.Sub(down).Seconds(), time.Since(up).Seconds(), spanRows, logRows)
 }

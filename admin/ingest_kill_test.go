@@ -17,6 +17,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/internal/testenv"
 )
 
 // sqliteObs is a durable stand-in for the embedded observability store
@@ -184,7 +185,7 @@ func TestIngestKill9(t *testing.T) {
 		}
 	}
 	rows, given := obs.counts(t)
-	t.Logf("%d kills; %d lines in the files, %d rows in the store, %d rows given to it (%d again after a kill), %d counted by checkpoints",
+	testenv.Figure(t, "%d kills; %d lines in the files, %d rows in the store, %d rows given to it (%d again after a kill), %d counted by checkpoints",
 		kills, total, rows, given, given-rows, counted)
 	if rows != total || counted != int64(total) {
 		t.Errorf("store holds %d rows and checkpoints count %d lines, want %d (the lines in the files)", rows, counted, total)

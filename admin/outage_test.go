@@ -333,7 +333,7 @@ func fileStoreDuringFlush(t *testing.T, down, up func(e *outageEnv)) {
 		t.Fatalf("the file store holds %d lines, want %d:\n%s", strings.Count(file, "\n"), len(held), file)
 	}
 	sameLines(t, "the log read back from the file store", e.readAll(t, b.ID), held)
-	t.Logf("flushed %v after the file store came back; %d lines checked; %d flush attempts while it was down",
+	testenv.Figure(t, "flushed %v after the file store came back; %d lines checked; %d flush attempts while it was down",
 		flushed.Round(time.Millisecond), len(held), e.events.count("flush build log again"))
 }
 
@@ -471,7 +471,7 @@ func TestOutageRedisWhileFollowing(t *testing.T) {
 	if len(tail) != len(all)-k-1 || len(tail) == 0 || tail[0].Seq != int64(k+1) || tail[len(tail)-1].Text != last {
 		t.Fatalf("resumed from %d: %d lines from %d, want %d", k+1, len(tail), tail[0].Seq, len(all)-k-1)
 	}
-	t.Logf("follower at the end %v after Redis came back; %d lines checked (%d after the start line, written around the cut); %d errors resumed from; resumed follow from line %d: %d lines",
+	testenv.Figure(t, "follower at the end %v after Redis came back; %d lines checked (%d after the start line, written around the cut); %d errors resumed from; resumed follow from line %d: %d lines",
 		recovered.Round(time.Millisecond), len(all), len(all)-k-1, len(errs), k+1, len(tail))
 }
 
@@ -533,7 +533,7 @@ func TestOutagePostgresMidDeploy(t *testing.T) {
 	if next.Status != admin.BuildSucceeded {
 		t.Fatalf("the next deploy: %s %s", next.Status, next.Error)
 	}
-	t.Logf("PostgreSQL cut for %v (from the install step to the admin's next write); build settled %v after it came back (%d lines, ran once); the next deploy succeeded",
+	testenv.Figure(t, "PostgreSQL cut for %v (from the install step to the admin's next write); build settled %v after it came back (%d lines, ran once); the next deploy succeeded",
 		down.Round(time.Millisecond), settled.Round(time.Millisecond), len(all))
 }
 
@@ -572,6 +572,6 @@ func TestOutagePostgresLongerThanRideOut(t *testing.T) {
 	if next.Status != admin.BuildSucceeded {
 		t.Fatalf("the redeploy: %s %s", next.Status, next.Error)
 	}
-	t.Logf("PostgreSQL cut for %v; build failed %v after it came back: %s; the redeploy succeeded",
+	testenv.Figure(t, "PostgreSQL cut for %v; build failed %v after it came back: %s; the redeploy succeeded",
 		down.Round(time.Millisecond), settled.Round(time.Millisecond), b.Error)
 }

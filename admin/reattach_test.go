@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/internal/testenv"
 	"github.com/mastra-admin/mastra-admin-go/runner/runnertest"
 )
 
@@ -129,6 +130,6 @@ func TestReattachFifty(t *testing.T) {
 	if served != n {
 		t.Errorf("%d of %d routes answer /health through the proxy after the restart", served, n)
 	}
-	t.Logf("restart with %d running servers: Start re-attached them all and restored their routes in %s (goal ≤ 2 s)",
+	testenv.Figure(t, "restart with %d running servers: Start re-attached them all and restored their routes in %s (goal ≤ 2 s)",
 		n, took.Round(time.Millisecond))
 }

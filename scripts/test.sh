@@ -14,6 +14,8 @@
 # what a new user's first run sees; Go's build and module caches are kept.
 # Without it, reruns reuse the warm caches under ~/.cache/mastra-admin.
 #
+# What the reliability and load tests measured is printed after go test.
+#
 # Then scripts/fuzz.sh runs every fuzz target for a few seconds (not when
 # extra flags narrow the run).
 #
@@ -80,7 +82,18 @@ export MASTRA_ADMIN_TEST_REQUIRE_SERVICES=1
 log "go vet"
 go vet ./...
 log "go test (race detector on)"
-go test -race -count=1 -timeout 30m "$@" ./...
+# The reliability and load tests record what they measured (testenv.Figure)
+# in this file; it is printed after the run, passed or failed.
+MASTRA_ADMIN_TEST_FIGURES=$(mktemp "${TMPDIR:-/tmp}/mastra-admin-figures.XXXXXX")
+export MASTRA_ADMIN_TEST_FIGURES
+status=0
+go test -race -count=1 -timeout 30m "$@" ./... || status=$?
+if [ -s "$MASTRA_ADMIN_TEST_FIGURES" ]; then
+  log "figures measured by the tests"
+  sort "$MASTRA_ADMIN_TEST_FIGURES" >&2
+fi
+rm -f "$MASTRA_ADMIN_TEST_FIGURES"
+[ "$status" = 0 ] || exit "$status"
 # Beyond the committed corpora: each fuzz target explores for a few seconds
 # (MASTRA_ADMIN_FUZZTIME, default 5; 0 skips), and prints what it tried.
 if [ $# -eq 0 ] && [ "${MASTRA_ADMIN_FUZZTIME:-5}" != 0 ]; then

@@ -14,6 +14,7 @@ import (
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi"
 	"github.com/mastra-admin/mastra-admin-go/admin/httpapi/apitest"
+	"github.com/mastra-admin/mastra-admin-go/internal/testenv"
 )
 
 // BenchmarkListProjects measures GET /v1/teams/{id}/projects (20 projects)
@@ -131,7 +132,7 @@ func TestWebSocketFanOut(t *testing.T) {
 		t.Skip("opens 1,000 WebSockets")
 	}
 	lat := fanOut(t, 1000, 20)
-	t.Logf("1000 subscribers × 20 lines: p50 %v, p99 %v, max %v", percentile(lat, 0.5), percentile(lat, 0.99), percentile(lat, 1))
+	testenv.Figure(t, "1000 subscribers × 20 lines: p50 %v, p99 %v, max %v", percentile(lat, 0.5), percentile(lat, 0.99), percentile(lat, 1))
 }
 
 // BenchmarkWebSocketFanOut appends b.N lines to a build followed by 1,000
