@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/internal/jsonl"
 )
@@ -150,7 +151,52 @@ func ParseLine(line []byte) (Record, error) {
 	return parseLine(bytes.TrimRight(line, "\r\n"))
 }
 
+// anyLine is a span's and a log line's fields in one struct, so that a
+// valid line is decoded in one pass: the fields of LogRecord that Span
+// lacks are its own, the others are the embedded Span's.
+// SchemaVersion, here, tells a missing version from a wrong one.
+type anyLine struct {
+	Span
+	SchemaVersion *int            `json:"schemaVersion"`
+	Time          time.Time       `json:"time"`
+	Level         string          `json:"level"`
+	Message       string          `json:"message"`
+	Data          json.RawMessage `json:"data,omitempty"`
+	Logger        string          `json:"logger,omitempty"`
+}
+
+// parseLine decodes text once, as every field a span or a log line may
+// have; a line that does not decode so (bad JSON, or a member of another
+// type than its kind's, or of the other kind's) is decoded again the slow
+// way, by parseLineSlow, whose verdict and message are the reference.
 func parseLine(text []byte) (Record, error) {
+	var a anyLine
+	if json.Unmarshal(text, &a) != nil || a.SchemaVersion == nil || *a.SchemaVersion != SchemaVersion {
+		return parseLineSlow(text)
+	}
+	switch a.Kind {
+	case KindSpan:
+		s := a.Span
+		s.SchemaVersion = SchemaVersion
+		if err := s.Validate(); err != nil {
+			return Record{}, fmt.Errorf("bad span: %v", err)
+		}
+		return Record{Span: &s}, nil
+	case KindLog:
+		l := &LogRecord{SchemaVersion: SchemaVersion, Kind: a.Kind, ProjectID: a.ProjectID, DeploymentID: a.DeploymentID,
+			BuildID: a.BuildID, Time: a.Time, Level: a.Level, Message: a.Message, Data: a.Data, TraceID: a.TraceID,
+			SpanID: a.SpanID, Logger: a.Logger, CoreVersion: a.CoreVersion}
+		if err := l.Validate(); err != nil {
+			return Record{}, fmt.Errorf("bad log: %v", err)
+		}
+		return Record{Log: l}, nil
+	}
+	return parseLineSlow(text)
+}
+
+// parseLineSlow reads the line's version and kind first, then decodes it
+// as a record of that kind.
+func parseLineSlow(text []byte) (Record, error) {
 	var head struct {
 		SchemaVersion *int   `json:"schemaVersion"`
 		Kind          string `json:"kind"`
