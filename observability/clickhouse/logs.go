@@ -62,20 +62,23 @@ func (s *Store) InsertLogs(ctx context.Context, logs []admin.LogRecord) error {
 	if len(logs) == 0 {
 		return nil
 	}
-	version := s.versions(len(logs))
-	tok := sha256.New()
-	err := s.insert(ctx, "mastra_logs", logColumns, tok, len(logs), func(b driver.Batch) error {
-		for i := range logs {
-			l := &logs[i]
-			id := LogID(l)
-			hashFields(tok, id)
-			if err := b.Append(l.ProjectID, l.DeploymentID, l.BuildID, l.Time.UnixNano(), id, l.Level, l.Message,
-				l.TraceID, l.SpanID, string(l.Data), version+uint64(i)); err != nil {
-				return err
-			}
+	n := len(logs)
+	version := s.versions(n)
+	tok := s.tokenHash()
+	project, deployment, build, ids, level, msg, trace, span, data := make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ts, versions := make([]int64, n), make([]uint64, n)
+	for i := range logs {
+		l := &logs[i]
+		ids[i] = LogID(l)
+		if tok != nil {
+			hashFields(tok, ids[i])
 		}
-		return nil
-	})
+		project[i], deployment[i], build[i], ts[i], level[i], msg[i] = l.ProjectID, l.DeploymentID, l.BuildID, l.Time.UnixNano(), l.Level, l.Message
+		trace[i], span[i], data[i], versions[i] = l.TraceID, l.SpanID, string(l.Data), version+uint64(i)
+	}
+	// In the order of logColumns.
+	err := s.insert(ctx, "mastra_logs", logColumns, tok, n, []any{project, deployment, build, ts, ids, level, msg, trace, span, data, versions})
 	if err != nil {
 		return fmt.Errorf("clickhouse: insert %d logs: %w", len(logs), err)
 	}

@@ -66,6 +66,11 @@ func validSpan(i int, s *admin.Span) error {
 // project, trace and span id) replaces the earlier copy: queries return only
 // the copy inserted last. Invalid spans fail the whole call with
 // admin.ErrInvalidArgument before anything is sent.
+//
+// The rows are laid out in columns first (one typed slice per column,
+// appended whole to the batch: no per-value conversion in the driver), in
+// one pass that also computes the deduplication token where the server
+// takes one.
 func (s *Store) InsertSpans(ctx context.Context, spans []admin.Span) error {
 	if err := s.check(); err != nil {
 		return fmt.Errorf("clickhouse: insert spans: %w", err)
@@ -78,53 +83,69 @@ func (s *Store) InsertSpans(ctx context.Context, spans []admin.Span) error {
 	if len(spans) == 0 {
 		return nil
 	}
-	version := s.versions(len(spans))
-	tok := sha256.New()
-	err := s.insert(ctx, "mastra_spans", spanColumns, tok, len(spans), func(b driver.Batch) error {
-		for i := range spans {
-			sp := &spans[i]
-			isRoot, isErr := uint8(0), uint8(0)
-			if sp.IsRoot {
-				isRoot = 1
-			}
-			if sp.Error != "" {
-				isErr = 1
-			}
-			start, end := sp.StartTime.UnixNano(), sp.EndTime.UnixNano()
+	n := len(spans)
+	version := s.versions(n)
+	tok := s.tokenHash()
+	strs := func() []string { return make([]string, n) }
+	ints := func() []int64 { return make([]int64, n) }
+	project, deployment, build, trace, spanID, parent, name, typ := strs(), strs(), strs(), strs(), strs(), strs(), strs(), strs()
+	etype, eid, ename, errMsg, model, provider, attrs := strs(), strs(), strs(), strs(), strs(), strs(), strs()
+	start, end, dur, tin, tout, tcr, tcw, trs := ints(), ints(), ints(), ints(), ints(), ints(), ints(), ints()
+	isRoot, isErr := make([]uint8, n), make([]uint8, n)
+	cost := make([]*float64, n)
+	versions := make([]uint64, n)
+	for i := range spans {
+		sp := &spans[i]
+		project[i], deployment[i], build[i], trace[i], spanID[i], parent[i] = sp.ProjectID, sp.DeploymentID, sp.BuildID, sp.TraceID, sp.SpanID, sp.ParentSpanID
+		name[i], typ[i], etype[i], eid[i], ename[i] = sp.Name, sp.Type, sp.EntityType, sp.EntityID, sp.EntityName
+		errMsg[i], model[i], provider[i], attrs[i] = sp.Error, sp.Model, sp.Provider, string(sp.Attributes)
+		if sp.IsRoot {
+			isRoot[i] = 1
+		}
+		if sp.Error != "" {
+			isErr[i] = 1
+		}
+		start[i], end[i] = sp.StartTime.UnixNano(), sp.EndTime.UnixNano()
+		dur[i] = end[i] - start[i]
+		tin[i], tout[i], tcr[i], tcw[i], trs[i] = sp.InputTokens, sp.OutputTokens, sp.CacheReadTokens, sp.CacheWriteTokens, sp.ReasoningTokens
+		cost[i] = sp.CostUSD
+		versions[i] = version + uint64(i)
+		if tok != nil {
 			hashFields(tok, sp.ProjectID, sp.DeploymentID, sp.BuildID, sp.TraceID, sp.SpanID, sp.ParentSpanID,
-				sp.Name, sp.Type, sp.Error, string(sp.Attributes), sp.EntityType, sp.EntityID, sp.EntityName, sp.Model, sp.Provider)
-			hashInts(tok, start, end, int64(isRoot), sp.InputTokens, sp.OutputTokens, sp.CacheReadTokens, sp.CacheWriteTokens, sp.ReasoningTokens)
+				sp.Name, sp.Type, sp.Error, attrs[i], sp.EntityType, sp.EntityID, sp.EntityName, sp.Model, sp.Provider)
+			hashInts(tok, start[i], end[i], int64(isRoot[i]), sp.InputTokens, sp.OutputTokens, sp.CacheReadTokens, sp.CacheWriteTokens, sp.ReasoningTokens)
 			if sp.CostUSD != nil {
 				hashFields(tok, strconv.FormatFloat(*sp.CostUSD, 'g', -1, 64))
 			}
-			if err := b.Append(sp.ProjectID, sp.DeploymentID, sp.BuildID, sp.TraceID, sp.SpanID, sp.ParentSpanID,
-				sp.Name, sp.Type, sp.EntityType, sp.EntityID, sp.EntityName, isRoot, start, end, end-start, isErr, sp.Error,
-				sp.Model, sp.Provider, sp.InputTokens, sp.OutputTokens, sp.CacheReadTokens, sp.CacheWriteTokens, sp.ReasoningTokens,
-				sp.CostUSD, string(sp.Attributes), version+uint64(i)); err != nil {
-				return err
-			}
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("clickhouse: insert %d spans: %w", len(spans), err)
+	}
+	// In the order of spanColumns.
+	cols := []any{project, deployment, build, trace, spanID, parent, name, typ, etype, eid, ename, isRoot, start, end, dur, isErr, errMsg,
+		model, provider, tin, tout, tcr, tcw, trs, cost, attrs, versions}
+	if err := s.insert(ctx, "mastra_spans", spanColumns, tok, n, cols); err != nil {
+		return fmt.Errorf("clickhouse: insert %d spans: %w", n, err)
 	}
 	return nil
 }
 
-// insert sends one batch into table: fill appends the rows and feeds tok,
-// the content hash that becomes the insert deduplication token on servers
-// that have them (the token is set after fill, before Send). On any error
-// the batch is aborted: the driver then closes that connection instead of
-// returning it to the pool, since a failed batch leaves a native
-// connection in a state the server rejects ("Unexpected packet").
-func (s *Store) insert(ctx context.Context, table, columns string, tok hash.Hash, rows int, fill func(driver.Batch) error) error {
-	// The token is a hash of the content, known only once the rows are
-	// appended, but settings go with the query: hash first on a dry pass.
-	if s.features.DedupTokens {
-		if err := fill(discardBatch{}); err != nil {
-			return err
-		}
+// tokenHash returns the hash a batch's content is fed to for its insert
+// deduplication token, or nil when the server takes no token.
+func (s *Store) tokenHash() hash.Hash {
+	if !s.features.DedupTokens {
+		return nil
+	}
+	return sha256.New()
+}
+
+// insert sends one batch of rows into table: cols holds one slice per
+// column of columns, in order, of the type the column takes; tok, when
+// not nil, is the hash of the batch's content, sent as the insert
+// deduplication token. On any error the batch is aborted: the driver then
+// closes that connection instead of returning it to the pool, since a
+// failed batch leaves a native connection in a state the server rejects
+// ("Unexpected packet").
+func (s *Store) insert(ctx context.Context, table, columns string, tok hash.Hash, rows int, cols []any) error {
+	if tok != nil {
 		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{
 			"insert_deduplication_token": table + "-" + hex.EncodeToString(tok.Sum(nil)),
 		}))
@@ -133,9 +154,11 @@ func (s *Store) insert(ctx context.Context, table, columns string, tok hash.Hash
 	if err != nil {
 		return err
 	}
-	if err := fill(b); err != nil {
-		_ = b.Abort()
-		return err
+	for i, c := range cols {
+		if err := b.Column(i).Append(c); err != nil {
+			_ = b.Abort()
+			return fmt.Errorf("column %d of %s: %w", i, table, err)
+		}
 	}
 	if err := b.Send(); err != nil {
 		_ = b.Abort()
@@ -144,12 +167,6 @@ func (s *Store) insert(ctx context.Context, table, columns string, tok hash.Hash
 	}
 	return nil
 }
-
-// discardBatch takes rows and drops them: the dry pass that computes the
-// deduplication token.
-type discardBatch struct{ driver.Batch }
-
-func (discardBatch) Append(...any) error { return nil }
 
 func hashFields(h hash.Hash, fields ...string) {
 	var n [8]byte
