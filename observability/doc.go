@@ -74,6 +74,16 @@
 // cost (nil), not a cost of 0. LogID gives a log line its deterministic id
 // from its file and byte offset.
 //
+// # Queries
+//
+// For the stores that implement admin.ObservabilityQuerier
+// (observability/clickhouse, observability/sqlite), the rules every one
+// applies the same way: QueryWindow (default time range), PageLimit (page
+// size), TraceListSort (a trace list's Sort, Status and MinDuration, and
+// its default order), MinSeverity and Severity (log levels),
+// MetricsBucket and FloorDiv (metrics buckets), and Cursor (opaque page
+// positions). A bad query is an *admin.ValidationError naming its field.
+//
 // # Errors
 //
 // Read returns an error only when the underlying reader fails (wrapped,

@@ -3,7 +3,9 @@ package observability_test
 import (
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/mastra-admin/mastra-admin-go/admin"
 	"github.com/mastra-admin/mastra-admin-go/observability"
 )
 
@@ -30,4 +32,39 @@ func ExampleReadFile() {
 	// line 1: workflow_run "workflow run: 'text-stats'" took 120ms
 	// bad 2 not a JSON object
 	// resume at byte 313; 59 bytes unfinished
+}
+
+// ExampleTraceListSort checks a trace list's filters as a store does
+// before querying.
+func ExampleTraceListSort() {
+	sort, err := observability.TraceListSort(admin.TraceQuery{ProjectID: "p1", Status: admin.TraceStatusError})
+	fmt.Println(sort, err)
+	_, err = observability.TraceListSort(admin.TraceQuery{ProjectID: "p1", Sort: "name"})
+	fmt.Println(err)
+	// Output:
+	// time <nil>
+	// invalid Sort: must be time, duration or cost
+}
+
+// ExampleMinSeverity turns a log search's Level into the least severity
+// it keeps.
+func ExampleMinSeverity() {
+	sev, err := observability.MinSeverity(observability.LevelWarn)
+	fmt.Println(sev, err, observability.Severity(observability.LevelError) >= sev, observability.Severity(observability.LevelInfo) >= sev)
+	// Output:
+	// 2 <nil> true false
+}
+
+// ExampleMetricsBucket checks a metrics query's bucket over its range and
+// places a time in its bucket.
+func ExampleMetricsBucket() {
+	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	to := from.Add(24 * time.Hour)
+	b, err := observability.MetricsBucket(0, from.UnixNano(), to.UnixNano())
+	fmt.Println(time.Duration(b), err)
+	at := from.Add(90 * time.Minute).UnixNano()
+	fmt.Println(time.Unix(0, observability.FloorDiv(at, b)*b).UTC().Format(time.TimeOnly))
+	// Output:
+	// 1h0m0s <nil>
+	// 01:00:00
 }
