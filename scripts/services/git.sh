@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Makes git and its git-http-backend available to the tests of source/git,
 # admin's webhook tests and httpapi's (an in-process git server through
-# net/http/cgi), then exports (when sourced) and prints where they find it:
+# net/http/cgi), and git-lfs to source/git's LFS test, then exports (when
+# sourced) and prints where they find them:
 #
 #   MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND=/usr/lib/git-core/git-http-backend
+#   MASTRA_ADMIN_TEST_GIT_LFS=/usr/bin/git-lfs
 #
-# In order:
-#   1. MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND already set to an executable: kept.
-#   2. git on PATH with git-http-backend in its exec path: used.
-#   3. Otherwise Debian's git package is installed with apt (as root,
-#      non-interactive, apt's temporary files under /var/tmp/apt).
+# In order, for each:
+#   1. The variable already set to an executable: kept.
+#   2. git on PATH with git-http-backend in its exec path (git-lfs on
+#      PATH): used.
+#   3. Otherwise Debian's git (git-lfs) package is installed with apt (as
+#      root, non-interactive, apt's temporary files under /var/tmp/apt).
 #
 # Run it or source it from bash, also with `set -euo pipefail` in effect:
 # sourced, it sets no shell options and leaves only the exported variable
@@ -25,6 +28,19 @@ _mastra_git_backend() {
   printf '%s\n' "$dir/git-http-backend"
 }
 
+# _mastra_git_apt installs Debian package $1 with apt.
+_mastra_git_apt() {
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    return 1
+  fi
+  mkdir -p /var/tmp/apt || return 1
+  _mastra_git_log "installing $1 with apt"
+  apt-get update -qq -o DPkg::Lock::Timeout=600 >&2 || { _mastra_git_log "apt-get update failed"; return 1; }
+  DEBIAN_FRONTEND=noninteractive TMPDIR=/var/tmp/apt \
+    apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "$1" >&2 ||
+    { _mastra_git_log "apt-get install $1 failed"; return 1; }
+}
+
 _mastra_git_main() {
   local bin
   if [ -n "${MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND:-}" ]; then
@@ -34,28 +50,34 @@ _mastra_git_main() {
     fi
   else
     if ! bin=$(_mastra_git_backend); then
-      if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-        _mastra_git_log "git (with git-http-backend) is not installed: install git, or set MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND"
-        return 1
-      fi
-      mkdir -p /var/tmp/apt || return 1
-      _mastra_git_log "installing git with apt"
-      apt-get update -qq -o DPkg::Lock::Timeout=600 >&2 || { _mastra_git_log "apt-get update failed"; return 1; }
-      DEBIAN_FRONTEND=noninteractive TMPDIR=/var/tmp/apt \
-        apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends git >&2 ||
-        { _mastra_git_log "apt-get install git failed"; return 1; }
+      _mastra_git_apt git ||
+        { _mastra_git_log "git (with git-http-backend) is not installed: install git, or set MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND"; return 1; }
       bin=$(_mastra_git_backend) || { _mastra_git_log "git was installed but git-http-backend is missing"; return 1; }
     fi
     export MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND="$bin"
   fi
-  _mastra_git_log "$(git --version 2>/dev/null || echo 'git (version unknown)')"
+  if [ -n "${MASTRA_ADMIN_TEST_GIT_LFS:-}" ]; then
+    if [ ! -x "$MASTRA_ADMIN_TEST_GIT_LFS" ]; then
+      _mastra_git_log "MASTRA_ADMIN_TEST_GIT_LFS=$MASTRA_ADMIN_TEST_GIT_LFS is not an executable file"
+      return 1
+    fi
+  else
+    if ! bin=$(command -v git-lfs); then
+      _mastra_git_apt git-lfs ||
+        { _mastra_git_log "git-lfs is not installed: install git-lfs, or set MASTRA_ADMIN_TEST_GIT_LFS"; return 1; }
+      bin=$(command -v git-lfs) || { _mastra_git_log "git-lfs was installed but is not on PATH"; return 1; }
+    fi
+    export MASTRA_ADMIN_TEST_GIT_LFS="$bin"
+  fi
+  _mastra_git_log "$(git --version 2>/dev/null || echo 'git (version unknown)'), $(git-lfs version 2>/dev/null || "$MASTRA_ADMIN_TEST_GIT_LFS" version 2>/dev/null || echo 'git-lfs (version unknown)')"
   printf 'MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND=%s\n' "$MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND"
+  printf 'MASTRA_ADMIN_TEST_GIT_LFS=%s\n' "$MASTRA_ADMIN_TEST_GIT_LFS"
 }
 
 _mastra_git_run() {
   local rc=0
   _mastra_git_main || rc=$?
-  unset -f _mastra_git_log _mastra_git_backend _mastra_git_main _mastra_git_run
+  unset -f _mastra_git_log _mastra_git_backend _mastra_git_apt _mastra_git_main _mastra_git_run
   return "$rc"
 }
 

@@ -1,11 +1,17 @@
 package git_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -346,4 +352,104 @@ func TestNewOptions(t *testing.T) {
 			t.Errorf("Validate(%s) = %v, want a ValidationError on %q", u, err, git.ConfigURL)
 		}
 	}
+}
+
+// TestLFS: a file tracked by Git LFS is checked out with its content,
+// fetched by git-lfs from the LFS server (gittest's batch API) behind the
+// same Basic auth, the token in a header only: never in a request URL, an
+// argument (it reaches git and git-lfs through the environment's config)
+// or the source's log.
+func TestLFS(t *testing.T) {
+	lfs := gittest.LFS(t)
+	srv := gittest.NewServer(t, token)
+	repo := srv.NewRepo(t, "weights")
+	model := []byte(strings.Repeat("model weights \x00\x01\x02 ", 4096))
+	files := project("weights", "x")
+	files[".gitattributes"] = "*.bin filter=lfs diff=lfs merge=lfs -text\n"
+	files["data/model.bin"] = srv.AddLFSObject(model)
+	repo.Commit(t, "main", files, "an LFS file")
+
+	var log strings.Builder
+	gitPath, lfsPath, argvLog := argvWrappers(t, lfs)
+	src := newSource(t, git.Options{Credentials: tokenCreds(token), GitPath: gitPath, GitLFSPath: lfsPath,
+		Logger: slog.New(slog.NewTextHandler(&syncWriter{w: &log}, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	dir, err := src.GetProjectPath(t.Context(), map[string]string{git.ConfigURL: repo.URL}, "main", filepath.Join(t.TempDir(), "src"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "data", "model.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, model) {
+		t.Fatalf("data/model.bin holds %d bytes (%.60q), want the LFS object's %d", len(got), got, len(model))
+	}
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte(gittest.Username+":"+token))
+	var batch, download int
+	for _, r := range srv.Requests() {
+		if strings.Contains(r.URL, token) || strings.Contains(r.URL, gittest.Username) {
+			t.Errorf("request URL %q carries credentials", r.URL)
+		}
+		switch {
+		case strings.HasSuffix(r.URL, "/info/lfs/objects/batch"):
+			batch++
+			if r.Authorization != basic {
+				t.Errorf("the LFS batch request was sent with Authorization %q, want the token's Basic header", r.Authorization)
+			}
+		case strings.HasPrefix(r.URL, "/lfs/objects/"):
+			download++
+			if r.Authorization != basic {
+				t.Errorf("the LFS object request was sent with Authorization %q, want the token's Basic header", r.Authorization)
+			}
+		}
+	}
+	if batch == 0 || download == 0 {
+		t.Errorf("git-lfs made %d batch and %d object requests, want both; requests: %+v", batch, download, srv.Requests())
+	}
+	if strings.Contains(log.String(), token) || strings.Contains(log.String(), base64.StdEncoding.EncodeToString([]byte(gittest.Username+":"+token))) {
+		t.Errorf("the source's log carries the token:\n%s", log.String())
+	}
+	// No argument of git or git-lfs holds the token: they get it from
+	// GIT_CONFIG_* variables of their environment.
+	argv, err := os.ReadFile(argvLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(argv), "lfs: filter-process") {
+		t.Errorf("git-lfs never ran as the checkout's filter; command lines:\n%s", argv)
+	}
+	if strings.Contains(string(argv), token) {
+		t.Errorf("a command line carries the token:\n%s", argv)
+	}
+}
+
+// argvWrappers writes scripts that append their command line to argvLog,
+// prefixed with name, and run git and git-lfs.
+func argvWrappers(t *testing.T, lfs string) (gitPath, lfsPath, argvLog string) {
+	t.Helper()
+	dir := t.TempDir()
+	argvLog = filepath.Join(dir, "argv.log")
+	real, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []struct{ name, path, real string }{{"git", filepath.Join(dir, "git"), real}, {"lfs", filepath.Join(dir, "git-lfs"), lfs}} {
+		script := fmt.Sprintf("#!/bin/sh\nprintf '%%s: %%s\\n' %s \"$*\" >> %s\nexec %s \"$@\"\n", w.name, strconv.Quote(argvLog), strconv.Quote(w.real))
+		if err := os.WriteFile(w.path, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "git"), filepath.Join(dir, "git-lfs"), argvLog
+}
+
+// syncWriter serialises writes to w.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

@@ -11,10 +11,16 @@
 //	sha := repo.Commit(t, "main", map[string]string{"package.json": "{}"}, "first")
 //	repo.UpdateRef(t, "refs/pull/1/head", sha)
 //
+// The server also speaks the Git LFS API (the batch endpoint of each
+// repository, objects downloaded and uploaded through it) behind the same
+// auth: AddLFSObject stores an object and gives the pointer file to commit.
+//
 // # Finding git-http-backend
 //
 // Backend looks at MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND, then at git's exec
 // path (git --exec-path); without it a test is skipped, or failed when
-// MASTRA_ADMIN_TEST_REQUIRE_SERVICES=1. scripts/services/git.sh installs
-// git with apt when it is missing and exports the variable.
+// MASTRA_ADMIN_TEST_REQUIRE_SERVICES=1. LFS finds git-lfs the same way
+// (MASTRA_ADMIN_TEST_GIT_LFS, then PATH). scripts/services/git.sh installs
+// git and git-lfs with apt when they are missing and exports the
+// variables.
 package gittest

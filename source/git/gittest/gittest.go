@@ -1,8 +1,13 @@
 package gittest
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
@@ -40,6 +45,20 @@ func Backend(t testing.TB) string {
 	return ""
 }
 
+// LFS finds git-lfs: MASTRA_ADMIN_TEST_GIT_LFS, then PATH. It skips t
+// (fails it when services are required) when there is none.
+func LFS(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("MASTRA_ADMIN_TEST_GIT_LFS"); p != "" {
+		return p
+	}
+	if p, err := exec.LookPath("git-lfs"); err == nil {
+		return p
+	}
+	testenv.Unavailable(t, "git-lfs", "MASTRA_ADMIN_TEST_GIT_LFS", "git-lfs is not installed")
+	return ""
+}
+
 // Request is what the server saw of one request.
 type Request struct {
 	Method, URL string
@@ -56,6 +75,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	requests []Request
+	lfs      map[string][]byte // LFS objects by sha256 oid
 }
 
 // NewServer starts a server that asks for Basic auth with user Username
@@ -63,7 +83,7 @@ type Server struct {
 func NewServer(t testing.TB, token string) *Server {
 	t.Helper()
 	backend := Backend(t)
-	s := &Server{root: t.TempDir(), token: token}
+	s := &Server{root: t.TempDir(), token: token, lfs: map[string][]byte{}}
 	h := &cgi.Handler{Path: backend, Env: []string{"GIT_PROJECT_ROOT=" + s.root, "GIT_HTTP_EXPORT_ALL=1"}}
 	want := "Basic " + base64.StdEncoding.EncodeToString([]byte(Username+":"+token))
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -75,7 +95,14 @@ func NewServer(t testing.TB, token string) *Server {
 			http.Error(w, "authentication required", http.StatusUnauthorized)
 			return
 		}
-		h.ServeHTTP(w, r)
+		switch {
+		case strings.HasSuffix(r.URL.Path, ".git/info/lfs/objects/batch"):
+			s.lfsBatch(w, r)
+		case strings.HasPrefix(r.URL.Path, lfsObjects):
+			s.lfsObject(w, r)
+		default:
+			h.ServeHTTP(w, r)
+		}
 	}))
 	t.Cleanup(hs.Close)
 	s.URL = hs.URL
@@ -188,4 +215,109 @@ func (r *Repo) UpdateRef(t testing.TB, ref, commit string) {
 func (r *Repo) DeleteRef(t testing.TB, ref string) {
 	t.Helper()
 	Git(t, r.Dir, "update-ref", "-d", ref)
+}
+
+// The Git LFS API, enough for git-lfs's basic transfers: the batch
+// endpoint of each repository ({repo}.git/info/lfs/objects/batch), and
+// the objects it points to (lfsObjects{oid}), downloaded with GET and
+// uploaded with PUT, behind the same Basic auth as git.
+const lfsObjects = "/lfs/objects/"
+
+const lfsMediaType = "application/vnd.git-lfs+json"
+
+type lfsPointer struct {
+	OID  string `json:"oid"`
+	Size int64  `json:"size"`
+}
+
+// AddLFSObject stores data as an LFS object and returns the pointer file
+// to commit in its place (with a .gitattributes line such as
+// "*.bin filter=lfs diff=lfs merge=lfs -text").
+func (s *Server) AddLFSObject(data []byte) string {
+	sum := sha256.Sum256(data)
+	oid := hex.EncodeToString(sum[:])
+	s.mu.Lock()
+	s.lfs[oid] = slices.Clone(data)
+	s.mu.Unlock()
+	return fmt.Sprintf("version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n", oid, len(data))
+}
+
+// LFSObject returns the LFS object oid, when the server holds it.
+func (s *Server) LFSObject(oid string) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.lfs[oid]
+	return b, ok
+}
+
+func (s *Server) lfsBatch(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Operation string       `json:"operation"`
+		Objects   []lfsPointer `json:"objects"`
+	}
+	if r.Method != http.MethodPost || json.NewDecoder(r.Body).Decode(&req) != nil ||
+		(req.Operation != "download" && req.Operation != "upload") {
+		http.Error(w, `{"message":"a batch request is a POST of {operation, objects}"}`, http.StatusUnprocessableEntity)
+		return
+	}
+	type action struct {
+		Href      string `json:"href"`
+		ExpiresIn int    `json:"expires_in"`
+	}
+	type object struct {
+		lfsPointer
+		Authenticated bool              `json:"authenticated,omitempty"`
+		Actions       map[string]action `json:"actions,omitempty"`
+		Error         *struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		} `json:"error,omitempty"`
+	}
+	out := make([]object, 0, len(req.Objects))
+	for _, o := range req.Objects {
+		obj := object{lfsPointer: o}
+		data, have := s.LFSObject(o.OID)
+		switch {
+		case req.Operation == "upload" && have:
+			// Held already: nothing to send.
+		case req.Operation == "upload" || (have && int64(len(data)) == o.Size):
+			obj.Authenticated = true
+			obj.Actions = map[string]action{req.Operation: {Href: s.URL + lfsObjects + o.OID, ExpiresIn: 3600}}
+		default:
+			obj.Error = &struct {
+				Code    int    `json:"code"`
+				Message string `json:"message"`
+			}{http.StatusNotFound, "object does not exist"}
+		}
+		out = append(out, obj)
+	}
+	w.Header().Set("Content-Type", lfsMediaType)
+	json.NewEncoder(w).Encode(map[string]any{"transfer": "basic", "objects": out})
+}
+
+func (s *Server) lfsObject(w http.ResponseWriter, r *http.Request) {
+	oid := strings.TrimPrefix(r.URL.Path, lfsObjects)
+	switch r.Method {
+	case http.MethodGet:
+		data, ok := s.LFSObject(oid)
+		if !ok {
+			http.Error(w, "no such object", http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Write(data)
+	case http.MethodPut:
+		data, err := io.ReadAll(r.Body)
+		sum := sha256.Sum256(data)
+		if err != nil || hex.EncodeToString(sum[:]) != oid {
+			http.Error(w, "the object does not match its oid", http.StatusUnprocessableEntity)
+			return
+		}
+		s.mu.Lock()
+		s.lfs[oid] = data
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	default:
+		http.Error(w, "GET or PUT", http.StatusMethodNotAllowed)
+	}
 }
