@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // FuzzParseLineOnePass: the one-pass decoding of parseLine gives what the
@@ -28,4 +29,40 @@ func FuzzParseLineOnePass(f *testing.F) {
 			t.Fatalf("line %q:\none pass  %+v, %v\ntwo passes %+v, %v", line, fast, ferr, slow, serr)
 		}
 	})
+}
+
+// BenchmarkDecode times decoding one span line as the ingestion worker
+// does (Decoder: parse, validate, convert, price) and the parse alone,
+// one pass against the two-pass reference in the same loop
+// ("x-two-pass": the one pass's time as a multiple of the two passes').
+func BenchmarkDecode(b *testing.B) {
+	line := []byte(`{"schemaVersion":1,"kind":"span","projectId":"prj_bench","deploymentId":"dep_1","buildId":"bld_0123456789",` +
+		`"traceId":"0000000000000000000000000000002a","spanId":"00000000000001a5","parentSpanId":"00000000000001a0","name":"workflow step 5",` +
+		`"type":"model_generation","entityType":"agent","entityName":"weather-agent","startTime":"2026-11-20T10:00:00.005Z",` +
+		`"endTime":"2026-11-20T10:00:00.020Z","attributes":{"model":"gpt-4o-mini","provider":"openai","usage":{"inputTokens":412,` +
+		`"outputTokens":96,"inputDetails":{"cacheRead":128}}},"input":{"messages":[{"role":"user","content":"weather?"}]},"coreVersion":"1.71.0"}`)
+	decode := Decoder(nil)
+	var one, two, full time.Duration
+	for b.Loop() {
+		t := time.Now()
+		if _, err := parseLine(line); err != nil {
+			b.Fatal(err)
+		}
+		one += time.Since(t)
+		t = time.Now()
+		if _, err := parseLineSlow(line); err != nil {
+			b.Fatal(err)
+		}
+		two += time.Since(t)
+		t = time.Now()
+		if _, _, err := decode(line, "spans/a.jsonl", 0); err != nil {
+			b.Fatal(err)
+		}
+		full += time.Since(t)
+	}
+	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1000 / float64(b.N) }
+	b.ReportMetric(per(full), "µs/decode")
+	b.ReportMetric(per(one), "µs/parse")
+	b.ReportMetric(per(two), "µs/parse-two-pass")
+	b.ReportMetric(float64(one)/float64(two), "x-two-pass")
 }
