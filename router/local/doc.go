@@ -128,11 +128,31 @@
 // So the router does not reach nginx. Its own server and client cut its
 // CPU time per request by about 40% (no request copy, no header map
 // copies, no goroutine per request, no hand-offs between Transport's read
-// and write loops), but about half of what is left is system calls (a Go
-// read that finds no data yet costs a second one once the poller wakes the
-// goroutine, where nginx reads once per event), and the rest is net/http's
-// parsers (request and response: about 15 of the 24 allocations a request
-// makes) and the scheduler. Reaching nginx on this machine takes an
-// event-loop server without a goroutine per connection and parsers that do
-// not allocate.
+// and write loops). In its CPU profile about half of what is left is
+// system calls, then net/http's parsers (request and response: about 15
+// of the 24 allocations a request makes) and the scheduler.
+//
+// bench/wrk.sh's bound column tells which part matters: benchserver -role
+// bound, one epoll loop on one thread that relays request heads and
+// Content-Length answers with no routing and no checks (not a proxy, the
+// least one can do). Three runs (load average 15 to 22; at 32 connections,
+// CPU per request as means over 3 rounds):
+//
+//	                 router ÷ nginx    bound ÷ nginx    CPU µs: nginx  router  bound
+//	run 1            0.54-0.83×        0.71-1.20×             25.3    41.8    23.1
+//	run 2            0.56-0.77×        0.96-1.15×             29.6    44.2    25.9
+//	run 3            0.65-0.75×        0.81-1.04×             27.0    40.3    24.0
+//
+// (of the means: router 0.64×, 0.65×, 0.71×; bound 0.89×, 1.05×, 0.95×; at
+// 4 connections router 0.76-0.86×, bound 0.93-1.05×). Counted with strace
+// -c, the bound and the router both make one read and one write per
+// request on each side (the router 0.3 more reads that find nothing); the
+// bound spends a little less than nginx (0.88-0.91×), the router 1.5-1.65×
+// as much. So the system calls are not the difference: the router's extra
+// 13-17 µs per request are its goroutine per connection (parked and woken
+// by the netpoller twice per request, with futex wake-ups between threads)
+// and net/http's parsers and allocations. Reaching nginx takes an
+// event-loop path for plain requests (reads on readiness, heads parsed in
+// place, upstream connections in the same loop) that hands bodies,
+// upgrades and streams to the current server; it is not built yet.
 package local
