@@ -164,6 +164,19 @@ func TestEveryMutationIsAudited(t *testing.T) {
 			call: func(ctx context.Context, f *auditFixture, _ string) (string, error) {
 				return f.project.ID, f.a.DeleteEnvVar(ctx, f.project.ID, "K")
 			}},
+		{name: "SetPreviewEnvVars", action: "env.set", targetType: "project", team: fixtureTeam,
+			call: func(ctx context.Context, f *auditFixture, _ string) (string, error) {
+				_, err := f.a.SetPreviewEnvVars(ctx, f.project.ID, map[string]string{"K": "preview"})
+				return f.project.ID, err
+			}},
+		{name: "DeletePreviewEnvVar", action: "env.delete", targetType: "project", team: fixtureTeam,
+			prepare: func(t *testing.T, f *auditFixture) string {
+				must[[]admin.EnvVarInfo](t)(f.a.SetPreviewEnvVars(f.ctx, f.project.ID, map[string]string{"K": "preview"}))
+				return ""
+			},
+			call: func(ctx context.Context, f *auditFixture, _ string) (string, error) {
+				return f.project.ID, f.a.DeletePreviewEnvVar(ctx, f.project.ID, "K")
+			}},
 		{name: "CreateDeployment", action: "deployment.create", targetType: "deployment", creates: true, team: fixtureTeam,
 			call: func(ctx context.Context, f *auditFixture, _ string) (string, error) {
 				d, err := f.a.CreateDeployment(ctx, f.project.ID, admin.NewDeployment{Type: admin.DeploymentPreview, Branch: "pr-7"})

@@ -184,7 +184,7 @@ func (a *Admin) SetDeploymentEnvVars(ctx context.Context, deploymentID string, v
 	if err != nil {
 		return nil, err
 	}
-	return envInfos(d.EnvVarOverrides), nil
+	return envInfos(d.EnvVarOverrides, ""), nil
 }
 
 // ListDeploymentEnvVars lists a deployment's overrides, never values.
@@ -193,7 +193,7 @@ func (a *Admin) ListDeploymentEnvVars(ctx context.Context, deploymentID string) 
 	if err != nil {
 		return nil, err
 	}
-	return envInfos(d.EnvVarOverrides), nil
+	return envInfos(d.EnvVarOverrides, ""), nil
 }
 
 // DeleteDeploymentEnvVar removes a deployment's override.
@@ -207,7 +207,7 @@ func (a *Admin) DeleteDeploymentEnvVar(ctx context.Context, deploymentID, name s
 			return err
 		}
 		o.ev.TeamID = p.TeamID
-		if d.EnvVarOverrides, err = removeVar(d.EnvVarOverrides, name); err != nil {
+		if d.EnvVarOverrides, err = removeVar(d.EnvVarOverrides, "", name); err != nil {
 			return err
 		}
 		d.UpdatedAt = a.clock()

@@ -615,16 +615,23 @@ func (a *Admin) setServerStatus(ctx context.Context, s *RunningServer, status Se
 	})
 }
 
-// runtimeEnv opens a deployment's env: the project's vars with the
-// deployment's overrides on top. Only the Runner receives it.
+// runtimeEnv opens a deployment's env: the project's vars, for a preview
+// the project's preview-scoped vars over them, and the deployment's
+// overrides on top. Only the Runner receives it.
 func (a *Admin) runtimeEnv(p *Project, d *Deployment) (map[string]string, error) {
 	env := make(map[string]string, len(p.EnvVars)+len(d.EnvVarOverrides))
 	for _, set := range []struct {
-		scope string
-		vars  []EnvVar
-	}{{p.ID, p.EnvVars}, {d.ID, d.EnvVarOverrides}} {
+		owner, scope string
+		vars         []EnvVar
+	}{{p.ID, "", p.EnvVars}, {p.ID, EnvScopePreview, p.EnvVars}, {d.ID, "", d.EnvVarOverrides}} {
+		if set.scope == EnvScopePreview && d.Type != DeploymentPreview {
+			continue
+		}
 		for _, v := range set.vars {
-			plain, err := a.keyring.Open(set.scope, v)
+			if v.Scope != set.scope {
+				continue
+			}
+			plain, err := a.keyring.Open(sealScope(set.owner, v.Scope), v)
 			if err != nil {
 				return nil, err
 			}

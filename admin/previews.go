@@ -103,3 +103,30 @@ type PreviewStore interface {
 	// within a second is closed). The state goes with its project.
 	RecordPullRequest(ctx context.Context, s *PullRequestState) (bool, error)
 }
+
+// EnvScopePreview is the env scope of a project's preview env vars: every
+// preview deployment gets them over the project's vars of the same name
+// (as Vercel's "Preview" environment), and its own overrides
+// (SetDeploymentEnvVars) over both. Production and staging never see
+// them; a fork's pull-request preview gets no env vars at all.
+const EnvScopePreview = "preview"
+
+// SetPreviewEnvVars sets (adds or replaces) project env vars that only
+// preview deployments get, e.g. a staging API endpoint or a test key in
+// place of production's. Values are sealed as SetEnvVars's and never
+// returned.
+func (a *Admin) SetPreviewEnvVars(ctx context.Context, projectID string, values map[string]string) ([]EnvVarInfo, error) {
+	return a.setProjectEnv(ctx, projectID, EnvScopePreview, values)
+}
+
+// ListPreviewEnvVars lists the names and metadata of a project's preview
+// env vars, never values.
+func (a *Admin) ListPreviewEnvVars(ctx context.Context, projectID string) ([]EnvVarInfo, error) {
+	return a.listProjectEnv(ctx, projectID, EnvScopePreview)
+}
+
+// DeletePreviewEnvVar removes a project's preview env var; the previews
+// then get the project's var of that name, if any.
+func (a *Admin) DeletePreviewEnvVar(ctx context.Context, projectID, name string) error {
+	return a.deleteProjectEnv(ctx, projectID, EnvScopePreview, name)
+}

@@ -262,12 +262,28 @@ func (a *Admin) checkIdle(ctx context.Context, d *Deployment) error {
 // errNoKeys explains why env vars cannot be set.
 var errNoKeys = fmt.Errorf("encryption keys: none configured (admin.WithEncryptionKeys): %w", ErrNotSupported)
 
-// sealAll seals values into vars (a copy), replacing vars of the same name.
-// scope binds each sealed value to its owner.
-func (a *Admin) sealAll(scope string, vars []EnvVar, values map[string]string) ([]EnvVar, error) {
+// sealAll seals values into vars (a copy), replacing vars of the same name
+// and no Scope. owner binds each sealed value to its owner.
+func (a *Admin) sealAll(owner string, vars []EnvVar, values map[string]string) ([]EnvVar, error) {
+	return a.sealScoped(owner, "", vars, values)
+}
+
+// sealScope is what a sealed value of owner (a project or deployment id)
+// in env scope is bound to: a preview-scoped value does not open as the
+// var of every deployment.
+func sealScope(owner, scope string) string {
+	if scope == "" {
+		return owner
+	}
+	return owner + "#" + scope
+}
+
+// sealScoped seals values into vars (a copy) in env scope, replacing the
+// vars of the same name and scope.
+func (a *Admin) sealScoped(owner, scope string, vars []EnvVar, values map[string]string) ([]EnvVar, error) {
 	out := make([]EnvVar, 0, len(vars)+len(values))
 	for _, v := range vars {
-		if _, replaced := values[v.Name]; !replaced {
+		if _, replaced := values[v.Name]; !replaced || v.Scope != scope {
 			out = append(out, v)
 		}
 	}
@@ -285,10 +301,11 @@ func (a *Admin) sealAll(scope string, vars []EnvVar, values map[string]string) (
 		if err := validateEnvVarValue(name, values[name]); err != nil {
 			return nil, err
 		}
-		sealed, err := a.keyring.Seal(scope, name, values[name], now)
+		sealed, err := a.keyring.Seal(sealScope(owner, scope), name, values[name], now)
 		if err != nil {
 			return nil, err
 		}
+		sealed.Scope = scope
 		out = append(out, sealed)
 	}
 	if len(out) > MaxEnvVars {
@@ -299,28 +316,52 @@ func (a *Admin) sealAll(scope string, vars []EnvVar, values map[string]string) (
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
-func envInfos(vars []EnvVar) []EnvVarInfo {
-	out := make([]EnvVarInfo, len(vars))
-	for i, v := range vars {
-		out[i] = EnvVarInfo{Name: v.Name, KeyID: v.KeyID, UpdatedAt: v.UpdatedAt}
+// envInfos describes the vars of env scope.
+func envInfos(vars []EnvVar, scope string) []EnvVarInfo {
+	out := make([]EnvVarInfo, 0, len(vars))
+	for _, v := range vars {
+		if v.Scope == scope {
+			out = append(out, EnvVarInfo{Name: v.Name, Scope: v.Scope, KeyID: v.KeyID, UpdatedAt: v.UpdatedAt})
+		}
 	}
 	return out
 }
 
-func removeVar(vars []EnvVar, name string) ([]EnvVar, error) {
+// removeVar removes the var name of env scope.
+func removeVar(vars []EnvVar, scope, name string) ([]EnvVar, error) {
 	for i, v := range vars {
-		if v.Name == name {
+		if v.Name == name && v.Scope == scope {
 			return append(vars[:i:i], vars[i+1:]...), nil
 		}
 	}
 	return nil, fmt.Errorf("env var %s: %w", name, ErrNotFound)
 }
 
-// SetEnvVars sets (adds or replaces) project env vars. Values are sealed
-// before they reach Storage and are never returned.
-func (a *Admin) SetEnvVars(ctx context.Context, projectID string, values map[string]string) (vars []EnvVarInfo, err error) {
+// SetEnvVars sets (adds or replaces) project env vars, of every
+// deployment. Values are sealed before they reach Storage and are never
+// returned.
+func (a *Admin) SetEnvVars(ctx context.Context, projectID string, values map[string]string) ([]EnvVarInfo, error) {
+	return a.setProjectEnv(ctx, projectID, "", values)
+}
+
+// ListEnvVars lists a project's env var names and metadata, never values:
+// those of every deployment (ListPreviewEnvVars: the previews' own).
+func (a *Admin) ListEnvVars(ctx context.Context, projectID string) ([]EnvVarInfo, error) {
+	return a.listProjectEnv(ctx, projectID, "")
+}
+
+// DeleteEnvVar removes a project env var of every deployment.
+func (a *Admin) DeleteEnvVar(ctx context.Context, projectID, name string) error {
+	return a.deleteProjectEnv(ctx, projectID, "", name)
+}
+
+// setProjectEnv sets project env vars of env scope.
+func (a *Admin) setProjectEnv(ctx context.Context, projectID, scope string, values map[string]string) (vars []EnvVarInfo, err error) {
 	o := a.begin("env.set", "project", projectID, "")
 	o.ev.Metadata["names"] = joinNames(values)
+	if scope != "" {
+		o.ev.Metadata["scope"] = scope
+	}
 	defer func() { o.end(ctx, err) }()
 	var p *Project
 	err = retryConflict(ctx, func() error {
@@ -328,7 +369,7 @@ func (a *Admin) SetEnvVars(ctx context.Context, projectID string, values map[str
 			return err
 		}
 		o.ev.TeamID = p.TeamID
-		if p.EnvVars, err = a.sealAll(p.ID, p.EnvVars, values); err != nil {
+		if p.EnvVars, err = a.sealScoped(p.ID, scope, p.EnvVars, values); err != nil {
 			return err
 		}
 		p.UpdatedAt = a.clock()
@@ -337,22 +378,25 @@ func (a *Admin) SetEnvVars(ctx context.Context, projectID string, values map[str
 	if err != nil {
 		return nil, err
 	}
-	return envInfos(p.EnvVars), nil
+	return envInfos(p.EnvVars, scope), nil
 }
 
-// ListEnvVars lists a project's env var names and metadata, never values.
-func (a *Admin) ListEnvVars(ctx context.Context, projectID string) ([]EnvVarInfo, error) {
+// listProjectEnv lists the project env vars of env scope.
+func (a *Admin) listProjectEnv(ctx context.Context, projectID, scope string) ([]EnvVarInfo, error) {
 	p, err := a.projectFor(ctx, projectID, PermProjectRead)
 	if err != nil {
 		return nil, err
 	}
-	return envInfos(p.EnvVars), nil
+	return envInfos(p.EnvVars, scope), nil
 }
 
-// DeleteEnvVar removes a project env var.
-func (a *Admin) DeleteEnvVar(ctx context.Context, projectID, name string) (err error) {
+// deleteProjectEnv removes a project env var of env scope.
+func (a *Admin) deleteProjectEnv(ctx context.Context, projectID, scope, name string) (err error) {
 	o := a.begin("env.delete", "project", projectID, "")
 	o.ev.Metadata["names"] = name
+	if scope != "" {
+		o.ev.Metadata["scope"] = scope
+	}
 	defer func() { o.end(ctx, err) }()
 	return retryConflict(ctx, func() error {
 		p, err := a.projectFor(ctx, projectID, PermEnvWrite)
@@ -360,7 +404,7 @@ func (a *Admin) DeleteEnvVar(ctx context.Context, projectID, name string) (err e
 			return err
 		}
 		o.ev.TeamID = p.TeamID
-		if p.EnvVars, err = removeVar(p.EnvVars, name); err != nil {
+		if p.EnvVars, err = removeVar(p.EnvVars, scope, name); err != nil {
 			return err
 		}
 		p.UpdatedAt = a.clock()

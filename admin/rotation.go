@@ -41,9 +41,9 @@ func (a *Admin) ResealEnvVars(ctx context.Context) (n int, err error) {
 	}
 }
 
-// reseal returns vars with every value not sealed under the active key
-// opened and sealed again, and how many it changed.
-func (a *Admin) reseal(scope string, vars []EnvVar) ([]EnvVar, int, error) {
+// reseal returns vars of owner with every value not sealed under the
+// active key opened and sealed again, and how many it changed.
+func (a *Admin) reseal(owner string, vars []EnvVar) ([]EnvVar, int, error) {
 	n := 0
 	out := make([]EnvVar, len(vars))
 	for i, v := range vars {
@@ -51,13 +51,14 @@ func (a *Admin) reseal(scope string, vars []EnvVar) ([]EnvVar, int, error) {
 		if !a.keyring.NeedsReseal(v) {
 			continue
 		}
-		plain, err := a.keyring.Open(scope, v)
+		plain, err := a.keyring.Open(sealScope(owner, v.Scope), v)
 		if err != nil {
 			return nil, 0, err
 		}
-		if out[i], err = a.keyring.Seal(scope, v.Name, plain, v.UpdatedAt); err != nil {
+		if out[i], err = a.keyring.Seal(sealScope(owner, v.Scope), v.Name, plain, v.UpdatedAt); err != nil {
 			return nil, 0, err
 		}
+		out[i].Scope = v.Scope
 		n++
 	}
 	return out, n, nil

@@ -81,7 +81,11 @@ func (t SourceType) Valid() bool {
 // AES-256-GCM under the key KeyID. It never leaves the Admin in plain text
 // except towards the Runner.
 type EnvVar struct {
-	Name  string `json:"name"`
+	Name string `json:"name"`
+	// Scope is "" for a var of every deployment, EnvScopePreview for a
+	// project var that only preview deployments get (over the unscoped
+	// var of the same name). Deployment overrides have none.
+	Scope string `json:"scope,omitempty"`
 	KeyID string `json:"keyId"`
 	// Sealed is nonce || ciphertext || tag.
 	Sealed    []byte    `json:"sealed"`
@@ -91,6 +95,7 @@ type EnvVar struct {
 // EnvVarInfo is what callers may see of an env var: never its value.
 type EnvVarInfo struct {
 	Name      string    `json:"name"`
+	Scope     string    `json:"scope,omitempty"`
 	KeyID     string    `json:"keyId"`
 	UpdatedAt time.Time `json:"updatedAt"`
 }

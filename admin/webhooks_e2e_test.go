@@ -44,10 +44,14 @@ func (e *hookEnv) echo(t *testing.T, host string) (int, map[string]any) {
 // TestWebhookEndToEnd: push → build of that commit → served; PR opened →
 // the preview answers through the router from a build of the PR's head;
 // synchronize → a new build replaces it; closed → route gone, server
-// stopped. A fork's approved preview runs without the project's env vars.
+// stopped. Previews get the project's preview env vars over its others,
+// production never; a fork's approved preview runs without any env var.
 func TestWebhookEndToEnd(t *testing.T) {
 	e := newHookEnv(t, true)
-	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{"OPENAI_API_KEY": "sk-secret"}))
+	must[[]admin.EnvVarInfo](t)(e.a.SetEnvVars(e.ctx, e.project.ID, map[string]string{"OPENAI_API_KEY": "sk-secret",
+		"API_URL": "https://api.example.com"}))
+	must[[]admin.EnvVarInfo](t)(e.a.SetPreviewEnvVars(e.ctx, e.project.ID, map[string]string{
+		"API_URL": "https://staging.example.com", "PREVIEW_ONLY": "yes"}))
 	second := e.repo.Commit(t, "main", map[string]string{"README.md": "v2\n"}, "second\n\nwith a body")
 	start := time.Now()
 	res, _ := e.deliver(t, "push", e.pushPayload("main", second))
@@ -60,8 +64,12 @@ func TestWebhookEndToEnd(t *testing.T) {
 		t.Errorf("build records commit %q by %q: %q", b.Commit, b.CommitAuthor, b.CommitMessage)
 	}
 	host := e.project.Slug + ".localhost"
-	if code, out := e.echo(t, host); code != http.StatusOK || !strings.Contains(out["cwd"].(string), b.ID) {
+	code, out := e.echo(t, host)
+	if code != http.StatusOK || !strings.Contains(out["cwd"].(string), b.ID) {
 		t.Fatalf("production through the router: %d %v, want build %s", code, out, b.ID)
+	}
+	if env, _ := out["env"].(map[string]any); env["API_URL"] != "https://api.example.com" || env["PREVIEW_ONLY"] != nil {
+		t.Errorf("production's env: API_URL %v, PREVIEW_ONLY %v; want the project's, and no preview var", env["API_URL"], env["PREVIEW_ONLY"])
 	}
 
 	head := e.repo.Commit(t, "feature/tool", map[string]string{"tool.ts": "1\n"}, "tool")
@@ -73,12 +81,14 @@ func TestWebhookEndToEnd(t *testing.T) {
 	}
 	t.Logf("PR opened to served preview: %v", time.Since(start).Round(time.Millisecond))
 	phost := "pr-5--" + e.project.Slug + ".localhost"
-	code, out := e.echo(t, phost)
+	code, out = e.echo(t, phost)
 	if code != http.StatusOK || !strings.Contains(out["cwd"].(string), pb.ID) {
 		t.Fatalf("preview through the router: %d %v, want build %s", code, out, pb.ID)
 	}
-	if env, _ := out["env"].(map[string]any); env["OPENAI_API_KEY"] != "sk-secret" {
-		t.Errorf("a same-repository preview lacks the project's env vars: %v", env)
+	if env, _ := out["env"].(map[string]any); env["OPENAI_API_KEY"] != "sk-secret" || env["API_URL"] != "https://staging.example.com" ||
+		env["PREVIEW_ONLY"] != "yes" {
+		t.Errorf("a same-repository preview's env: OPENAI_API_KEY %v, API_URL %v, PREVIEW_ONLY %v; want the project's key and its preview vars",
+			env["OPENAI_API_KEY"], env["API_URL"], env["PREVIEW_ONLY"])
 	}
 
 	head2 := e.repo.Commit(t, "feature/tool", map[string]string{"tool.ts": "2\n"}, "tool 2")
@@ -133,8 +143,8 @@ func TestWebhookEndToEnd(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("fork preview: %d", code)
 	}
-	if env, _ := out["env"].(map[string]any); env["OPENAI_API_KEY"] != nil {
-		t.Errorf("a fork's preview got the project's secret: %v", env)
+	if env, _ := out["env"].(map[string]any); env["OPENAI_API_KEY"] != nil || env["API_URL"] != nil || env["PREVIEW_ONLY"] != nil {
+		t.Errorf("a fork's preview got the project's env vars: %v", env)
 	}
 }
 

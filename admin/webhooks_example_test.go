@@ -1,12 +1,17 @@
 package admin_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"log"
+	"os"
+	"path/filepath"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/storage/sqlite"
 )
 
 // Checking a GitHub delivery's X-Hub-Signature-256 and reading what it
@@ -35,4 +40,54 @@ func ExampleParseWebhook() {
 	// Output:
 	// pull-request-updated 42 0d1a26e fork: true
 	// the github signature does not match the body: unauthenticated
+}
+
+// Previews get a project's preview env vars over its others: here a
+// staging endpoint in place of production's, and a test key only
+// previews have. Production and staging never see them; a fork's
+// pull-request preview gets no env vars at all.
+func ExampleAdmin_SetPreviewEnvVars() {
+	dir, _ := os.MkdirTemp("", "mastra-admin-example")
+	defer os.RemoveAll(dir)
+	store, err := sqlite.Open(filepath.Join(dir, "admin.db"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	a, err := admin.New(admin.WithStorage(store),
+		admin.WithEncryptionKeys("k1", map[string][]byte{"k1": admin.GenerateEncryptionKey()}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer a.Close()
+	ctx := context.Background()
+	alice, err := a.Bootstrap(ctx, admin.NewUser{Email: "alice@example.com", Name: "Alice"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx = admin.WithPrincipal(ctx, admin.Principal{UserID: alice.ID})
+	team, err := a.CreateTeam(ctx, admin.NewTeam{Name: "Agents"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	project, err := a.CreateProject(ctx, team.ID, admin.NewProject{Name: "Support Agent", SourceType: admin.SourceLocal,
+		EnvVars: map[string]string{"API_URL": "https://api.example.com"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := a.SetPreviewEnvVars(ctx, project.ID, map[string]string{
+		"API_URL": "https://staging.example.com", "STRIPE_KEY": "sk_test_…"}); err != nil {
+		log.Fatal(err)
+	}
+	all, _ := a.ListEnvVars(ctx, project.ID)
+	previews, _ := a.ListPreviewEnvVars(ctx, project.ID)
+	for _, v := range all {
+		fmt.Println("every deployment:", v.Name)
+	}
+	for _, v := range previews {
+		fmt.Println("previews:", v.Name, v.Scope)
+	}
+	// Output:
+	// every deployment: API_URL
+	// previews: API_URL preview
+	// previews: STRIPE_KEY preview
 }

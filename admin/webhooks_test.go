@@ -140,7 +140,7 @@ func (e *hookEnv) prPayloadAt(action string, n int, headRef, headSHA, headRepo s
 
 // round runs a preview worker's round, as a started Admin's worker does
 // after each delivery.
-func (e *hookEnv) round() { e.a.PreviewRound(context.Background()) }
+func (e *hookEnv) round() { admin.PreviewRound(context.Background(), e.a) }
 
 // deliver sends a signed delivery with a new id and returns its result.
 func (e *hookEnv) deliver(t *testing.T, event string, body []byte) (*admin.WebhookResult, string) {

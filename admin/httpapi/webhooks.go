@@ -18,7 +18,8 @@ var webhookHeaders = map[string][3]string{
 }
 
 // webhookRoutes are the webhook receivers (public: the signature is the
-// authentication) and the preview routes.
+// authentication), the preview routes and those of the projects' preview
+// env vars.
 func (h *Handler) webhookRoutes() []Route {
 	return []Route{
 		{Method: "POST", Pattern: "/v1/webhooks/github", Summary: "Receive a GitHub webhook delivery (push, delete, pull_request)",
@@ -29,7 +30,18 @@ func (h *Handler) webhookRoutes() []Route {
 			Access: AccessTeam, Permission: admin.PermProjectRead, Handle: h.getPreview},
 		{Method: "POST", Pattern: "/v1/deployments/{id}/approve", Summary: "Approve a fork pull request's head commit and build it",
 			Access: AccessTeam, Permission: admin.PermDeploy, Handle: h.approvePreview},
+		{Method: "PUT", Pattern: "/v1/projects/{id}/preview-env", Summary: "Set project env vars for previews only (values are write-only)",
+			Access: AccessTeam, Permission: admin.PermEnvWrite, Handle: h.setEnv(h.previewEnv())},
+		{Method: "GET", Pattern: "/v1/projects/{id}/preview-env", Summary: "List project preview env var names",
+			Access: AccessTeam, Permission: admin.PermProjectRead, Handle: h.listEnv(h.previewEnv())},
+		{Method: "DELETE", Pattern: "/v1/projects/{id}/preview-env/{name}", Summary: "Delete a project preview env var",
+			Access: AccessTeam, Permission: admin.PermEnvWrite, Handle: h.deleteEnv(h.previewEnv())},
 	}
+}
+
+// previewEnv are the env-var operations of a project's preview scope.
+func (h *Handler) previewEnv() envOps {
+	return envOps{h.a.SetPreviewEnvVars, h.a.ListPreviewEnvVars, h.a.DeletePreviewEnvVar}
 }
 
 // webhook serves one provider's deliveries: the raw body (at most

@@ -157,3 +157,44 @@ func TestWebhookEndpoint(t *testing.T) {
 		t.Errorf("oversized body: %d", r.Status)
 	}
 }
+
+// TestPreviewEnvVars: a project's preview env vars have their own routes:
+// set (values never returned), listed apart from the project's vars of
+// the same name, deleted alone; a bad name is refused, naming the field.
+func TestPreviewEnvVars(t *testing.T) {
+	s := newHookServer(t)
+	var team admin.Team
+	s.root.Do("POST", "/v1/teams", map[string]string{"name": "T"}).Must(t, http.StatusCreated, &team)
+	var p admin.Project
+	s.root.Do("POST", "/v1/teams/"+team.ID+"/projects", map[string]any{"name": "Agents", "sourceType": "git",
+		"sourceConfig": map[string]string{"url": s.repo.URL}, "defaultBranch": "main",
+		"envVars": map[string]string{"API_URL": "https://api.example.com"}}).Must(t, http.StatusCreated, &p)
+	var env struct{ Items []admin.EnvVarInfo }
+	r := s.root.Do("PUT", "/v1/projects/"+p.ID+"/preview-env", map[string]any{"vars": map[string]string{
+		"API_URL": "https://staging.example.com", "STRIPE_KEY": "sk_test_preview"}}).Must(t, http.StatusOK, &env)
+	if len(env.Items) != 2 || env.Items[0].Scope != admin.EnvScopePreview || strings.Contains(string(r.Body), "staging.example") ||
+		strings.Contains(string(r.Body), "sk_test_preview") {
+		t.Fatalf("PUT preview-env = %s", r.Body)
+	}
+	env.Items = nil // omitted fields would keep the values decoded before
+	s.root.Do("GET", "/v1/projects/"+p.ID+"/env", nil).Must(t, http.StatusOK, &env)
+	if len(env.Items) != 1 || env.Items[0].Name != "API_URL" || env.Items[0].Scope != "" {
+		t.Errorf("the project's env vars %+v, want its own API_URL only", env.Items)
+	}
+	s.root.Do("DELETE", "/v1/projects/"+p.ID+"/preview-env/API_URL", nil).Must(t, http.StatusNoContent, nil)
+	env.Items = nil
+	s.root.Do("GET", "/v1/projects/"+p.ID+"/preview-env", nil).Must(t, http.StatusOK, &env)
+	if len(env.Items) != 1 || env.Items[0].Name != "STRIPE_KEY" {
+		t.Errorf("preview env vars after the delete %+v, want STRIPE_KEY", env.Items)
+	}
+	env.Items = nil
+	s.root.Do("GET", "/v1/projects/"+p.ID+"/env", nil).Must(t, http.StatusOK, &env)
+	if len(env.Items) != 1 || env.Items[0].Name != "API_URL" || env.Items[0].Scope != "" {
+		t.Errorf("deleting the preview API_URL touched the project's: %+v", env.Items)
+	}
+	if r := s.root.Do("PUT", "/v1/projects/"+p.ID+"/preview-env", map[string]any{"vars": map[string]string{"1BAD": "x"}}); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(string(r.Body), "1BAD") {
+		t.Errorf("a bad name: %d %s, want 422 naming it", r.Status, r.Body)
+	}
+	s.root.Do("DELETE", "/v1/projects/"+p.ID+"/preview-env/API_URL", nil).Must(t, http.StatusNotFound, nil)
+}

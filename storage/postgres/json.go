@@ -12,6 +12,7 @@ import (
 // names so that the API's JSON tags can change without touching stored rows.
 type envVarJSON struct {
 	Name      string    `json:"name"`
+	Scope     string    `json:"scope,omitempty"`
 	KeyID     string    `json:"keyId"`
 	Sealed    []byte    `json:"sealed"` // base64
 	UpdatedAt time.Time `json:"updatedAt"`
@@ -22,7 +23,7 @@ type envVarJSON struct {
 func encodeEnvVars(vs []admin.EnvVar) ([]byte, error) {
 	out := make([]envVarJSON, len(vs))
 	for i, v := range vs {
-		out[i] = envVarJSON{Name: v.Name, KeyID: v.KeyID, Sealed: v.Sealed, UpdatedAt: v.UpdatedAt.UTC().Truncate(time.Microsecond)}
+		out[i] = envVarJSON{Name: v.Name, Scope: v.Scope, KeyID: v.KeyID, Sealed: v.Sealed, UpdatedAt: v.UpdatedAt.UTC().Truncate(time.Microsecond)}
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
@@ -41,7 +42,7 @@ func decodeEnvVars(b []byte) ([]admin.EnvVar, error) {
 	}
 	out := make([]admin.EnvVar, len(in))
 	for i, v := range in {
-		out[i] = admin.EnvVar{Name: v.Name, KeyID: v.KeyID, Sealed: v.Sealed, UpdatedAt: v.UpdatedAt.UTC()}
+		out[i] = admin.EnvVar{Name: v.Name, Scope: v.Scope, KeyID: v.KeyID, Sealed: v.Sealed, UpdatedAt: v.UpdatedAt.UTC()}
 	}
 	return out, nil
 }

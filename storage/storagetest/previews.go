@@ -160,4 +160,19 @@ var previewTests = []test{
 		// The states go with their project (no foreign key blocks it).
 		noErr(t, f.s.DeleteProject(f.ctx, p.ID), "DeleteProject with pull request states")
 	}},
+	{"EnvVarScopeRoundTrips", func(t *testing.T, f *fixture) {
+		_, p, _ := f.addChain()
+		at := f.now()
+		p.EnvVars = []admin.EnvVar{
+			{Name: "API_URL", KeyID: "k1", Sealed: []byte("sealed-for-every-deployment"), UpdatedAt: at},
+			{Name: "API_URL", Scope: admin.EnvScopePreview, KeyID: "k1", Sealed: []byte("sealed-for-previews"), UpdatedAt: at},
+		}
+		noErr(t, f.s.UpdateProject(f.ctx, p), "UpdateProject")
+		got, err := f.s.GetProject(f.ctx, p.ID)
+		noErr(t, err, "GetProject")
+		if len(got.EnvVars) != 2 || got.EnvVars[0].Scope != "" || got.EnvVars[1].Scope != admin.EnvScopePreview ||
+			string(got.EnvVars[1].Sealed) != "sealed-for-previews" {
+			t.Errorf("GetProject env vars = %+v, want the unscoped and the preview-scoped API_URL", got.EnvVars)
+		}
+	}},
 }
