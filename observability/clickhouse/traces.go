@@ -18,45 +18,95 @@ import (
 // rootCols are the columns of a trace list row taken from its root span.
 const rootCols = "trace_id, span_id, deployment_id, build_id, name, span_type, entity_type, entity_id, entity_name, start_ns, duration_ns"
 
-// totalsSQL is the statement totalling the project's traces in set (a
-// table name or a subquery, with the arguments setArgs): span count,
-// error, tokens, the number of spans with a known cost, the cost (summed
-// in ascending order, so every query gets the same float for the same
-// spans, which keeps a cost cursor exact), and whether a span has the
-// model asked for. Totals cover every span of the trace, whatever its
-// start, each span counted once as its newest copy.
+// totals returns the statement totalling the project's traces in set (a
+// table name or a subquery, with the arguments setArgs), with its
+// arguments and the context to run it with: span count, error, tokens, the
+// number of spans with a known cost, the cost (summed in ascending order,
+// so every query gets the same float for the same spans, which keeps a
+// cost cursor exact), and whether a span has the model asked for (0
+// without one). Totals cover every span of the trace, whatever its start,
+// each span counted once as its newest copy. ctx carries the external
+// tables set may name.
 //
 // They are read from mastra_trace_totals (migration 0003), one row per
 // trace and month, merged here. A trace whose span rows are as many as its
-// span ids holds one copy of each span: its merged sums are its totals.
-// Only the other traces (a span inserted again: few) are totalled from
-// mastra_spans, by primary key, reduced to the newest copy of each span
-// first; the newest copy's fields are taken as one tuple (argMax skips
-// NULL arguments; a tuple is never NULL).
-func totalsSQL(projectID, model, set string, setArgs []any) (string, []any) {
-	const sums = "max(is_error) AS errs, sum(input_tokens) AS tin, sum(output_tokens) AS tout, sum(cache_read_tokens) AS tcr, " +
-		"sum(cache_write_tokens) AS tcw, sum(reasoning_tokens) AS trs, count(cost_usd) AS known, " +
-		"arraySum(arraySort(groupArray(cost_usd))) AS cost, max(model = ?) AS has_model"
+// span ids holds one copy of each span: its merged sums are its totals
+// (span ids are counted with uniq, exact up to exactUniq rows: a trace of
+// more rows takes the slow path below).
+// The other traces (a span inserted again: few) are looked up first; when
+// there are any, they are totalled from mastra_spans, by primary key,
+// reduced to the newest copy of each span first (the newest copy's fields
+// taken as one tuple: argMax skips NULL arguments; a tuple is never NULL).
+// exactUniq is the number of values up to which uniq keeps each one's
+// hash, so that it never counts more distinct values than there are.
+const exactUniq = "65536"
+
+func (s *Store) totals(ctx context.Context, projectID, model, set string, setArgs []any) (string, []any, context.Context, error) {
 	inSet := "project_id = ? AND trace_id IN " + set
-	merged := `SELECT trace_id, countMerge(copies) AS n, uniqExactMerge(span_ids) AS u FROM mastra_trace_totals WHERE ` + inSet + ` GROUP BY trace_id`
+	inSetArgs := append([]any{projectID}, setArgs...)
+	rows, err := s.query(ctx, `SELECT trace_id FROM mastra_trace_totals WHERE `+inSet+`
+		GROUP BY trace_id HAVING (countMerge(copies) AS n) != uniqMerge(span_ids) OR n > `+exactUniq, inSetArgs...)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("totals: %w", err)
+	}
+	var dirty []string
+	err = eachRow(rows, func() error {
+		var id string
+		dirty = append(dirty, id)
+		return rows.Scan(&dirty[len(dirty)-1])
+	})
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("totals: %w", err)
+	}
+	hasModel, args := "toUInt8(0)", []any{}
+	if model != "" {
+		hasModel, args = "has(groupUniqArrayMerge(models), ?)", []any{model}
+	}
 	stmt := `SELECT trace_id, n, errs, tin, tout, tcr, tcw, trs, toUInt64(length(costs)) AS known, arraySum(costs) AS cost, has_model FROM (
-		SELECT trace_id, countMerge(copies) AS n, uniqExactMerge(span_ids) AS u, maxMerge(errs) AS errs, sumMerge(tin) AS tin,
+		SELECT trace_id, countMerge(copies) AS n, uniqMerge(span_ids) AS u, maxMerge(errs) AS errs, sumMerge(tin) AS tin,
 			sumMerge(tout) AS tout, sumMerge(tcr) AS tcr, sumMerge(tcw) AS tcw, sumMerge(trs) AS trs,
-			arraySort(groupArrayIfMerge(costs)) AS costs, has(groupUniqArrayMerge(models), ?) AS has_model
+			arraySort(groupArrayIfMerge(costs)) AS costs, ` + hasModel + ` AS has_model
 		FROM mastra_trace_totals WHERE ` + inSet + ` GROUP BY trace_id)
-	WHERE n = u
+	WHERE n = u AND n <= ` + exactUniq
+	args = append(args, inSetArgs...)
+	if len(dirty) == 0 {
+		return stmt, args, ctx, nil
+	}
+	// The ids go as an external table: any number of them fits in the
+	// server's max_query_size.
+	dirtyTable, err := idTable("dirty_traces", dirty)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	stmt += `
 	UNION ALL
-	SELECT trace_id, count() AS n, ` + sums + ` FROM (
+	SELECT trace_id, count() AS n, max(is_error) AS errs, sum(input_tokens) AS tin, sum(output_tokens) AS tout,
+		sum(cache_read_tokens) AS tcr, sum(cache_write_tokens) AS tcw, sum(reasoning_tokens) AS trs, count(cost_usd) AS known,
+		arraySum(arraySort(groupArray(cost_usd))) AS cost, max(model = ?) AS has_model FROM (
 		SELECT trace_id, t.1 AS is_error, t.2 AS input_tokens, t.3 AS output_tokens, t.4 AS cache_read_tokens, t.5 AS cache_write_tokens,
 			t.6 AS reasoning_tokens, t.7 AS cost_usd, t.8 AS model
 		FROM (SELECT trace_id, argMax((is_error, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
 			cost_usd, model), version) AS t
-		FROM mastra_spans WHERE project_id = ? AND trace_id IN (SELECT trace_id FROM (` + merged + `) WHERE n != u)
+		FROM mastra_spans WHERE project_id = ? AND trace_id IN dirty_traces
 		GROUP BY trace_id, span_id))
 	GROUP BY trace_id`
-	args := append([]any{model, projectID}, setArgs...)
-	args = append(args, model, projectID, projectID)
-	return stmt, append(args, setArgs...)
+	args = append(args, model, projectID)
+	return stmt, args, clickhouse.Context(ctx, clickhouse.WithExternalTable(dirtyTable)), nil
+}
+
+// idTable is an external table of one String column, trace_id, holding
+// ids.
+func idTable(name string, ids []string) (*ext.Table, error) {
+	t, err := ext.NewTable(name, ext.Column("trace_id", "String"))
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if err := t.Append(id); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
 }
 
 // ListTraces implements admin.ObservabilityQuerier. The root spans of the
@@ -176,17 +226,16 @@ func (s *Store) rootsPage(ctx context.Context, q admin.TraceQuery, roots string,
 	}
 	// The page's trace ids go as an external table, not in the statement:
 	// ids of any length never push it past the server's max_query_size.
-	idTable, err := ext.NewTable("page_traces", ext.Column("trace_id", "String"))
+	pageTable, err := idTable("page_traces", ids)
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range ids {
-		if err := idTable.Append(id); err != nil {
-			return nil, err
-		}
+	ctx = clickhouse.Context(ctx, clickhouse.WithExternalTable(pageTable))
+	stmt, args, ctx, err = s.totals(ctx, q.ProjectID, q.Model, "page_traces", nil)
+	if err != nil {
+		return nil, err
 	}
-	stmt, args = totalsSQL(q.ProjectID, q.Model, "page_traces", nil)
-	rows, err = s.query(clickhouse.Context(ctx, clickhouse.WithExternalTable(idTable)), stmt, args...)
+	rows, err = s.query(ctx, stmt, args...)
 	if err != nil {
 		return nil, fmt.Errorf("totals: %w", err)
 	}
@@ -242,7 +291,10 @@ func (s *Store) totalledPage(ctx context.Context, q admin.TraceQuery, roots stri
 			whereArgs = append(whereArgs, cur.CostBits, cur.CostBits, cur.ID)
 		}
 	}
-	totals, totalsArgs := totalsSQL(q.ProjectID, q.Model, traceSet, traceSetArgs)
+	totals, totalsArgs, ctx, err := s.totals(ctx, q.ProjectID, q.Model, traceSet, traceSetArgs)
+	if err != nil {
+		return nil, err
+	}
 	stmt := `SELECT ` + rootCols + `, n, errs, tin, tout, tcr, tcw, trs, known, cost FROM (` + roots + `)
 		ANY INNER JOIN (` + totals + `) USING trace_id`
 	args := append(append([]any{}, rootArgs...), totalsArgs...)
@@ -288,7 +340,7 @@ func scanRoot(rows driver.Rows) (admin.TraceSummary, error) {
 	return t, err
 }
 
-// scanTotals reads a row of totalsSQL into t's totals.
+// scanTotals reads a row of totals into t's totals.
 func scanTotals(rows driver.Rows, id *string, t *admin.TraceSummary, hasModel *uint8) error {
 	var n, known uint64
 	var errs uint8
