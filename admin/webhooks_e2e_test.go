@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/internal/testenv"
+	runnerlocal "github.com/mastra-admin/mastra-admin-go/runner/local"
 	"github.com/mastra-admin/mastra-admin-go/runner/runnertest"
 )
 
@@ -320,5 +324,128 @@ func TestPreviewWorkSurvivesRestart(t *testing.T) {
 	second.reported(t, 60, admin.PreviewReady, build)
 	if got := strings.Join(second.states(60), " "); got != "ready:"+build {
 		t.Errorf("the second admin reported %s for PR 60, want only its build's end (its start was reported)", got)
+	}
+}
+
+// TestWebhookRealMastraProject: the webhook flow with a real Mastra 1.x
+// project (bundler/testdata/v1, with its lockfile) in the repository,
+// built by the real local runner (npm, the AdminBundler's build, node):
+// push → a build of that commit → its workflow answers through the
+// router; pull request opened → the preview answers through the router
+// with the PR's code (a changed workflow result) while production keeps
+// its own; closed → route gone, server stopped, the closing reported to
+// the pull request. Two real builds; the times from delivery to served
+// are recorded (testenv.Figure). Minutes on a cold machine; the runner's
+// caches (MASTRA_ADMIN_TEST_RUNNER_CACHE) keep reruns warm.
+func TestWebhookRealMastraProject(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a real Mastra project twice (minutes); the test script runs it")
+	}
+	fixture := filepath.Join("..", "bundler", "testdata", "v1")
+	files := []string{"package.json", "package-lock.json", "src/mastra/index.ts"}
+	copyFixture := func(dir string) error {
+		for _, f := range files {
+			b, err := os.ReadFile(filepath.Join(fixture, filepath.FromSlash(f)))
+			if err != nil {
+				return err
+			}
+			dst := filepath.Join(dir, filepath.FromSlash(f))
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(dst, b, 0o644); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	realRunner := func(s *stack) *runnerlocal.Runner {
+		lo, hi := portRange()
+		r, err := runnerlocal.New(&runnerlocal.Options{CacheDir: os.Getenv("MASTRA_ADMIN_TEST_RUNNER_CACHE"),
+			PortMin: lo, PortMax: hi, HealthTimeout: 2 * time.Minute, StopGrace: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	rep := &recordingReporter{}
+	e := newHookEnvWith(t, true, copyFixture, realRunner, admin.WithBuildTimeout(15*time.Minute), admin.WithPreviewReporter(rep))
+	proxy := httptest.NewServer(e.router)
+	defer proxy.Close()
+	waitReal := func(id string) *admin.Build {
+		t.Helper()
+		b := waitFor(t, 15*time.Minute, "build "+id+" to end", func() (*admin.Build, bool) {
+			b := must[*admin.Build](t)(e.a.GetBuild(e.ctx, id))
+			return b, b.Status.Terminal() && b.CompletedAt != nil
+		})
+		if b.Status != admin.BuildSucceeded {
+			t.Fatalf("build %s: %s: %s\n%s", id, b.Status, b.Error, buildLog(t, e.a, e.ctx, id))
+		}
+		return b
+	}
+	input := map[string]any{"text": "hello mastra admin"}
+
+	main := e.first
+	start := time.Now()
+	res, _ := e.deliver(t, "push", e.pushPayload("main", main))
+	b := waitReal(res.Actions[0].BuildID)
+	host := e.project.Slug + ".localhost"
+	if got := startWorkflow(t, proxy.URL, host, input); got["summary"] != "3 words, 18 characters" {
+		t.Fatalf("production's workflow answered %v", got)
+	}
+	testenv.Figure(t, "real Mastra 1.x project: push to served production %v (build %v)", time.Since(start).Round(time.Second),
+		b.CompletedAt.Sub(*b.StartedAt).Round(time.Second))
+	if b.Commit != main {
+		t.Errorf("production built %s, want the pushed %s", b.Commit, main)
+	}
+
+	index := filepath.Join(e.repo.WorkDir(), "src", "mastra", "index.ts")
+	src, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(string(src), " characters`", " characters, from the pull request`", 1)
+	if changed == string(src) {
+		t.Fatal("the fixture's workflow summary was not found to change")
+	}
+	prHead := e.repo.Commit(t, "feature/summary", map[string]string{"src/mastra/index.ts": changed}, "say where the summary comes from")
+	start = time.Now()
+	res, _ = e.deliver(t, "pull_request", e.prPayload("opened", 7, "feature/summary", prHead, "octo/agents"))
+	pb := waitReal(res.Actions[0].BuildID)
+	phost := "pr-7--" + e.project.Slug + ".localhost"
+	if got := startWorkflow(t, proxy.URL, phost, input); got["summary"] != "3 words, 18 characters, from the pull request" {
+		t.Fatalf("the preview's workflow answered %v, want the PR's code", got)
+	}
+	testenv.Figure(t, "real Mastra 1.x project: PR opened to served preview %v (build %v)", time.Since(start).Round(time.Second),
+		pb.CompletedAt.Sub(*pb.StartedAt).Round(time.Second))
+	if pb.Commit != prHead {
+		t.Errorf("the preview built %s, want the PR's head %s", pb.Commit, prHead)
+	}
+	if got := startWorkflow(t, proxy.URL, host, input); got["summary"] != "3 words, 18 characters" {
+		t.Errorf("production answered %v after the preview was built", got)
+	}
+	ready := rep.reported(t, 7, admin.PreviewReady, pb.ID)
+	if !strings.Contains(ready.URL, "pr-7--") {
+		t.Errorf("ready report %+v", ready)
+	}
+
+	res, _ = e.deliver(t, "pull_request", e.prPayload("closed", 7, "feature/summary", prHead, "octo/agents"))
+	if res.Actions[0].Action != "teardown" {
+		t.Fatalf("closed: %+v", res.Actions)
+	}
+	waitFor(t, 2*time.Minute, "the closed preview to be gone", func() (bool, bool) {
+		_, err := e.deployment(t, "pr-7")
+		return true, errors.Is(err, admin.ErrNotFound)
+	})
+	if code, _ := e.echo(t, phost); code == http.StatusOK {
+		t.Error("the closed preview still answers through the router")
+	}
+	servers, err := e.store.ListServers(context.Background(), admin.ServerFilter{DeploymentID: pb.DeploymentID}, admin.Page{})
+	if err != nil || countLive(servers) != 0 {
+		t.Errorf("servers of the closed preview: %v %v", servers, err)
+	}
+	rep.reported(t, 7, admin.PreviewClosed, "")
+	if got := startWorkflow(t, proxy.URL, host, input); got["summary"] != "3 words, 18 characters" {
+		t.Errorf("production answered %v after the preview's teardown", got)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	runnerlocal "github.com/mastra-admin/mastra-admin-go/runner/local"
 	"github.com/mastra-admin/mastra-admin-go/runner/runnertest"
 	"github.com/mastra-admin/mastra-admin-go/source/git"
 	"github.com/mastra-admin/mastra-admin-go/source/git/gittest"
@@ -46,15 +47,27 @@ type hookEnv struct {
 
 func newHookEnv(t *testing.T, start bool, extra ...admin.Option) *hookEnv {
 	t.Helper()
+	return newHookEnvWith(t, start, runnertest.WriteFakeProject, nil, extra...)
+}
+
+// newHookEnvWith is newHookEnv with the project write writes on main
+// (runnertest's fake project for newHookEnv) and, when real is not nil,
+// the stack's runner replaced by what it returns.
+func newHookEnvWith(t *testing.T, start bool, write func(dir string) error, real func(s *stack) *runnerlocal.Runner, extra ...admin.Option) *hookEnv {
+	t.Helper()
 	srv := gittest.NewServer(t, gitToken)
 	repo := srv.NewRepo(t, "agents")
-	if err := runnertest.WriteFakeProject(repo.WorkDir()); err != nil {
+	if err := write(repo.WorkDir()); err != nil {
 		t.Fatal(err)
 	}
 	first := repo.CommitAll(t, "main", "first")
 	s, err := openStack(t.TempDir(), 20*time.Second)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if real != nil {
+		s.runner.Close()
+		s.runner = real(s)
 	}
 	src, err := git.New(&git.Options{CacheDir: t.TempDir(), AllowHTTP: true,
 		Credentials: func(context.Context, string) (git.Credentials, error) {
