@@ -26,6 +26,7 @@
 # only the exported variable behind, and a failure returns non-zero instead
 # of exiting the caller. Messages go to stderr, the variable to stdout.
 
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh" || { (return 0 2>/dev/null) && return 1; exit 1; }
 _mastra_ch_log() { printf '== clickhouse: %s\n' "$*" >&2; }
 
 # _mastra_ch_answers PORT HTTP_PORT: true when a ClickHouse server answers
@@ -56,22 +57,7 @@ _mastra_ch_install() {
   if [ -x /usr/sbin/clickhouse-server ] && command -v clickhouse-client >/dev/null 2>&1; then
     return 0
   fi
-  if [ "$(id -u)" != 0 ]; then
-    _mastra_ch_log "clickhouse-server is not installed and installing it needs root: run 'apt-get install clickhouse-server clickhouse-client' as root, or set MASTRA_ADMIN_TEST_CLICKHOUSE_URL"
-    return 1
-  fi
-  if ! command -v apt-get >/dev/null 2>&1; then
-    _mastra_ch_log "clickhouse-server is not installed and there is no apt-get: install ClickHouse, or set MASTRA_ADMIN_TEST_CLICKHOUSE_URL"
-    return 1
-  fi
-  # apt's own temporary folder under /tmp was once removed mid-install by
-  # something else on a shared machine: keep it under /var/tmp.
-  mkdir -p /var/tmp/apt || return 1
-  _mastra_ch_log "installing clickhouse-server and clickhouse-client with apt"
-  apt-get update -qq >&2 || { _mastra_ch_log "apt-get update failed"; return 1; }
-  DEBIAN_FRONTEND=noninteractive TMPDIR=/var/tmp/apt \
-    apt-get install -y -qq clickhouse-server clickhouse-client >&2 ||
-    { _mastra_ch_log "apt-get install clickhouse-server clickhouse-client failed"; return 1; }
+  _mastra_apt_install clickhouse "set MASTRA_ADMIN_TEST_CLICKHOUSE_URL" clickhouse-server clickhouse-client
 }
 
 # _mastra_ch_start DIR TCP_PORT HTTP_PORT: starts a daemon from a copy of
@@ -149,7 +135,7 @@ _mastra_ch_main() {
 _mastra_ch_run() {
   local rc=0
   _mastra_ch_main || rc=$?
-  unset -f _mastra_ch_log _mastra_ch_answers _mastra_ch_version _mastra_ch_port_taken _mastra_ch_install _mastra_ch_start _mastra_ch_main _mastra_ch_run
+  unset -f _mastra_ch_log _mastra_ch_answers _mastra_ch_version _mastra_ch_port_taken _mastra_ch_install _mastra_ch_start _mastra_ch_main _mastra_ch_run _mastra_apt_install
   return "$rc"
 }
 

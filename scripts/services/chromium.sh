@@ -16,6 +16,7 @@
 # only the exported variable behind; a failure returns non-zero instead of
 # exiting the caller. Messages go to stderr, the variable to stdout.
 
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/apt.sh" || { (return 0 2>/dev/null) && return 1; exit 1; }
 _mastra_chromium_log() { printf '== chromium: %s\n' "$*" >&2; }
 
 _mastra_chromium_find() {
@@ -39,20 +40,7 @@ _mastra_chromium_main() {
     _mastra_chromium_log "MASTRA_ADMIN_TEST_CHROMIUM is set: using it as it is"
   else
     if ! bin=$(_mastra_chromium_find); then
-      if [ "$(id -u)" != 0 ]; then
-        _mastra_chromium_log "chromium is not installed and installing it needs root: run 'apt-get install chromium' as root, or set MASTRA_ADMIN_TEST_CHROMIUM"
-        return 1
-      fi
-      if ! command -v apt-get >/dev/null 2>&1; then
-        _mastra_chromium_log "chromium is not installed and there is no apt-get: install Chromium, or set MASTRA_ADMIN_TEST_CHROMIUM"
-        return 1
-      fi
-      mkdir -p /var/tmp/apt || return 1
-      _mastra_chromium_log "installing chromium with apt"
-      apt-get update -qq -o DPkg::Lock::Timeout=600 >&2 || { _mastra_chromium_log "apt-get update failed"; return 1; }
-      DEBIAN_FRONTEND=noninteractive TMPDIR=/var/tmp/apt \
-        apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends chromium >&2 ||
-        { _mastra_chromium_log "apt-get install chromium failed"; return 1; }
+      _mastra_apt_install chromium "set MASTRA_ADMIN_TEST_CHROMIUM" chromium || return 1
       bin=$(_mastra_chromium_find) || { _mastra_chromium_log "chromium was installed but is not on PATH"; return 1; }
     fi
     export MASTRA_ADMIN_TEST_CHROMIUM="$bin"
@@ -64,7 +52,7 @@ _mastra_chromium_main() {
 _mastra_chromium_run() {
   local rc=0
   _mastra_chromium_main || rc=$?
-  unset -f _mastra_chromium_log _mastra_chromium_find _mastra_chromium_main _mastra_chromium_run
+  unset -f _mastra_chromium_log _mastra_chromium_find _mastra_chromium_main _mastra_chromium_run _mastra_apt_install
   return "$rc"
 }
 

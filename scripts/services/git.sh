@@ -18,6 +18,7 @@
 # sourced, it sets no shell options and leaves only the exported variable
 # behind; a failure returns non-zero instead of exiting the caller.
 
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/apt.sh" || { (return 0 2>/dev/null) && return 1; exit 1; }
 _mastra_git_log() { printf '== git: %s\n' "$*" >&2; }
 
 _mastra_git_backend() {
@@ -26,19 +27,6 @@ _mastra_git_backend() {
   dir=$(git --exec-path 2>/dev/null) || return 1
   [ -x "$dir/git-http-backend" ] || return 1
   printf '%s\n' "$dir/git-http-backend"
-}
-
-# _mastra_git_apt installs Debian package $1 with apt.
-_mastra_git_apt() {
-  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    return 1
-  fi
-  mkdir -p /var/tmp/apt || return 1
-  _mastra_git_log "installing $1 with apt"
-  apt-get update -qq -o DPkg::Lock::Timeout=600 >&2 || { _mastra_git_log "apt-get update failed"; return 1; }
-  DEBIAN_FRONTEND=noninteractive TMPDIR=/var/tmp/apt \
-    apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "$1" >&2 ||
-    { _mastra_git_log "apt-get install $1 failed"; return 1; }
 }
 
 _mastra_git_main() {
@@ -50,8 +38,7 @@ _mastra_git_main() {
     fi
   else
     if ! bin=$(_mastra_git_backend); then
-      _mastra_git_apt git ||
-        { _mastra_git_log "git (with git-http-backend) is not installed: install git, or set MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND"; return 1; }
+      _mastra_apt_install git "set MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND" git || return 1
       bin=$(_mastra_git_backend) || { _mastra_git_log "git was installed but git-http-backend is missing"; return 1; }
     fi
     export MASTRA_ADMIN_TEST_GIT_HTTP_BACKEND="$bin"
@@ -63,8 +50,7 @@ _mastra_git_main() {
     fi
   else
     if ! bin=$(command -v git-lfs); then
-      _mastra_git_apt git-lfs ||
-        { _mastra_git_log "git-lfs is not installed: install git-lfs, or set MASTRA_ADMIN_TEST_GIT_LFS"; return 1; }
+      _mastra_apt_install git "set MASTRA_ADMIN_TEST_GIT_LFS" git-lfs || return 1
       bin=$(command -v git-lfs) || { _mastra_git_log "git-lfs was installed but is not on PATH"; return 1; }
     fi
     export MASTRA_ADMIN_TEST_GIT_LFS="$bin"
@@ -77,7 +63,7 @@ _mastra_git_main() {
 _mastra_git_run() {
   local rc=0
   _mastra_git_main || rc=$?
-  unset -f _mastra_git_log _mastra_git_backend _mastra_git_apt _mastra_git_main _mastra_git_run
+  unset -f _mastra_git_log _mastra_git_backend _mastra_apt_install _mastra_git_main _mastra_git_run
   return "$rc"
 }
 
