@@ -494,3 +494,42 @@ func TestLogWindows(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeTraceTotals: a trace of more spans than uniq counts exactly
+// (65,536) is totalled from its spans, each once, in every list; its
+// spans arrive in several batches, one of them inserted twice.
+func TestLargeTraceTotals(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	const n = 70000
+	spans := make([]admin.Span, n)
+	for i := range spans {
+		parent := "sp_0"
+		if i == 0 {
+			parent = ""
+		}
+		spans[i] = span("tr_big", fmt.Sprintf("sp_%d", i), parent, t0, time.Millisecond)
+		spans[i].InputTokens = 1
+		cost := 0.5
+		spans[i].CostUSD = &cost
+	}
+	for i := 0; i < n; i += 20000 {
+		if err := s.InsertSpans(ctx, spans[i:min(i+20000, n)]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.InsertSpans(ctx, spans[:20000]); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []admin.TraceQuery{{Sort: admin.TraceSortCost}, {Status: admin.TraceStatusOK}, {}} {
+		q.ProjectID, q.From, q.To = "prj_1", t0.Add(-time.Hour), t0.Add(time.Hour)
+		p, err := s.ListTraces(ctx, q)
+		if err != nil || len(p.Traces) != 1 {
+			t.Fatalf("ListTraces(%+v) = %+v, %v", q, p.Traces, err)
+		}
+		tr := p.Traces[0]
+		if tr.SpanCount != n || tr.InputTokens != n || tr.CostUSD == nil || *tr.CostUSD != n*0.5 {
+			t.Errorf("ListTraces(%+v): %d spans, %d input tokens, cost %v; want %d, %d, %v", q, tr.SpanCount, tr.InputTokens, tr.CostUSD, n, n, n*0.5)
+		}
+	}
+}
