@@ -33,7 +33,8 @@ const (
 	EnvKubeconfig = "MASTRA_ADMIN_TEST_KUBECONFIG"
 	// EnvKubeBin names the directory of the control plane binaries
 	// scripts/services/kube.sh builds: kube-apiserver,
-	// kube-controller-manager, kube-scheduler, etcd, kwok and kwok-stages/.
+	// kube-controller-manager, kube-scheduler, etcd, kwok, kwok-stages/ and
+	// gateway-crds/ (the Gateway API CustomResourceDefinitions).
 	EnvKubeBin = "MASTRA_ADMIN_TEST_KUBE_BIN"
 )
 
@@ -42,10 +43,14 @@ const (
 // alone (a test may play its kubelet). A pod labelled
 // KubeFailLabel=KubeFailCrashLoop never becomes ready: an extra stage
 // shows its container restarting in CrashLoopBackOff after exiting with
-// status 1, as a crashing server's would be.
+// status 1, as a crashing server's would be. A running pod that a test
+// labels KubeFailLabel=KubeFailCrash crashes the same way: its container
+// exits with status 1, its restart count goes to 1 and it waits in
+// CrashLoopBackOff, no longer ready.
 const (
 	KubeFailLabel     = "mastra-admin.test/kwok"
 	KubeFailCrashLoop = "crashloop"
+	KubeFailCrash     = "crash"
 )
 
 // KubeCluster is a Kubernetes cluster for tests.
@@ -75,7 +80,9 @@ var kube struct {
 // call) from the binaries in EnvKubeBin: etcd, kube-apiserver (with
 // --endpoint-reconciler-type=none, on 127.0.0.1), kube-controller-manager,
 // kube-scheduler, and kwok simulating one node and its pods with kwok's
-// fast stages. It takes about 10 s. Call StopKube from TestMain after
+// fast stages; the Gateway API CRDs of gateway-crds/ (GatewayClass,
+// Gateway, HTTPRoute; no Gateway controller runs) are installed. It takes
+// about 10 s. Call StopKube from TestMain after
 // m.Run to stop it. Without either variable the test is skipped, or fails
 // when services are required.
 func Kube(t testing.TB) *KubeCluster {
@@ -124,23 +131,60 @@ type controlPlane struct {
 	procs      []*proc // in start order
 }
 
-// proc is one started component; done is closed once it has exited.
+// proc is one started component.
 type proc struct {
 	name string
+	*Process
+}
+
+// Process is a command started by StartProcess: in a process group of its
+// own (its children are signalled with it), killed if the test binary
+// dies.
+type Process struct {
 	cmd  *exec.Cmd
 	done chan struct{}
+	err  error
+}
+
+// StartProcess starts cmd in a process group of its own that the kernel
+// kills (SIGKILL) if the test binary dies, and waits for it in the
+// background. Tests that run servers or stand-ins for a kubelet use it as
+// the control plane does.
+func StartProcess(cmd *exec.Cmd) (*Process, error) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &Process{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// Done is closed once the process has exited.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Err is what exec.Cmd.Wait returned (an *exec.ExitError for a non-zero
+// status); read it once Done is closed.
+func (p *Process) Err() error { return p.err }
+
+// Stop sends sig to the process group and waits for the process; when it
+// has not exited after grace, the group is killed (SIGKILL).
+func (p *Process) Stop(sig syscall.Signal, grace time.Duration) {
+	_ = syscall.Kill(-p.cmd.Process.Pid, sig)
+	select {
+	case <-p.done:
+	case <-time.After(grace):
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
+	}
 }
 
 func (c *controlPlane) stop() {
 	for i := len(c.procs) - 1; i >= 0; i-- {
-		p := c.procs[i]
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-			<-p.done
-		}
+		c.procs[i].Stop(syscall.SIGTERM, 10*time.Second)
 	}
 	_ = os.RemoveAll(c.dir)
 }
@@ -180,13 +224,11 @@ func (c *controlPlane) start(bin, name string, args ...string) error {
 	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = c.dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	p, err := StartProcess(cmd)
+	if err != nil {
 		return fmt.Errorf("start %s: %w", name, err)
 	}
-	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(p.done) }()
-	c.procs = append(c.procs, p)
+	c.procs = append(c.procs, &proc{name: name, Process: p})
 	return nil
 }
 
@@ -385,7 +427,61 @@ current-context: test
 	}, c, "kwok"); err != nil {
 		return nil, err
 	}
+	if err := installCRDs(ctx, api, filepath.Join(bin, "gateway-crds"), c); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// installCRDs applies (server-side, as YAML) every
+// {group}_{plural}.yaml CustomResourceDefinition of dir and waits until
+// each is Established.
+func installCRDs(ctx context.Context, api *apiClient, dir string, c *controlPlane) error {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("no CRD in %s (run scripts/services/kube.sh)", dir)
+	}
+	for _, f := range files {
+		group, plural, ok := strings.Cut(strings.TrimSuffix(filepath.Base(f), ".yaml"), "_")
+		if !ok {
+			return fmt.Errorf("CRD file %s is not named {group}_{plural}.yaml", f)
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		path := "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + plural + "." + group
+		if _, err := api.send(ctx, http.MethodPatch, path+"?fieldManager=mastra-admin-testenv&force=true",
+			"application/apply-patch+yaml", b); err != nil {
+			return fmt.Errorf("install the CRD of %s: %w", f, err)
+		}
+		if err := poll(ctx, "the CRD "+plural+"."+group+" to be Established", func() error {
+			b, err := api.do(ctx, http.MethodGet, path, nil)
+			if err != nil {
+				return err
+			}
+			var crd struct {
+				Status struct {
+					Conditions []struct{ Type, Status string }
+				}
+			}
+			if err := json.Unmarshal(b, &crd); err != nil {
+				return err
+			}
+			for _, cond := range crd.Status.Conditions {
+				if cond.Type == "Established" && cond.Status == "True" {
+					return nil
+				}
+			}
+			return errors.New("not Established yet")
+		}, c, "kube-apiserver"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // poll calls f until it succeeds, a component exits or ctx ends; the
@@ -418,27 +514,36 @@ type apiClient struct {
 	http          *http.Client
 }
 
+// do sends body as JSON (none when nil) and returns the answer's body.
 func (a *apiClient) do(ctx context.Context, method, path string, body any) ([]byte, error) {
-	var r io.Reader
+	var b []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
 			return nil, err
 		}
-		r = bytes.NewReader(b)
+	}
+	return a.send(ctx, method, path, "application/json", b)
+}
+
+// send sends body of the content type and returns the answer's body.
+func (a *apiClient) send(ctx context.Context, method, path, contentType string, body []byte) ([]byte, error) {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, a.server+path, r)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+a.token)
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	resp, err := a.http.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
 		return nil, err
 	}
@@ -450,7 +555,7 @@ func (a *apiClient) do(ctx context.Context, method, path string, body any) ([]by
 
 // kwokStages returns kwok's own node and pod stages from dir, the pod-ready
 // stage taught to leave pods labelled KubeFailLabel alone, and the
-// crash-loop stage for those pods.
+// crash-loop and crash stages for those pods.
 func kwokStages(dir string) ([]byte, error) {
 	var out bytes.Buffer
 	for _, name := range []string{"node-initialize.yaml", "node-heartbeat.yaml", "pod-ready.yaml", "pod-complete.yaml", "pod-delete.yaml"} {
@@ -470,6 +575,7 @@ func kwokStages(dir string) ([]byte, error) {
 		out.WriteString("\n")
 	}
 	out.WriteString(crashLoopStage)
+	out.WriteString(crashStage)
 	return out.Bytes(), nil
 }
 
@@ -530,4 +636,67 @@ spec:
       {{ end }}
       phase: Running
       startTime: {{ $now | Quote }}
+`
+
+// crashStage crashes a running container of a pod labelled
+// KubeFailLabel=KubeFailCrash, once: the running state it selects on is
+// gone afterwards.
+const crashStage = `---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: mastra-admin-test-pod-crash
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.status.phase'
+      operator: 'In'
+      values:
+      - 'Running'
+    - key: '.metadata.labels["` + KubeFailLabel + `"]'
+      operator: 'In'
+      values:
+      - '` + KubeFailCrash + `'
+    - key: '.status.containerStatuses.[].state.running.startedAt'
+      operator: 'Exists'
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      conditions:
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "True"
+        type: Initialized
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "False"
+        reason: ContainersNotReady
+        message: "containers with unready status: [server]"
+        type: Ready
+      - lastTransitionTime: {{ $now | Quote }}
+        status: "False"
+        reason: ContainersNotReady
+        type: ContainersReady
+      containerStatuses:
+      {{ range .spec.containers }}
+      - image: {{ .image | Quote }}
+        name: {{ .name | Quote }}
+        ready: false
+        restartCount: 1
+        lastState:
+          terminated:
+            exitCode: 1
+            reason: Error
+            message: "simulated crash of a running server"
+            startedAt: {{ $now | Quote }}
+            finishedAt: {{ $now | Quote }}
+        state:
+          waiting:
+            reason: CrashLoopBackOff
+            message: "back-off 10s restarting failed container"
+      {{ end }}
+      phase: Running
 `
