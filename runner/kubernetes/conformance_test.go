@@ -76,11 +76,10 @@ type processKubelet struct {
 }
 
 type podProc struct {
-	cmd   *exec.Cmd
+	proc  *testenv.Process
 	port  int
 	out   *tailBuffer
 	ready bool
-	done  chan struct{}
 }
 
 func startProcessKubelet(t *testing.T, e *env) *processKubelet {
@@ -135,9 +134,8 @@ func (pk *processKubelet) kill(pod string) {
 	pk.mu.Lock()
 	p := pk.procs[pod]
 	pk.mu.Unlock()
-	if p != nil && p.cmd.Process != nil {
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-		<-p.done
+	if p != nil {
+		p.proc.Stop(syscall.SIGKILL, 0)
 	}
 }
 
@@ -172,17 +170,15 @@ func (pk *processKubelet) run(ctx context.Context, pod *corev1.Pod) {
 	cmd.Env = env
 	out := &tailBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	proc, err := testenv.StartProcess(cmd)
+	if err != nil {
 		fail("RunContainerError", err.Error())
 		return
 	}
-	p := &podProc{cmd: cmd, port: port, out: out, done: make(chan struct{})}
+	p := &podProc{proc: proc, port: port, out: out}
 	pk.mu.Lock()
 	pk.procs[pod.Name] = p
 	pk.mu.Unlock()
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
 	now := time.Now().UTC().Format(time.RFC3339)
 	running := map[string]any{"name": c.Name, "image": c.Image, "ready": false, "restartCount": 0, "started": true,
 		"state": map[string]any{"running": map[string]any{"startedAt": now}}}
@@ -194,10 +190,9 @@ func (pk *processKubelet) run(ctx context.Context, pod *corev1.Pod) {
 	defer tick.Stop()
 	for {
 		select {
-		case err := <-exited:
-			close(p.done)
+		case <-proc.Done():
 			code := 1
-			if ee, ok := err.(*exec.ExitError); ok {
+			if ee, ok := proc.Err().(*exec.ExitError); ok {
 				code = ee.ExitCode()
 			}
 			if ctx.Err() != nil {

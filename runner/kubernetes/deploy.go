@@ -216,7 +216,7 @@ func (r *Runner) Start(ctx context.Context, spec admin.StartSpec, logFn admin.Lo
 			return nil, fmt.Errorf("kubernetes: start: endpoint of service %s/%s: %w", t.ns, t.name, err)
 		}
 	}
-	return &admin.RunningServer{
+	srv := &admin.RunningServer{
 		DeploymentID: rec.DeploymentID,
 		BuildID:      rec.BuildID,
 		Host:         host,
@@ -225,7 +225,9 @@ func (r *Runner) Start(ctx context.Context, spec admin.StartSpec, logFn admin.Lo
 		Status:       admin.ServerRunning,
 		Health:       admin.HealthHealthy,
 		StartedAt:    time.Now().UTC(),
-	}, nil
+	}
+	r.watch(t, *srv)
+	return srv, nil
 }
 
 // deployment is the Deployment of revision t.
@@ -599,6 +601,7 @@ func (r *Runner) Stop(ctx context.Context, s *admin.RunningServer) error {
 	if err != nil {
 		return err
 	}
+	r.unwatch(s.Handle) // a stopped server did not exit
 	if d == nil {
 		return nil
 	}
@@ -624,13 +627,20 @@ func (r *Runner) Health(ctx context.Context, s *admin.RunningServer) (admin.Heal
 }
 
 // Reattach reports whether the server's Deployment still exists and runs
-// its revision; nothing else is needed to manage it again.
+// its revision; nothing else is needed to manage it again, but for
+// watching its pods for exits (NotifyExits), which starts here.
 func (r *Runner) Reattach(ctx context.Context, s *admin.RunningServer) (bool, error) {
+	if err := r.checkOpen("reattach"); err != nil {
+		return false, err
+	}
 	t, err := targetOf(s)
 	if err != nil {
 		return false, err
 	}
 	d, err := r.current(ctx, t)
+	if d != nil {
+		r.watch(t, *s)
+	}
 	return d != nil, err
 }
 

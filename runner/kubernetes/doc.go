@@ -110,6 +110,19 @@
 // Deployment still runs the server's revision; nothing else is needed to
 // manage it again.
 //
+// # Exits
+//
+// The runner is an admin.ExitNotifier: once the admin registered through
+// NotifyExits, every server it starts or reattaches is watched (a watch on
+// its revision's pods through the API server, opened again from a fresh
+// listing whenever it ends). A container that restarts, waits in
+// CrashLoopBackOff (or another state only a new deployment fixes) or
+// terminates, and a Deployment left without an available replica or
+// deleted by someone else, are reported at once, once per server, with the
+// container's exit status; the admin applies its restart policy without
+// waiting for failed health checks. Stop, a later Start that replaces the
+// revision, and Close end the watch without a report.
+//
 // # Observability
 //
 // The bundle's injected exporter and logger still write spans and logs as
@@ -125,10 +138,11 @@
 // The admin's service account needs, in the servers' namespaces: get, list,
 // watch, create, update, patch, delete and deletecollection on deployments
 // (apps), services, secrets; get, list and watch on pods and events; get,
-// list and watch on pods/log; patch and delete on httproutes
-// (gateway.networking.k8s.io) when used; and, with NamespacePerTeam, get,
-// create and patch on namespaces (cluster scope). The README has the
-// manifest.
+// create, patch, delete and deletecollection on httproutes
+// (gateway.networking.k8s.io) when used; and, with NamespacePerTeam, all of
+// it cluster-wide plus get, create and patch on namespaces. The README has
+// the manifests (a Role, or a ClusterRole with NamespacePerTeam), and the
+// tests run the runner with exactly the ClusterRole's rights.
 //
 // # Testing
 //
@@ -140,10 +154,19 @@
 // named by MASTRA_ADMIN_TEST_KUBECONFIG. Images go to an in-process
 // registry (go-containerregistry's pkg/registry, blobs on disk) and are
 // checked layer by layer. kwok runs no container: readiness and crashes
-// are simulated by its stages (an extra stage makes labelled pods
-// crash-loop), and for runnertest's suite the test plays the kubelet,
+// are simulated by its stages (extra stages make labelled pods crash-loop,
+// or crash once running), and for runnertest's suite the test plays the
+// kubelet,
 // running each pod's image with the host's node on a local port; what a
 // real kubelet and container runtime do with the image (pull, the base
 // image's node and libc, probes over the pod network, restarts) is not
-// exercised.
+// exercised. The Gateway API CRDs (v1.6.3, standard channel) are installed
+// in the test control plane, so HTTPRoutes are applied and checked for
+// real; no Gateway controller runs, so no traffic goes through them.
+// Per-team namespaces are tested with the runner acting as a service
+// account with exactly the README's ClusterRole. runnertest's Reattach
+// group needs servers that are processes of this machine (it checks pids
+// and ports) and is skipped; reattaching is tested here instead (a second
+// runner adopts a server, watches it for exits and stops it).
+// runnertest's TelemetrySource group is skipped too: see Observability.
 package kubernetes

@@ -137,13 +137,19 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) runner(t *testing.T, edit func(*kubernetes.Options)) *kubernetes.Runner {
 	t.Helper()
+	return e.runnerWith(t, e.client, edit)
+}
+
+// runnerWith returns a runner talking to the cluster through client.
+func (e *env) runnerWith(t *testing.T, client k8s.Interface, edit func(*kubernetes.Options)) *kubernetes.Runner {
+	t.Helper()
 	o := &kubernetes.Options{Namespace: e.ns, InsecureRegistry: true, ProgressDeadline: 20 * time.Second,
 		StartTimeout: 90 * time.Second, Labels: map[string]string{"team.example.com/owner": "platform"},
 		Build: &local.Options{BuildMode: local.BuildPlain, CacheDir: filepath.Join(os.TempDir(), "mastra-admin-kube-test-cache")}}
 	if edit != nil {
 		edit(o)
 	}
-	r, err := kubernetes.New(e.client, e.host+"/mastra", e.base, o)
+	r, err := kubernetes.New(client, e.host+"/mastra", e.base, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,15 +161,7 @@ func (e *env) runner(t *testing.T, edit func(*kubernetes.Options)) *kubernetes.R
 // runs no container) and returns its artifact.
 func artifact(t *testing.T, ref string) admin.Artifact {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, ".mastra"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	b, _ := json.Marshal(kubernetes.Image{Ref: ref, ProjectID: "p_1", ProjectSlug: "shop"})
-	if err := os.WriteFile(filepath.Join(dir, kubernetes.ImageRecord), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return admin.Artifact{Dir: dir, Entry: kubernetes.ImageRecord}
+	return artifactOf(t, kubernetes.Image{Ref: ref, ProjectID: "p_1", ProjectSlug: "shop"})
 }
 
 // images pushes n distinct images and returns them by digest.
@@ -599,14 +597,20 @@ func TestFailingRolloutCrashLoop(t *testing.T) {
 
 func waitHealthy(t *testing.T, r *kubernetes.Runner, srv *admin.RunningServer) {
 	t.Helper()
+	waitHealth(t, r, srv, admin.HealthHealthy)
+}
+
+// waitHealth waits until Health reports want for srv.
+func waitHealth(t *testing.T, r *kubernetes.Runner, srv *admin.RunningServer, want admin.HealthStatus) {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		h, err := r.Health(context.Background(), srv)
-		if err == nil && h == admin.HealthHealthy {
+		if err == nil && h == want {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("server %s not healthy again: %q, %v", srv.Handle, h, err)
+			t.Fatalf("server %s not %s: %q, %v", srv.Handle, want, h, err)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

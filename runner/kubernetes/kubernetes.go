@@ -21,6 +21,7 @@ import (
 	k8s "k8s.io/client-go/kubernetes"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/internal/runstate"
 	"github.com/mastra-admin/mastra-admin-go/runner/local"
 )
 
@@ -165,14 +166,18 @@ type Runner struct {
 	builder  *local.Runner
 	log      *slog.Logger
 	nameOpts []name.Option
+	state    *runstate.State
 
-	mu     sync.Mutex
-	closed bool
+	// Exit watchers of the servers started or reattached (exits.go).
+	wmu      sync.Mutex
+	watches  map[string]context.CancelFunc // by Handle
+	watchers sync.WaitGroup
 }
 
 var (
 	_ admin.Runner         = (*Runner)(nil)
 	_ admin.LicensedRunner = (*Runner)(nil)
+	_ admin.ExitNotifier   = (*Runner)(nil)
 )
 
 // New returns a Runner that talks to the cluster through client, pushes
@@ -221,7 +226,8 @@ func New(client k8s.Interface, registry, baseImage string, opts *Options) (*Runn
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes: build steps: %w", err)
 	}
-	return &Runner{client: client, repo: repo, base: base, opts: o, builder: builder, log: logger, nameOpts: nameOpts}, nil
+	return &Runner{client: client, repo: repo, base: base, opts: o, builder: builder, log: logger, nameOpts: nameOpts,
+		state: runstate.New("kubernetes"), watches: map[string]context.CancelFunc{}}, nil
 }
 
 func invalid(field, format string, args ...any) error {
@@ -316,24 +322,16 @@ func (o *Options) fill() error {
 // runner unless the license allows it.
 func (r *Runner) LicenseFeature() string { return admin.FeatureKubernetesRunner }
 
-func (r *Runner) checkOpen(op string) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		return fmt.Errorf("kubernetes: %s: %w", op, admin.ErrClosed)
-	}
-	return nil
-}
+func (r *Runner) checkOpen(op string) error { return r.state.Check(op) }
 
-// Close releases the runner; servers keep running. It is idempotent.
+// Close releases the runner; servers keep running. It stops watching
+// their pods: no NotifyExits callback runs once it has returned. It is
+// idempotent.
 func (r *Runner) Close() error {
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
+	if !r.state.Close() {
 		return nil
 	}
-	r.closed = true
-	r.mu.Unlock()
+	r.unwatchAll()
 	return r.builder.Close()
 }
 

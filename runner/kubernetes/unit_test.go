@@ -99,6 +99,9 @@ func TestInvalidInputAndClose(t *testing.T) {
 	if _, err := r.Build(ctx, admin.BuildSpec{}, nil); !errors.Is(err, admin.ErrClosed) {
 		t.Errorf("Build after Close: %v", err)
 	}
+	if _, err := r.Reattach(ctx, &admin.RunningServer{Handle: "ns/name/rev"}); !errors.Is(err, admin.ErrClosed) {
+		t.Errorf("Reattach after Close: %v", err)
+	}
 }
 
 // The license gate lives in admin.New: a license without the
