@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/internal/runstate"
 )
 
 // Defaults used when the matching Options field is zero.
@@ -178,13 +179,11 @@ type Runner struct {
 	provMu   sync.Mutex // serializes Node provisioning within the process
 	stopAll  chan struct{}
 	watchers sync.WaitGroup
-	calls    sync.WaitGroup // OnExit and NotifyExits callbacks in flight
+	state    *runstate.State // closed or not, NotifyExits callbacks
 
-	mu     sync.Mutex
-	closed bool
-	ports  map[int]bool  // ports handed out and not yet released
-	procs  map[int]*proc // servers started or reattached, by pid
-	notify []func(admin.ServerExit)
+	mu    sync.Mutex
+	ports map[int]bool  // ports handed out and not yet released
+	procs map[int]*proc // servers started or reattached, by pid
 
 	deps    *treeCache // nil when off
 	outputs *treeCache // nil when off
@@ -248,6 +247,7 @@ func New(opts *Options) (*Runner, error) {
 		},
 		nodes:   nodeCache{versions: map[string]nodeVersion{}},
 		stopAll: make(chan struct{}),
+		state:   runstate.New("local"),
 		ports:   map[int]bool{},
 		procs:   map[int]*proc{},
 	}, nil
@@ -366,14 +366,7 @@ func (r *Runner) CheckPorts() error {
 	return nil
 }
 
-func (r *Runner) checkOpen(op string) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		return fmt.Errorf("local: %s: %w", op, admin.ErrClosed)
-	}
-	return nil
-}
+func (r *Runner) checkOpen(op string) error { return r.state.Check(op) }
 
 // Close releases the runner's resources. It stops no server: servers
 // outlive the runner (and the admin process) by design, and a later runner
@@ -382,16 +375,14 @@ func (r *Runner) checkOpen(op string) error {
 // started keeps one goroutine waiting for its exit, so that it never stays
 // a zombie while this process lives.
 func (r *Runner) Close() error {
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
+	if !r.state.Close() { // waits for the callbacks in flight
 		return nil
 	}
-	r.closed = true
+	// Under mu: a Reattach that saw the runner open has added its watcher.
+	r.mu.Lock()
 	close(r.stopAll)
 	r.mu.Unlock()
 	r.watchers.Wait()
-	r.calls.Wait()
 	r.health.CloseIdleConnections()
 	return nil
 }

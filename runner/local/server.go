@@ -313,11 +313,7 @@ var _ admin.ExitNotifier = (*Runner)(nil)
 // without Stop. fn runs on a runner goroutine and is not called after Close
 // returned. It makes the Runner an admin.ExitNotifier, through which the
 // admin applies its restart policy at once.
-func (r *Runner) NotifyExits(fn func(admin.ServerExit)) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.notify = append(r.notify, fn)
-}
+func (r *Runner) NotifyExits(fn func(admin.ServerExit)) { r.state.NotifyExits(fn) }
 
 // exitedWith records that p exited, releases its port and, for a crash of
 // an announced server, calls OnExit and the NotifyExits callbacks.
@@ -333,20 +329,15 @@ func (r *Runner) exitedWith(p *proc, code int, sig string) {
 		delete(r.procs, p.server.PID)
 		delete(r.ports, p.server.Port)
 	}
-	notify, fns := p.announced && !p.stopping && !r.closed, r.notify
-	if notify {
-		r.calls.Add(1)
-	}
+	notify := p.announced && !p.stopping
 	r.mu.Unlock()
 	if notify {
-		defer r.calls.Done()
-		r.log.Info("server exited", "pid", p.server.PID, "port", p.server.Port, "code", code, "signal", sig)
-		if r.opts.OnExit != nil {
-			r.opts.OnExit(ExitEvent{Server: p.server, ExitCode: code, Signal: sig, Time: time.Now().UTC()})
-		}
-		for _, fn := range fns {
-			fn(admin.ServerExit{Server: p.server, ExitCode: code, Signal: sig})
-		}
+		r.state.Exited(admin.ServerExit{Server: p.server, ExitCode: code, Signal: sig}, func() {
+			r.log.Info("server exited", "pid", p.server.PID, "port", p.server.Port, "code", code, "signal", sig)
+			if r.opts.OnExit != nil {
+				r.opts.OnExit(ExitEvent{Server: p.server, ExitCode: code, Signal: sig, Time: time.Now().UTC()})
+			}
+		})
 	}
 }
 
@@ -365,8 +356,8 @@ func (r *Runner) forget(p *proc) {
 func (r *Runner) reservePort() (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closed {
-		return 0, fmt.Errorf("local: start: %w", admin.ErrClosed)
+	if err := r.state.Check("start"); err != nil {
+		return 0, err
 	}
 	for port := r.opts.PortMin; port <= r.opts.PortMax; port++ {
 		if r.ports[port] {
@@ -609,8 +600,8 @@ func (r *Runner) Reattach(ctx context.Context, s *admin.RunningServer) (bool, er
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closed {
-		return false, fmt.Errorf("local: reattach: %w", admin.ErrClosed)
+	if err := r.state.Check("reattach"); err != nil {
+		return false, err
 	}
 	if p := r.procs[s.PID]; p != nil && p.server.Handle == s.Handle {
 		return true, nil // already ours
