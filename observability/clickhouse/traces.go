@@ -18,6 +18,10 @@ import (
 // rootCols are the columns of a trace list row taken from its root span.
 const rootCols = "trace_id, span_id, deployment_id, build_id, name, span_type, entity_type, entity_id, entity_name, start_ns, duration_ns"
 
+// exactUniq is the number of values up to which uniq keeps each one's
+// hash, so that it never counts more distinct values than there are.
+const exactUniq = "65536"
+
 // totals returns the statement totalling the project's traces in set (a
 // table name or a subquery, with the arguments setArgs), with its
 // arguments and the context to run it with: span count, error, tokens, the
@@ -32,15 +36,13 @@ const rootCols = "trace_id, span_id, deployment_id, build_id, name, span_type, e
 // trace and month, merged here. A trace whose span rows are as many as its
 // span ids holds one copy of each span: its merged sums are its totals
 // (span ids are counted with uniq, exact up to exactUniq rows: a trace of
-// more rows takes the slow path below).
-// The other traces (a span inserted again: few) are looked up first; when
-// there are any, they are totalled from mastra_spans, by primary key,
-// reduced to the newest copy of each span first (the newest copy's fields
-// taken as one tuple: argMax skips NULL arguments; a tuple is never NULL).
-// exactUniq is the number of values up to which uniq keeps each one's
-// hash, so that it never counts more distinct values than there are.
-const exactUniq = "65536"
-
+// more rows takes the slow path below). The other traces (a span inserted
+// again: few) are looked up first; when there are any, they are totalled
+// from mastra_spans, by primary key, reduced to the newest copy of each
+// span first (the newest copy's fields taken as one tuple: argMax skips
+// NULL arguments; a tuple is never NULL). A span inserted again between
+// the two reads leaves its trace out of that one answer (neither read
+// takes it); it is never counted twice.
 func (s *Store) totals(ctx context.Context, projectID, model, set string, setArgs []any) (string, []any, context.Context, error) {
 	inSet := "project_id = ? AND trace_id IN " + set
 	inSetArgs := append([]any{projectID}, setArgs...)
@@ -52,8 +54,11 @@ func (s *Store) totals(ctx context.Context, projectID, model, set string, setArg
 	var dirty []string
 	err = eachRow(rows, func() error {
 		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
 		dirty = append(dirty, id)
-		return rows.Scan(&dirty[len(dirty)-1])
+		return nil
 	})
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("totals: %w", err)
