@@ -130,8 +130,15 @@
 // Shipping those files to the admin's ingestion is not implemented yet: the
 // runner is not an admin.TelemetrySource, so nothing of a pod's telemetry
 // reaches the observability store, and the files go with the pod. The
-// intended design is a sidecar that uploads closed files to FileStorage
-// with the same per-file checkpoints as the local ingestion.
+// design chosen: the runner copies each pod's files through the API server
+// (pods/exec, reading from the copy's length on) into the build directory
+// whose files the admin's ingestion already reads with its checkpoints,
+// and a sidecar keeps a terminating pod (and so its emptyDir) until the
+// copy holds every byte, so that a replaced pod's lines are not lost; a
+// container restart keeps the emptyDir. Weighed and not chosen: a sidecar
+// uploading to FileStorage (a second image, and storage credentials in
+// every pod) and a PersistentVolume the admin mounts (ReadWriteMany
+// storage, an admin inside the cluster).
 //
 // # Permissions
 //
