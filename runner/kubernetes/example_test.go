@@ -40,3 +40,24 @@ func ExampleNew() {
 	// license feature: kubernetes-runner
 	// true
 }
+
+// NotifyExits is how the admin (admin.New registers itself) hears at once
+// that a server's pod crashed; an embedder may register too. The callback
+// runs on a goroutine of the runner's and must not block.
+func ExampleRunner_NotifyExits() {
+	r, err := kubernetes.New(fake.NewClientset(), "registry.example.com/mastra",
+		"docker.io/library/node@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		&kubernetes.Options{Build: &local.Options{CacheDir: filepath.Join(os.TempDir(), "mastra-admin-example-cache")}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer r.Close()
+	r.NotifyExits(func(ex admin.ServerExit) {
+		fmt.Printf("server %s (deployment %s) exited with status %d\n", ex.Server.Handle, ex.Server.DeploymentID, ex.ExitCode)
+	})
+	var _ admin.ExitNotifier = r
+	fmt.Println("watching the pods of every server started or reattached from now on")
+	// Output:
+	// watching the pods of every server started or reattached from now on
+}

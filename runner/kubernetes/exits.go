@@ -32,12 +32,14 @@ func (r *Runner) NotifyExits(fn func(admin.ServerExit)) { r.state.NotifyExits(fn
 // watch starts watching server srv of t for exits, unless nobody listens
 // or it is watched already.
 func (r *Runner) watch(t target, srv admin.RunningServer) {
-	if !r.state.Notifying() || r.state.Closed() {
+	if !r.state.Notifying() {
 		return
 	}
 	r.wmu.Lock()
 	defer r.wmu.Unlock()
-	if _, ok := r.watches[srv.Handle]; ok {
+	// Under wmu: Close marks the state closed before unwatchAll takes wmu,
+	// so a watcher is either refused here or ended there.
+	if _, ok := r.watches[srv.Handle]; ok || r.state.Closed() {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
