@@ -114,6 +114,8 @@ func newWorld(t *testing.T, a *admin.Admin, ps *principals) *world {
 	must(err)
 	_, err = a.SetDeploymentEnvVars(sys, w.staging.ID, map[string]string{"OVR": "v"})
 	must(err)
+	_, err = a.SetPreviewEnvVars(sys, w.project.ID, map[string]string{"PKEEP": "v"})
+	must(err)
 	return w
 }
 
@@ -134,6 +136,7 @@ func (w *world) state() string {
 	add(w.a.ListMembers(sys, w.team.ID, admin.Page{}))
 	add(w.a.ListProjects(sys, w.team.ID, admin.Page{}))
 	add(w.a.ListEnvVars(sys, w.project.ID))
+	add(w.a.ListPreviewEnvVars(sys, w.project.ID))
 	add(w.a.ListDeployments(sys, w.project.ID, admin.Page{}))
 	add(w.a.ListDeploymentEnvVars(sys, w.staging.ID))
 	add(w.a.ListBuilds(sys, w.staging.ID, admin.Page{}))
@@ -231,6 +234,13 @@ var calls = map[string]func(w *world) call{
 	},
 	"GET /v1/projects/{id}/env":           func(w *world) call { return call{"/v1/projects/" + w.project.ID + "/env", nil, 200} },
 	"DELETE /v1/projects/{id}/env/{name}": func(w *world) call { return call{"/v1/projects/" + w.project.ID + "/env/KEEP", nil, 204} },
+	"PUT /v1/projects/{id}/preview-env": func(w *world) call {
+		return call{"/v1/projects/" + w.project.ID + "/preview-env", map[string]any{"vars": map[string]string{"NEW": "v"}}, 200}
+	},
+	"GET /v1/projects/{id}/preview-env": func(w *world) call { return call{"/v1/projects/" + w.project.ID + "/preview-env", nil, 200} },
+	"DELETE /v1/projects/{id}/preview-env/{name}": func(w *world) call {
+		return call{"/v1/projects/" + w.project.ID + "/preview-env/PKEEP", nil, 204}
+	},
 	"POST /v1/projects/{id}/deployments": func(w *world) call {
 		return call{"/v1/projects/" + w.project.ID + "/deployments", map[string]string{"type": "preview", "branch": "pr-1"}, 201}
 	},
