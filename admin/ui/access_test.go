@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -264,8 +265,99 @@ func TestSingleSignOn(t *testing.T) {
 	if strings.Contains(loc, "access_token") {
 		t.Fatalf("the token stayed in the URL: %s", loc)
 	}
+	// Sign-out revokes the token oidcauth minted for this sign-in: the
+	// session cookie, copied before, is refused afterwards.
+	got, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{e.ui + "/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookies := got.Cookies
+	press(t, ctx, "", "logout", "#token")
+	replay := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest(http.MethodGet, e.ui+"/teams", nil)
+	for _, c := range cookies {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	resp, err := replay.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "/login") {
+		t.Fatalf("the signed-out SSO cookie replayed: %d %s, want a redirect to the sign-in page", resp.StatusCode, loc)
+	}
+	toks, err := e.a.ListTokens(apitest.As(u.ID), admin.Page{Limit: admin.MaxPageLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range toks.Items {
+		if strings.HasPrefix(tok.Name, "sso ") && tok.RevokedAt == nil {
+			t.Errorf("the SSO sign-in's token %s is not revoked after sign-out", tok.ID)
+		}
+	}
 	// The landing page without a token says so.
 	visit(t, ctx, e.ui+"/auth/sso", "#sso-missing")
+}
+
+// TestSignOutEndsSession copies a session cookie, signs out, and replays
+// the copy: it is refused (sign-out revoked the session's own token, in
+// Storage), while the pasted token stays valid for the API; revoking the
+// session's token on the API tokens page ends another session the same
+// way.
+func TestSignOutEndsSession(t *testing.T) {
+	e := newEnv(t, "/ui")
+	u, token := e.user(t, "root@example.com")
+	s := signedIn(t, e, token)
+	base, _ := url.Parse(e.ui + "/")
+	copied := s.c.Jar.Cookies(base)
+	replay := func() (int, string) {
+		t.Helper()
+		jar, _ := cookiejar.New(nil)
+		jar.SetCookies(base, copied)
+		other := &session{t: t, e: e, c: &http.Client{Jar: jar, CheckRedirect: s.c.CheckRedirect}}
+		resp, err := other.c.Get(e.ui + "/teams")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Location")
+	}
+	if st, loc := replay(); st != http.StatusOK {
+		t.Fatalf("the copied cookie before sign-out: %d %s, want 200", st, loc)
+	}
+	if st, _ := s.post("/logout", url.Values{}); st != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", st)
+	}
+	if st, loc := replay(); st != http.StatusSeeOther || !strings.Contains(loc, "/login") {
+		t.Fatalf("the copied cookie after sign-out: %d %s, want a redirect to the sign-in page", st, loc)
+	}
+	if _, err := e.a.AuthenticateToken(context.Background(), token); err != nil {
+		t.Fatalf("sign-out revoked the pasted token: %v", err)
+	}
+	// Two sessions: revoking one's token from the other signs it out.
+	s1, s2 := signedIn(t, e, token), signedIn(t, e, token)
+	toks, err := e.a.ListTokens(apitest.As(u.ID), admin.Page{Limit: admin.MaxPageLimit, Desc: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var live []*admin.APIToken
+	for _, tok := range toks.Items {
+		if tok.Name == ui.SessionTokenName && tok.RevokedAt == nil {
+			live = append(live, tok)
+		}
+	}
+	if len(live) != 2 {
+		t.Fatalf("%d live session tokens, want 2", len(live))
+	}
+	if st, _ := s2.post("/tokens/"+live[1].ID+"/revoke", url.Values{}); st != http.StatusSeeOther {
+		t.Fatalf("revoke the first session's token: %d", st)
+	}
+	if st, _ := s1.get("/teams"); st != http.StatusSeeOther {
+		t.Fatalf("the session whose token was revoked: %d, want a redirect to the sign-in page", st)
+	}
+	if st, _ := s2.get("/teams"); st != http.StatusOK {
+		t.Fatalf("the other session: %d, want 200", st)
+	}
 }
 
 // session is a signed-in HTTP client of the dashboard (no browser), with

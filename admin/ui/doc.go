@@ -50,14 +50,21 @@
 // quickstart writes one to .mastra/api-token), verified by the same
 // httpapi.Authenticator the API uses (Options.Authenticators), or with
 // single sign-on: set Options.SSOLoginURL to oidcauth's login route and
-// oidcauth's PostLoginRedirect to {Prefix}/auth/sso. The credential is
-// kept in an AES-256-GCM sealed, HttpOnly, SameSite=Lax cookie (key:
-// Options.CookieKey) and authenticated again on every request, so a
-// revoked or expired token ends the session at once. Every
+// oidcauth's PostLoginRedirect to {Prefix}/auth/sso. Each sign-in gets
+// an API token of its own, named "dashboard session" (SessionTokenName;
+// for single sign-on, the token oidcauth minted for it), kept with the
+// pasted credential in an AES-256-GCM sealed, HttpOnly, SameSite=Lax
+// cookie (key: Options.CookieKey). Both are authenticated again on every
+// request, so a revoked or expired token ends the session at once.
+// Sign-out revokes the session's token in the Admin's Storage: a copy of
+// the cookie is refused afterwards, after restarts too and by every
+// dashboard sharing that Storage, while the pasted token itself stays
+// valid. Revoking a "dashboard session" token on the API tokens page
+// signs that session out. Every
 // state-changing request must carry the session's CSRF token (a hidden
 // form field, or the X-CSRF-Token header that htmx sends) and must not
 // come from another origin (net/http's CrossOriginProtection); sign-in
-// makes a new CSRF token. Sign-out clears the cookie.
+// makes a new CSRF token.
 //
 // # Permissions
 //

@@ -1,7 +1,12 @@
 package ui
 
 import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -152,14 +157,14 @@ func (h *Handler) page(pattern string, fn handlerFunc) {
 		if c == nil {
 			return
 		}
-		if c.sess.Credential == "" {
+		if c.sess.Token == "" {
 			h.toLogin(c, "")
 			return
 		}
-		p, err := h.authenticate(r, c.sess.Credential)
+		p, err := h.sessionPrincipal(r, c.sess)
 		if err != nil {
 			if errors.Is(err, admin.ErrUnauthenticated) {
-				c.sess.Credential = ""
+				c.sess = session{CSRF: c.sess.CSRF, Expires: c.sess.Expires}
 				h.writeSession(w, r, c.sess)
 				h.toLogin(c, "expired")
 				return
@@ -200,6 +205,20 @@ func (h *Handler) toLogin(c *call, reason string) {
 		return
 	}
 	http.Redirect(c.w, c.r, target, http.StatusSeeOther)
+}
+
+// sessionPrincipal authenticates a session: its own token (revoked at
+// sign-out) and, when the user pasted one, the credential it was made
+// from (so that revoking that one ends the session too).
+func (h *Handler) sessionPrincipal(r *http.Request, s session) (admin.Principal, error) {
+	p, err := h.a.AuthenticateToken(r.Context(), s.Token)
+	if err != nil || s.Credential == "" {
+		return p, err
+	}
+	if _, err := h.authenticate(r, s.Credential); err != nil {
+		return admin.Principal{}, err
+	}
+	return p, nil
 }
 
 // authenticate asks the authenticators about cred, presented as a bearer
@@ -280,18 +299,73 @@ func (h *Handler) login(c *call) error {
 		v.status = http.StatusUnauthorized
 		return c.render("login", v)
 	}
-	if _, err := h.a.Me(admin.WithPrincipal(c.r.Context(), p)); err != nil {
+	ctx := admin.WithPrincipal(c.r.Context(), p)
+	if _, err := h.a.Me(ctx); err != nil {
 		return err
 	}
 	// A new session (and CSRF token) on every sign-in: nothing set before
 	// it carries over.
-	c.sess = session{Credential: cred, CSRF: randomToken(), Expires: time.Now().Add(h.ttl).Unix()}
+	s := session{CSRF: randomToken(), Expires: time.Now().Add(h.ttl).Unix()}
+	if c.r.PostForm.Get("sso") == "1" && strings.HasPrefix(cred, admin.TokenPrefix) {
+		// oidcauth minted this token for this sign-in: it is the session's,
+		// and sign-out revokes it.
+		if s.TokenID, err = tokenID(ctx, h.a, cred); err != nil {
+			return err
+		}
+		s.Token = cred
+	} else {
+		tok, secret, err := h.a.CreateToken(ctx, admin.NewToken{Name: SessionTokenName, TeamID: p.TeamID, TTL: max(h.ttl, time.Minute)})
+		if err != nil {
+			return err
+		}
+		s.Token, s.TokenID, s.Credential = secret, tok.ID, cred
+	}
+	c.sess = s
 	h.writeSession(c.w, c.r, c.sess)
 	http.Redirect(c.w, c.r, h.url(next), http.StatusSeeOther)
 	return nil
 }
 
+// SessionTokenName is the name of the API token each dashboard sign-in
+// gets (listed on the API tokens page, where revoking it signs that
+// session out).
+const SessionTokenName = "dashboard session"
+
+// tokenID returns the id of the acting user's API token whose secret is
+// secret.
+func tokenID(ctx context.Context, a *admin.Admin, secret string) (string, error) {
+	sum := sha256.Sum256([]byte(secret))
+	hash := hex.EncodeToString(sum[:])
+	for after := ""; ; {
+		l, err := a.ListTokens(ctx, admin.Page{Limit: admin.MaxPageLimit, Desc: true, After: after})
+		if err != nil {
+			return "", err
+		}
+		for _, t := range l.Items {
+			if subtle.ConstantTimeCompare([]byte(t.Hash), []byte(hash)) == 1 {
+				return t.ID, nil
+			}
+		}
+		if l.Next == "" {
+			return "", fmt.Errorf("ui: the single sign-on's token is not among the user's API tokens: %w", admin.ErrUnauthenticated)
+		}
+		after = l.Next
+	}
+}
+
+// logout revokes the session's token, so that no copy of the cookie works
+// any more, and clears the cookie. A session whose token no longer
+// authenticates has nothing left to revoke.
 func (h *Handler) logout(c *call) error {
+	if c.sess.Token != "" {
+		if p, err := h.a.AuthenticateToken(c.r.Context(), c.sess.Token); err == nil {
+			if err := h.a.RevokeToken(admin.WithPrincipal(c.r.Context(), p), c.sess.TokenID); err != nil {
+				return err
+			}
+		} else if !errors.Is(err, admin.ErrUnauthenticated) {
+			return err
+		}
+	}
 	h.clearSession(c.w, c.r)
 	http.Redirect(c.w, c.r, h.url("/login"), http.StatusSeeOther)
 	return nil

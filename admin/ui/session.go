@@ -25,12 +25,22 @@ const (
 	csrfHeader = "X-CSRF-Token"
 )
 
-// session is what the cookie holds. A session without a credential is
+// session is what the cookie holds. A session without a token is
 // anonymous: it carries only the CSRF token that the sign-in form needs.
+//
+// Every sign-in gets its own API token (Token, TokenID), which sign-out
+// revokes in the Admin's Storage: a copy of the cookie taken before
+// sign-out is refused afterwards, by every instance sharing the Storage,
+// across restarts. Secrets never reach a page, a log line or a URL.
 type session struct {
-	// Credential is what the user signed in with (an API token, or an ID
-	// token when an OIDC authenticator is configured). It never reaches a
-	// page, a log line or a URL.
+	// Token is the session's API token: minted by the dashboard at
+	// sign-in, or the token oidcauth minted for this sign-in (SSO).
+	Token   string `json:"s,omitempty"`
+	TokenID string `json:"i,omitempty"`
+	// Credential is what the user pasted (an API token, or an ID token
+	// when an OIDC authenticator is configured), authenticated again on
+	// every request so that revoking it ends the session too; empty for
+	// a single sign-on, whose token is Token.
 	Credential string `json:"t,omitempty"`
 	CSRF       string `json:"c"`
 	Expires    int64  `json:"e"`
