@@ -48,14 +48,71 @@ func parseTime(q url.Values, field string) (time.Time, error) {
 	return t, nil
 }
 
-func (h *Handler) tracesPage(c *call) error {
+// filterForm is the filter form of a query page (traces, logs): its
+// fields in order, drawn by the "filters" template, which shows the
+// submitted values again, each field's error next to it, and keeps the
+// deployment the page is narrowed to.
+type filterForm struct {
+	Page    string // the path under the project ("traces"), also the fields' id prefix
+	Fields  []filterField
+	Button  string // the submit button's label
+	Control string // its data-control name
+}
+
+// filterField is one field: a select when it has Options, else a text
+// input.
+type filterField struct {
+	Name, Label, Placeholder string
+	ErrorField               string // the admin.ValidationError field it answers for
+	Options                  []filterOption
+}
+
+type filterOption struct{ Value, Label string }
+
+var traceFilters = filterForm{Page: "traces", Button: "Filter", Control: "traces-filter", Fields: []filterField{
+	{Name: "status", Label: "Status", ErrorField: "Status",
+		Options: []filterOption{{"", "any"}, {"ok", "ok"}, {"error", "error"}}},
+	{Name: "entity", Label: "Entity", Placeholder: "agent or workflow name", ErrorField: "EntityName"},
+	{Name: "model", Label: "Model", ErrorField: "Model"},
+	{Name: "min", Label: "Slower than", Placeholder: "500ms", ErrorField: "MinDuration"},
+	{Name: "sort", Label: "Sort", ErrorField: "Sort",
+		Options: []filterOption{{"time", "newest"}, {"duration", "longest"}, {"cost", "most expensive"}}},
+}}
+
+var logFilters = filterForm{Page: "logs", Button: "Search", Control: "logs-filter", Fields: []filterField{
+	{Name: "level", Label: "Level", ErrorField: "Level", Options: []filterOption{{"", "any"},
+		{"debug", "debug and above"}, {"info", "info and above"}, {"warn", "warn and above"}, {"error", "error and above"}}},
+	{Name: "text", Label: "Text", ErrorField: "Text"},
+	{Name: "trace", Label: "Trace", ErrorField: "TraceID"},
+}}
+
+// queryView starts a query page of a project: its view with the filter
+// form and the submitted query.
+func (c *call) queryView(f *filterForm) (*view, *admin.Project, url.Values, error) {
 	v, p, err := c.projectView("")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	v.Title, v.Section = p.Name+": "+f.Page, "overview"
+	q := c.r.URL.Query()
+	v.Form, v.Filters = q, f
+	return v, p, q, nil
+}
+
+// nextPage is the URL of a query page's next page: the same filters from
+// cursor on; "" when there is none.
+func (c *call) nextPage(p *admin.Project, f *filterForm, q url.Values, cursor string) string {
+	if cursor == "" {
+		return ""
+	}
+	return c.h.url("/projects/"+url.PathEscape(p.ID)+"/"+f.Page) + "?" + withParam(q, "cursor", cursor)
+}
+
+func (h *Handler) tracesPage(c *call) error {
+	v, p, q, err := c.queryView(&traceFilters)
 	if err != nil {
 		return err
 	}
-	v.Title, v.Section = p.Name+": traces", "overview"
-	q := c.r.URL.Query()
-	v.Form = q
 	tq := admin.TraceQuery{ProjectID: p.ID, DeploymentID: q.Get("deployment"), EntityName: strings.TrimSpace(q.Get("entity")),
 		Status: admin.TraceStatus(q.Get("status")), Model: strings.TrimSpace(q.Get("model")), Sort: admin.TraceSort(q.Get("sort")),
 		Cursor: q.Get("cursor"), Limit: pageLimit(q)}
@@ -70,11 +127,7 @@ func (h *Handler) tracesPage(c *call) error {
 	if err != nil {
 		return c.queryFailed(err, "traces", v, tracesData{Project: p})
 	}
-	data := tracesData{Project: p, Traces: page.Traces}
-	if page.NextCursor != "" {
-		data.Next = h.url("/projects/"+url.PathEscape(p.ID)+"/traces") + "?" + withParam(q, "cursor", page.NextCursor)
-	}
-	v.Data = data
+	v.Data = tracesData{Project: p, Traces: page.Traces, Next: c.nextPage(p, &traceFilters, q, page.NextCursor)}
 	return c.render("traces", v)
 }
 
@@ -286,17 +339,14 @@ func pageLimit(q url.Values) int {
 }
 
 func (h *Handler) logsPage(c *call) error {
-	v, p, err := c.projectView("")
+	v, p, q, err := c.queryView(&logFilters)
 	if err != nil {
 		return err
 	}
-	v.Title, v.Section = p.Name+": logs", "overview"
-	q := c.r.URL.Query()
-	v.Form = q
 	live := url.Values{}
-	for _, k := range []string{"level", "text", "trace", "deployment"} {
-		if s := q.Get(k); s != "" {
-			live.Set(k, s)
+	for _, f := range append(slices.Clone(logFilters.Fields), filterField{Name: "deployment"}) {
+		if s := q.Get(f.Name); s != "" {
+			live.Set(f.Name, s)
 		}
 	}
 	data := logsData{Project: p, Stream: h.url("/projects/" + url.PathEscape(p.ID) + "/logs/stream?" + live.Encode())}
@@ -304,10 +354,7 @@ func (h *Handler) logsPage(c *call) error {
 	if err != nil {
 		return c.queryFailed(err, "logs", v, data)
 	}
-	data.Logs = page.Logs
-	if page.NextCursor != "" {
-		data.Next = h.url("/projects/"+url.PathEscape(p.ID)+"/logs") + "?" + withParam(q, "cursor", page.NextCursor)
-	}
+	data.Logs, data.Next = page.Logs, c.nextPage(p, &logFilters, q, page.NextCursor)
 	v.Data = data
 	return c.render("logs", v)
 }

@@ -48,6 +48,7 @@ type view struct {
 	Error    string            // a message for the whole form
 	Errors   map[string]string // field → message
 	Form     url.Values        // what was submitted, to show again
+	Filters  *filterForm       // a query page's filter form
 	Data     any
 	status   int // the response status; 0 means 200
 }
@@ -126,7 +127,6 @@ func (h *Handler) funcs() template.FuncMap {
 		"add":      func(a, b int) int { return a + b },
 		"contains": strings.Contains,
 		"usd":      func(v *float64) string { return fmt.Sprintf("$%.4f", *v) },
-		"levels":   func() []string { return []string{"debug", "info", "warn", "error"} },
 		"yflip":    func(height int, pos float64) float64 { return float64(height) - pos },
 	}
 }
