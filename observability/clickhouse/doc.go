@@ -189,21 +189,29 @@
 // and 15 × count(); 141,
 // 2.1, 2.5, 0.026, 0.64 and 0.39 × SQLite).
 //
-// The trace lists after mastra_trace_totals (migration 0003), the same
-// benchmark's first three queries (go test -bench Queries/TraceList
-// -benchtime 1x, MASTRA_ADMIN_BENCH_SPANS=1000000), two runs, against the
-// code before it run the same way on the same machine:
+// The trace lists after mastra_trace_totals (migration 0003): the same
+// benchmark's first three queries (go test -bench Queries/TraceList,
+// MASTRA_ADMIN_BENCH_SPANS=1000000) on this code and on the code before
+// it, run the same way on the same machine, one after the other; runs 3
+// and C are means of 3 queries (-benchtime 3x), the others single ones.
+// Per query: ms, × count(), × SQLite:
 //
-//	query                               before (load 15-17)        after, run A (load 11-12)   after, run B (load 6-10)
-//	ListTraces, last day, by time       276 ms, 2.2×, 117×          141 ms, 6.8×, 57×           1,141 ms, 14.7×, 174×
-//	ListTraces, 30 days, by cost        15,505 ms, 8.0×, 0.98×      1,603 ms, 13.4×, 0.34×      4,651 ms, 71.9×, 1.14×
-//	ListTraces, 30 days, errors only    21,657 ms, 57×, 1.30×       1,020 ms, 16.1×, 0.41×      2,174 ms, 20.6×, 0.37×
+//	run (load average)   last day, by time     30 days, by cost        30 days, errors only
+//	before 1 (15-17)     276     2.2   117     15,505  8.0   0.98      21,657  57    1.30
+//	before 2 (8-9)       213     6.6   59      6,146   31.5  1.27      4,198   43.2  0.77
+//	before 3 (6-8)       50      2.0   23      3,455   55.0  1.38      3,513   60.8  1.36
+//	after A (11-12)      141     6.8   57      1,603   13.4  0.34      1,020   16.1  0.41
+//	after B (6-10)       1,141   14.7  174     4,651   71.9  1.14      2,174   20.6  0.37
+//	after C (6-8)        69      2.2   27      999     19.0  0.41      2,044   12.3  0.32
 //
-// (ms, × count(), × SQLite.) A list sorted by cost or filtered by status or
-// model still merges the totals of every trace of its range (one row per
-// trace and month, not its spans) and joins them to the range's roots;
-// the time spent varies with the background merges of a freshly loaded
-// table and the load.
+// Against the SQLite store measured in the same loop, the 30-day lists
+// went from 1.0-1.4× its time to 0.3-0.4× (run B's list by cost, 1.1×,
+// ran while the server merged the million rows just loaded: its first
+// query, the day's list, took ten times its usual time too). The day's
+// list pays one more round trip (the lookup of re-inserted traces). A
+// list sorted by cost or filtered by status or model still merges the
+// totals of every trace of its range (one row per trace and month, not
+// its spans) and joins them to the range's roots.
 //
 // # Ingestion speed
 //
@@ -218,22 +226,26 @@
 //	run (load)        InsertSpans ×5,000   one InsertSpans   pipeline   client, same schema   client, table alone   pipeline into SQLite
 //	1 (12-16)         32,548 (0.45×)       51,178 (0.71×)    8,963      71,762 / 69,142       68,728 / 59,548       14,601
 //	3 (6-9)           46,476 (0.29×)       110,319 (0.68×)   22,630     161,497 / 147,396     180,319 / 163,930     27,135
+//	4 (6-18)          9,733 (0.26×)        23,497 (0.62×)    11,379     38,059 / 48,899       40,650 / 53,486       7,016
 //
 // (The client's two figures are those of the two benchmarks; ratios are to
 // the client into the same schema. Run 1 was before uniq replaced
 // uniqExact in the totals; a run 2 shared the server with a 1M-row load of
-// ours and is left out.) The pipeline reaches 0.13× to 0.15× of the client,
+// ours and is left out.) The pipeline reaches 0.13× to 0.23× of the client,
 // far from the 1.2× goal, for two measured reasons. The worker's batches
 // of 5,000 pay the server's fixed cost of an INSERT (its parts in
 // mastra_spans and the two views' tables) 60 times for 300,000 rows where
-// the client pays it once: one InsertSpans of the whole set is 2.4× faster
-// than batches of 5,000 (0.68× of the client); the batch size is the
-// worker's (admin), not the store's. And decoding a Mastra line in Go
-// (encoding/json: parse, validate, extract, re-encode the attributes
-// object) is 48% of the pipeline's CPU profile against 7% for InsertSpans
-// (its columns and the driver's encoding), about three times the
-// insert's cost per row; ParseLine's one pass made the parse 16-22%
-// cheaper (BenchmarkDecode, in package observability). The worker reads,
+// the client pays it once: one InsertSpans of the whole set is 1.6 to 2.4
+// times as fast as batches of 5,000 (0.62× to 0.71× of the client); the
+// batch size is the worker's (admin), not the store's. And decoding a
+// Mastra line in Go (encoding/json: parse, validate, extract, re-encode
+// the attributes object) costs about three times what InsertSpans does per
+// row: in a CPU profile of the pipeline benchmark (20,000 spans, twice,
+// with its SQLite run), observability.Decoder takes 48% of the samples
+// (about 24 µs a line under that load) and InsertSpans 7% (its columns and
+// the driver's encoding, about 8 µs a row); ParseLine's one pass made the
+// parse 16-22% cheaper (BenchmarkDecode, in package observability). The
+// worker reads,
 // decodes and inserts one batch after the other, so the server's time and
 // the decoding add up.
 //
