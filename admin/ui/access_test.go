@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -57,8 +58,8 @@ func TestViewerSeesNoMutatingControl(t *testing.T) {
 	signIn(t, ctx, e, token)
 	allowed := map[string]bool{"logout": true, "theme-toggle": true, "team-switcher": true, "log-pause": true,
 		"log-search": true, "log-download": true, "env-link": true, "audit-filter": true, "audit-older": true,
-		"create-team": true, "create-token": true, "revoke-token": true}
-	for _, page := range []struct{ path, wait string }{
+		"create-team": true, "create-token": true, "revoke-token": true, "refresh-interval": true}
+	walkWithoutChanges(t, ctx, e, allowed, []pageWait{
 		{"/teams/" + team.ID, "#projects"},
 		{"/projects/" + p.ID, "#deployments"},
 		{"/projects/" + p.ID + "/env", "#env-vars"},
@@ -66,36 +67,52 @@ func TestViewerSeesNoMutatingControl(t *testing.T) {
 		{"/builds/" + b.ID, "#build-status"},
 		{"/teams/" + team.ID + "/members", "#members"},
 		{"/teams/" + team.ID + "/queue", "#queue"},
-	} {
+	})
+	// The server refuses anyway: a deploy posted from the viewer's page
+	// with its valid CSRF token.
+	if status := postFromPage(t, ctx, e.prefix+"/deployments/"+prod.ID+"/deploy", ""); status != http.StatusForbidden {
+		t.Fatalf("a viewer's deploy answered %d, want 403", status)
+	}
+	// The audit log is not the viewer's either.
+	visit(t, ctx, e.ui+"/teams/"+team.ID+"/audit", "#page-error")
+}
+
+// pageWait is a page of the dashboard and what shows it has loaded.
+type pageWait struct{ path, wait string }
+
+// walkWithoutChanges visits the pages and fails t on a control not in
+// allowed, or a form posting anywhere but to sign-out.
+func walkWithoutChanges(t *testing.T, ctx context.Context, e *env, allowed map[string]bool, pages []pageWait) {
+	t.Helper()
+	for _, page := range pages {
 		visit(t, ctx, e.ui+page.path, page.wait)
 		found := get(t, ctx, "controls", chromedp.Evaluate[[]string](
 			`[...document.querySelectorAll('[data-control]')].map(e => e.getAttribute('data-control'))`))
 		for _, c := range found {
 			if !allowed[c] {
-				t.Errorf("a viewer sees the control %q on %s", c, page.path)
+				t.Errorf("the control %q is on %s", c, page.path)
 			}
 		}
 		forms := get(t, ctx, "forms", chromedp.Evaluate[[]string](
 			`[...document.querySelectorAll('form[method=post]')].map(f => f.getAttribute('action'))`))
 		for _, f := range forms {
 			if !strings.HasSuffix(f, "/logout") {
-				t.Errorf("a viewer sees a form posting to %s on %s", f, page.path)
+				t.Errorf("a form posting to %s is on %s", f, page.path)
 			}
 		}
 	}
-	// The server refuses anyway: a deploy posted from the viewer's page
-	// with its valid CSRF token.
-	status := get(t, ctx, "post a deploy", chromedp.Evaluate[int](`(async () => {
+}
+
+// postFromPage posts body (form-encoded, the page's CSRF token added) to
+// path from the page the tab shows, and returns the status.
+func postFromPage(t *testing.T, ctx context.Context, path, body string) int {
+	t.Helper()
+	return get(t, ctx, "post to "+path, chromedp.Evaluate[int](`(async () => {
 	  const csrf = document.querySelector('input[name=csrf]').value;
-	  const r = await fetch(`+"`"+e.prefix+`/deployments/`+prod.ID+`/deploy`+"`"+`, {method: 'POST',
-	    headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: 'csrf=' + encodeURIComponent(csrf)});
+	  const r = await fetch(`+strconv.Quote(path)+`, {method: 'POST',
+	    headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: 'csrf=' + encodeURIComponent(csrf) + '&' + `+strconv.Quote(body)+`});
 	  return r.status;
 	})()`, func(p *runtime.EvaluateParams) { p.AwaitPromise = new(true) }))
-	if status != http.StatusForbidden {
-		t.Fatalf("a viewer's deploy answered %d, want 403", status)
-	}
-	// The audit log is not the viewer's either.
-	visit(t, ctx, e.ui+"/teams/"+team.ID+"/audit", "#page-error")
 }
 
 // TestCSRF posts without the session's CSRF token, with another

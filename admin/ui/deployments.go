@@ -139,6 +139,15 @@ func (h *Handler) deleteDeployment(c *call) error {
 	})
 }
 
+// approvePreview approves the head commit of a fork's pull-request
+// preview (the commit the page showed), which builds it.
+func (h *Handler) approvePreview(c *call) error {
+	return h.deploymentAction(c, func(_ *view, p *admin.Project, d *admin.Deployment) (string, error) {
+		_, err := h.a.ApprovePreview(c.ctx, d.ID, c.r.PostForm.Get("commit"))
+		return "/projects/" + p.ID, err
+	})
+}
+
 func (h *Handler) setOverride(c *call) error {
 	return h.deploymentAction(c, func(_ *view, _ *admin.Project, d *admin.Deployment) (string, error) {
 		f := c.r.PostForm

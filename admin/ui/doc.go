@@ -22,18 +22,29 @@
 // # Pages
 //
 // Team switcher and overview; a new project from the local source's
-// picker; a project's deployments; a deployment (status, URL through the
+// picker; a project's deployments and its previews (the pull-request and
+// branch previews the platform made: number, branch, status, URL, age;
+// approve a fork's head commit, tear down); a deployment (status, URL through the
 // router, server, builds, env-var overrides; deploy, redeploy, cancel,
 // rollback to a chosen build, stop, delete, each confirmed); a build with
 // its live log; env vars (names only: values are write-only); members and
-// roles; API tokens (a new token's value shown once); the team's build
-// queue; the audit log with filters; licence and usage (platform admins).
+// roles, and the team's settings (rename, delete); API tokens (a new
+// token's value shown once); the team's build queue; the audit log with
+// filters; for platform admins, users (make or revoke platform admin,
+// delete) and licence and usage.
 // With an observability store that answers queries
 // (admin.WithObservabilityStore): a project's traces with filters, a
 // trace's waterfall with a span panel (input, output, tokens, cost,
 // error), logs search with a live tail, and metrics charts drawn on the
 // server in SVG (runs, errors, latency percentiles, tokens and cost by
 // model).
+//
+// The header's refresh control sets how often the live parts poll: the
+// dashboard's default (Options.RefreshInterval), 5 s, 30 s or off,
+// remembered per browser in a cookie. Options.ReadOnly makes a dashboard
+// that shows everything and changes nothing: no page has a control that
+// changes anything, whatever the user's role, and every change posted
+// anyway is refused (403); signing in and out still work.
 //
 // # Mounting under a prefix
 //

@@ -56,3 +56,31 @@ func ExampleNewHandler() {
 	fmt.Println(resp.StatusCode, resp.Header.Get("Location"))
 	// Output: 303 /ui/login?next=%2F
 }
+
+// A read-only dashboard, for a wall display or auditors: its pages show
+// no control that changes anything, and a change posted anyway is
+// refused, whatever the signed-in user may do through the API.
+func ExampleOptions_readOnly() {
+	dir, err := os.MkdirTemp("", "ui-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	store, err := sqlite.Open(filepath.Join(dir, "admin.db"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	a, err := admin.New(admin.WithStorage(store))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer a.Close()
+
+	dash, err := ui.NewHandler(a, &ui.Options{Prefix: "/status", ReadOnly: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/status/", dash)
+	log.Fatal(http.ListenAndServe("localhost:3002", mux))
+}

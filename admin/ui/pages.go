@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -133,6 +134,16 @@ func (h *Handler) createProject(c *call) error {
 type projectData struct {
 	Project     *admin.Project
 	Deployments []deploymentRow
+	Previews    []previewRow
+}
+
+// previewRow is a preview deployment the platform made for a pull
+// request or a branch (one with an admin.Preview record).
+type previewRow struct {
+	deploymentRow
+	Preview *admin.Preview
+	// NeedsApproval: a fork's head commit no team member approved yet.
+	NeedsApproval bool
 }
 
 type deploymentRow struct {
@@ -196,8 +207,35 @@ func (h *Handler) showProject(c *call, v *view, p *admin.Project) error {
 	if err != nil {
 		return err
 	}
-	v.Title, v.Data = p.Name, projectData{Project: p, Deployments: rows}
+	previews, err := h.previews(c, rows)
+	if err != nil {
+		return err
+	}
+	v.Title, v.Data = p.Name, projectData{Project: p, Deployments: rows, Previews: previews}
 	return c.render("project", v)
+}
+
+// previews returns the preview deployments among rows that have a
+// Preview record (hand-made previews have none; nor has an Admin whose
+// Storage keeps no previews).
+func (h *Handler) previews(c *call, rows []deploymentRow) ([]previewRow, error) {
+	var out []previewRow
+	for _, r := range rows {
+		if r.Deployment.Type != admin.DeploymentPreview {
+			continue
+		}
+		pr, err := h.a.GetPreview(c.ctx, r.Deployment.ID)
+		switch {
+		case errors.Is(err, admin.ErrNotFound):
+			continue
+		case errors.Is(err, admin.ErrNotSupported):
+			return nil, nil
+		case err != nil:
+			return nil, err
+		}
+		out = append(out, previewRow{deploymentRow: r, Preview: pr, NeedsApproval: pr.Fork && pr.ClosedAt == nil && pr.ApprovedSHA != pr.HeadSHA})
+	}
+	return out, nil
 }
 
 func (h *Handler) deploymentsFragment(c *call) error {

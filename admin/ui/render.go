@@ -39,24 +39,31 @@ type view struct {
 	CSRF     string
 	Me       *admin.User
 	Platform bool
+	ReadOnly bool // Options.ReadOnly: no control that changes anything
 	Teams    []*admin.Team
 	Team     *admin.Team
 	Role     admin.Role
 	Section  string
-	Refresh  string // htmx polling trigger, "every 2s"
-	SSO      string
-	Error    string            // a message for the whole form
-	Errors   map[string]string // field → message
-	Form     url.Values        // what was submitted, to show again
-	Filters  *filterForm       // a query page's filter form
-	Data     any
-	status   int // the response status; 0 means 200
+	Refresh  string // htmx polling trigger, "every 2000ms"; "" when the user turned refreshing off
+	// RefreshChoice is the user's refresh interval (a key of
+	// refreshChoices), "" for the dashboard's default.
+	RefreshChoice string
+	SSO           string
+	Error         string            // a message for the whole form
+	Errors        map[string]string // field → message
+	Form          url.Values        // what was submitted, to show again
+	Filters       *filterForm       // a query page's filter form
+	Data          any
+	status        int // the response status; 0 means 200
 }
 
 // Can reports whether the signed-in user may do perm ("deployment:deploy")
-// in the page's team. Pages hide what this denies; the Admin refuses it
-// anyway.
+// in the page's team (never on a read-only dashboard). Pages hide what
+// this denies; the Admin refuses it anyway.
 func (v *view) Can(perm string) bool {
+	if v.ReadOnly {
+		return false
+	}
 	if v.Platform {
 		return true
 	}
@@ -161,8 +168,8 @@ func buildDuration(b *admin.Build) string {
 
 // newView fills what the layout needs.
 func (c *call) newView(title string, data any) *view {
-	v := &view{Title: title, Prefix: c.h.prefix, CSRF: c.sess.CSRF, Me: c.me, Platform: c.platform,
-		Refresh: fmt.Sprintf("every %dms", c.h.refresh.Milliseconds()), SSO: c.h.sso, Data: data,
+	v := &view{Title: title, Prefix: c.h.prefix, CSRF: c.sess.CSRF, Me: c.me, Platform: c.platform, ReadOnly: c.h.ro,
+		Refresh: c.refreshTrigger(), RefreshChoice: c.refreshChoice(), SSO: c.h.sso, Data: data,
 		Errors: map[string]string{}, Form: url.Values{}}
 	if c.me != nil {
 		if l, err := c.h.a.ListTeams(c.ctx, admin.Page{Limit: admin.MaxPageLimit}); err == nil {
@@ -170,6 +177,37 @@ func (c *call) newView(title string, data any) *view {
 		}
 	}
 	return v
+}
+
+// refreshCookie remembers, per browser, the refresh interval the user
+// chose in the header: a key of refreshChoices. It is not a secret.
+const refreshCookie = "mastra_admin_refresh"
+
+// refreshChoices are the refresh intervals a user may choose besides the
+// dashboard's default (Options.RefreshInterval); 0 turns refreshing off.
+var refreshChoices = map[string]time.Duration{"off": 0, "5s": 5 * time.Second, "30s": 30 * time.Second}
+
+// refreshChoice is the user's choice, "" for the default.
+func (c *call) refreshChoice() string {
+	if ck, err := c.r.Cookie(refreshCookie); err == nil {
+		if _, ok := refreshChoices[ck.Value]; ok {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+// refreshTrigger is the htmx trigger of the live parts of pages: every
+// chosen interval, or "" (no polling) when the user turned it off.
+func (c *call) refreshTrigger() string {
+	d := c.h.refresh
+	if ch := c.refreshChoice(); ch != "" {
+		d = refreshChoices[ch]
+	}
+	if d == 0 {
+		return ""
+	}
+	return fmt.Sprintf("every %dms", d.Milliseconds())
 }
 
 // inTeam sets the page's team and the user's role in it.

@@ -34,6 +34,8 @@ func (h *Handler) routes() {
 	h.page("POST /teams/{team}/members", h.addMember)
 	h.page("POST /teams/{team}/members/role", h.setRole)
 	h.page("POST /teams/{team}/members/remove", h.removeMember)
+	h.page("POST /teams/{team}/rename", h.renameTeam)
+	h.page("POST /teams/{team}/delete", h.deleteTeam)
 	h.page("GET /teams/{team}/queue", h.queuePage)
 	h.page("GET /teams/{team}/audit", h.teamAuditPage)
 
@@ -51,6 +53,7 @@ func (h *Handler) routes() {
 	h.page("POST /deployments/{deployment}/rollback", h.rollback)
 	h.page("POST /deployments/{deployment}/stop", h.stop)
 	h.page("POST /deployments/{deployment}/delete", h.deleteDeployment)
+	h.page("POST /deployments/{deployment}/approve", h.approvePreview)
 	h.page("POST /deployments/{deployment}/env", h.setOverride)
 	h.page("POST /deployments/{deployment}/env/delete", h.deleteOverride)
 
@@ -65,6 +68,9 @@ func (h *Handler) routes() {
 	h.page("POST /tokens/{token}/revoke", h.revokeToken)
 	h.page("GET /audit", h.auditPage)
 	h.page("GET /license", h.licensePage)
+	h.page("GET /users", h.usersPage)
+	h.page("POST /users/{user}/admin", h.setPlatformAdmin)
+	h.page("POST /users/{user}/delete", h.deleteUser)
 	h.observabilityRoutes()
 
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -159,6 +165,10 @@ func (h *Handler) page(pattern string, fn handlerFunc) {
 		}
 		if c.sess.Token == "" {
 			h.toLogin(c, "")
+			return
+		}
+		if h.ro && r.Method == http.MethodPost {
+			h.errorPage(c, &pageError{status: http.StatusForbidden, msg: "this dashboard is read-only: it changes nothing"})
 			return
 		}
 		p, err := h.sessionPrincipal(r, c.sess)

@@ -64,6 +64,11 @@ type Options struct {
 	// RefreshInterval is how often live parts of a page (deployment and
 	// build statuses, the build queue) refresh. Default 2 seconds.
 	RefreshInterval time.Duration
+	// ReadOnly renders every page without a control that changes
+	// anything, whatever the user's role, and refuses every change posted
+	// anyway (403); signing in and out still work. For a wall display or
+	// an auditors' instance.
+	ReadOnly bool
 	// Logger receives internal errors (never a credential). Default:
 	// discard.
 	Logger *slog.Logger
@@ -79,6 +84,7 @@ type Handler struct {
 	ttl     time.Duration
 	refresh time.Duration
 	secure  bool
+	ro      bool
 	log     *slog.Logger
 	cookies sealer
 	pages   map[string]*template.Template
@@ -129,7 +135,7 @@ func NewHandler(a *admin.Admin, opts *Options) (http.Handler, error) {
 		return nil, fmt.Errorf("ui: %w", err)
 	}
 	h := &Handler{a: a, prefix: o.Prefix, auth: o.Authenticators, sso: o.SSOLoginURL, ttl: o.SessionTTL,
-		refresh: o.RefreshInterval, secure: o.SecureCookies, log: o.Logger, cookies: s, mux: http.NewServeMux(),
+		refresh: o.RefreshInterval, secure: o.SecureCookies, ro: o.ReadOnly, log: o.Logger, cookies: s, mux: http.NewServeMux(),
 		cop: http.NewCrossOriginProtection()}
 	if h.ttl == 0 {
 		h.ttl = DefaultSessionTTL

@@ -36,10 +36,23 @@
         toggle.setAttribute("aria-label", "Theme: " + next);
       });
     }
+    refreshChoice();
     sso();
     buildLog();
     logTail();
   });
+
+  // Refresh interval: the header's choice is kept in a cookie (the server
+  // renders the live parts' polling from it) and the page reloads.
+  function refreshChoice() {
+    var sel = document.getElementById("refresh-interval");
+    if (!sel) return;
+    sel.addEventListener("change", function () {
+      document.cookie = sel.getAttribute("data-cookie") + "=" + encodeURIComponent(sel.value) + "; path=" +
+        sel.getAttribute("data-path") + "; SameSite=Lax; max-age=" + (sel.value ? 31536000 : 0);
+      window.location.reload();
+    });
+  }
 
   // Single sign-on: oidcauth sends the browser here with the token in the
   // URL fragment (never sent to a server); post it to /login once.
