@@ -165,6 +165,7 @@ type env struct {
 	srv    *httptest.Server
 	ui     string // the dashboard's base URL, http://127.0.0.1:N/ui
 	prefix string
+	router string // the router's base URL (deployments by Host header)
 }
 
 func newEnv(t *testing.T, prefix string) *env {
@@ -180,6 +181,15 @@ func newEnvWith(t *testing.T, prefix string, configure func(a *admin.Admin, base
 	if err := runnertest.WriteFakeProject(filepath.Join(projects, apitest.ProjectPath)); err != nil {
 		t.Fatal(err)
 	}
+	// The fake project stands in for Mastra: a plain build.
+	return openEnv(t, prefix, projects, &runnerlocal.Options{BuildMode: runnerlocal.BuildPlain}, configure)
+}
+
+// openEnv is newEnvWith over the projects under projects, built and run
+// by a local runner with runner's options.
+func openEnv(t *testing.T, prefix, projects string, runner *runnerlocal.Options,
+	configure func(a *admin.Admin, base string) (*httpapi.Options, *ui.Options)) *env {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +202,7 @@ func newEnvWith(t *testing.T, prefix string, configure func(a *admin.Admin, base
 	st, err := embedded.Open(context.Background(), filepath.Join(t.TempDir(), "data"), &embedded.Options{
 		ProjectsDir: projects, ProxyPort: ln.Addr().(*net.TCPAddr).Port,
 		AdminOptions: []admin.Option{lic, admin.WithIntervals(100*time.Millisecond, time.Hour), admin.WithObservabilityStore(obs)},
-		Runner:       &runnerlocal.Options{BuildMode: runnerlocal.BuildPlain}}) // the fake project stands in for Mastra
+		Runner:       runner})
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)
@@ -242,7 +252,8 @@ func newEnvWith(t *testing.T, prefix string, configure func(a *admin.Admin, base
 			t.Errorf("close the admin: %v", err)
 		}
 	})
-	return &env{a: st.Admin, st: st, obs: obs, dash: dash.(*ui.Handler), srv: srv, ui: srv.URL + prefix, prefix: prefix}
+	return &env{a: st.Admin, st: st, obs: obs, dash: dash.(*ui.Handler), srv: srv, ui: srv.URL + prefix, prefix: prefix,
+		router: "http://" + ln.Addr().String()}
 }
 
 // user makes a user (the first one through Bootstrap, a platform admin)
