@@ -324,7 +324,7 @@ func (h *Handler) login(c *call) error {
 		}
 		s.Token = cred
 	} else {
-		tok, secret, err := h.a.CreateToken(ctx, admin.NewToken{Name: SessionTokenName, TeamID: p.TeamID, TTL: max(h.ttl, time.Minute)})
+		tok, secret, err := h.a.CreateToken(ctx, admin.NewToken{Name: SessionTokenName, TeamID: p.TeamID, TTL: min(max(h.ttl, time.Minute), admin.MaxTokenLifetime)})
 		if err != nil {
 			return err
 		}
