@@ -575,9 +575,10 @@ func (a *Admin) sweepPreviews(ctx context.Context) {
 				a.logger.InfoContext(ctx, "preview past its TTL", "deployment", pr.DeploymentID, "ttl", ttl)
 			}
 			// Reported before the teardown: the Preview goes with its
-			// deployment.
-			a.reportPreview(ctx, ps, pr)
-			if pr.ClosedAt == nil {
+			// deployment. While another admin's report of it is in
+			// flight, the teardown waits a round, so that the closed
+			// state is reported after that one.
+			if a.reportPreview(ctx, ps, pr) || pr.ClosedAt == nil {
 				continue
 			}
 			d, err := a.store.GetDeployment(ctx, pr.DeploymentID)
