@@ -625,3 +625,54 @@ func TestWebhookOutOfOrderEvents(t *testing.T) {
 		t.Errorf("a reopen newer than the close: %v", err)
 	}
 }
+
+// TestWebhookStackedPullRequests: a pull request stacked on another's
+// branch keeps its preview when the one below merges and its branch is
+// deleted (each preview follows its own pull request's events), is rebuilt
+// from its new head after GitHub retargets it, and goes when it closes:
+// none is left behind (Coolify #11609).
+func TestWebhookStackedPullRequests(t *testing.T) {
+	e := newHookEnv(t, false)
+	base := e.repo.Commit(t, "feature/base", map[string]string{"base.ts": "1\n"}, "base")
+	top := e.repo.Commit(t, "feature/top", map[string]string{"base.ts": "1\n", "top.ts": "1\n"}, "top")
+	for n, head := range map[int][2]string{90: {"feature/base", base}, 91: {"feature/top", top}} {
+		res, _ := e.deliver(t, "pull_request", e.prPayload("opened", n, head[0], head[1], "octo/agents"))
+		if len(res.Actions) != 1 || res.Actions[0].Action != "deploy" {
+			t.Fatalf("PR %d opened: %+v", n, res.Actions)
+		}
+	}
+	stacked := must[*admin.Deployment](t)(e.deployment(t, "pr-91"))
+
+	// The lower one merges and its branch goes.
+	e.deliver(t, "pull_request", e.prPayload("closed", 90, "feature/base", base, "octo/agents"))
+	e.repo.DeleteRef(t, "refs/heads/feature/base")
+	e.deliver(t, "push", e.pushPayload("feature/base", strings.Repeat("0", 40)))
+	e.round()
+	if _, err := e.deployment(t, "pr-90"); !errors.Is(err, admin.ErrNotFound) {
+		t.Errorf("the merged pull request's preview is still there: %v", err)
+	}
+	if d, err := e.deployment(t, "pr-91"); err != nil || d.ID != stacked.ID {
+		t.Fatalf("the stacked pull request's preview went with the branch below it: %+v %v", d, err)
+	}
+
+	// Retargeted onto main, with a new head: rebuilt from that head.
+	rebased := e.repo.Commit(t, "feature/top", map[string]string{"top.ts": "2\n"}, "top, rebased")
+	res, _ := e.deliver(t, "pull_request", e.prPayload("synchronize", 91, "feature/top", rebased, "octo/agents"))
+	if len(res.Actions) != 1 || res.Actions[0].Action != "deploy" || res.Actions[0].DeploymentID != stacked.ID {
+		t.Fatalf("synchronize after the retarget: %+v", res.Actions)
+	}
+	if b := e.builds(t, stacked.ID); b[len(b)-1].Ref != rebased || b[len(b)-1].Status != admin.BuildQueued {
+		t.Errorf("the newest build of the stacked preview is %s of %s, want one queued of its new head %s", b[len(b)-1].Status, b[len(b)-1].Ref, rebased)
+	}
+
+	e.deliver(t, "pull_request", e.prPayload("closed", 91, "feature/top", rebased, "octo/agents"))
+	e.round()
+	deps := must[admin.List[*admin.Deployment]](t)(e.a.ListDeployments(e.ctx, e.project.ID, admin.Page{}))
+	if len(deps.Items) != 1 || deps.Items[0].ID != e.prod.ID {
+		var left []string
+		for _, d := range deps.Items {
+			left = append(left, d.Slug)
+		}
+		t.Errorf("deployments left after both pull requests closed: %v, want production only", left)
+	}
+}
