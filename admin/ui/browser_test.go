@@ -186,9 +186,10 @@ func newEnvWith(t *testing.T, prefix string, configure func(a *admin.Admin, base
 }
 
 // openEnv is newEnvWith over the projects under projects, built and run
-// by a local runner with runner's options.
+// by a local runner with runner's options; extra are added to the Admin's
+// options.
 func openEnv(t *testing.T, prefix, projects string, runner *runnerlocal.Options,
-	configure func(a *admin.Admin, base string) (*httpapi.Options, *ui.Options)) *env {
+	configure func(a *admin.Admin, base string) (*httpapi.Options, *ui.Options), extra ...admin.Option) *env {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -201,7 +202,7 @@ func openEnv(t *testing.T, prefix, projects string, runner *runnerlocal.Options,
 	}
 	st, err := embedded.Open(context.Background(), filepath.Join(t.TempDir(), "data"), &embedded.Options{
 		ProjectsDir: projects, ProxyPort: ln.Addr().(*net.TCPAddr).Port,
-		AdminOptions: []admin.Option{lic, admin.WithIntervals(100*time.Millisecond, time.Hour), admin.WithObservabilityStore(obs)},
+		AdminOptions: append([]admin.Option{lic, admin.WithIntervals(100*time.Millisecond, time.Hour), admin.WithObservabilityStore(obs)}, extra...),
 		Runner:       runner})
 	if err != nil {
 		ln.Close()

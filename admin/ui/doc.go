@@ -21,8 +21,10 @@
 //
 // # Pages
 //
-// Team switcher and overview; a new project from the local source's
-// picker; a project's deployments and its previews (the pull-request and
+// Team switcher and overview; a new project from the picker of every
+// configured Source (local, git, GitHub: each lists its projects; one that
+// cannot, such as GitHub unreachable, says why and leaves the others
+// usable); a project's deployments and its previews (the pull-request and
 // branch previews the platform made: number, branch, status, URL, age;
 // approve a fork's head commit, tear down); a deployment (status, URL through the
 // router, server, builds, env-var overrides; deploy, redeploy, cancel,

@@ -60,10 +60,10 @@ func TestFullFlow(t *testing.T) {
 	team := teams.Items[0]
 
 	// A project from the local source's picker.
-	press(t, ctx, "", "new-project", `input[name="path"]`)
+	press(t, ctx, "", "new-project", `input[name="source"]`)
 	screenshot(t, ctx, "new-project")
 	press(t, ctx, "", "create-project", ".field-error") // nothing chosen: refused
-	run(t, ctx, "choose the source", chromedp.Click(chromedp.CSS(`input[name="path"][value="`+apitest.ProjectPath+`"]`)),
+	run(t, ctx, "choose the source", chromedp.Click(chromedp.CSS(`input[name="source"][value="local?path=`+apitest.ProjectPath+`"]`)),
 		chromedp.SendKeys(chromedp.CSS("#project-name"), "Demo Agent"))
 	press(t, ctx, "", "create-project", `#deployments tr[data-deployment="production"]`)
 	ps, err := e.a.ListProjects(apitest.As(owner.ID), team.ID, admin.Page{})
@@ -251,8 +251,8 @@ func TestFullFlow(t *testing.T) {
 	screenshot(t, ctx, "audit")
 
 	// A second project, deleted.
-	visit(t, ctx, e.ui+"/teams/"+team.ID+"/projects/new", `input[name="path"]`)
-	run(t, ctx, "a throwaway project", chromedp.Click(chromedp.CSS(`input[name="path"]`)),
+	visit(t, ctx, e.ui+"/teams/"+team.ID+"/projects/new", `input[name="source"]`)
+	run(t, ctx, "a throwaway project", chromedp.Click(chromedp.CSS(`input[name="source"]`)),
 		chromedp.SendKeys(chromedp.CSS("#project-name"), "Throwaway"))
 	press(t, ctx, "", "create-project", "#deployments")
 	press(t, ctx, "", "delete-project", "#projects")

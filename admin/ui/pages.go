@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -98,13 +99,76 @@ func (h *Handler) newProjectPage(c *call) error {
 	return h.showNewProject(c, v)
 }
 
+// sourceGroup is one configured Source on the new-project page: the
+// projects it offers, or why it could not list them.
+type sourceGroup struct {
+	Type     admin.SourceType
+	Projects []sourceChoice
+	Err      string
+}
+
+// sourceChoice is one project a Source offers; Value is the radio
+// button's value: the source type and its config (see sourceValue).
+type sourceChoice struct {
+	admin.ProjectSource
+	Value string
+}
+
+// sourceTypes are the Source types the page asks for projects, in order.
+var sourceTypes = []admin.SourceType{admin.SourceLocal, admin.SourceGitHub, admin.SourceGit}
+
+// sourceValue encodes a project source as one form value:
+// "{type}?{config as a query string}".
+func sourceValue(t admin.SourceType, config map[string]string) string {
+	q := url.Values{}
+	for k, v := range config {
+		q.Set(k, v)
+	}
+	return string(t) + "?" + q.Encode()
+}
+
+// parseSource reads what sourceValue wrote. The Admin validates the
+// config against the Source, as for the API.
+func parseSource(v string) (admin.SourceType, map[string]string, bool) {
+	t, query, ok := strings.Cut(v, "?")
+	if !ok || !admin.SourceType(t).Valid() {
+		return "", nil, false
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil || len(q) == 0 {
+		return "", nil, false
+	}
+	config := map[string]string{}
+	for k, vs := range q {
+		if len(vs) != 1 {
+			return "", nil, false
+		}
+		config[k] = vs[0]
+	}
+	return admin.SourceType(t), config, true
+}
+
 func (h *Handler) showNewProject(c *call, v *view) error {
 	v.Section = "overview"
-	srcs, err := h.a.DiscoverProjects(c.ctx, admin.SourceLocal)
-	if err != nil {
-		return err
+	var groups []sourceGroup
+	for _, t := range sourceTypes {
+		found, err := h.a.DiscoverProjects(c.ctx, t)
+		switch {
+		case errors.Is(err, admin.ErrNotSupported):
+			continue // not configured
+		case err != nil:
+			// One unreachable source (GitHub down) leaves the others usable.
+			h.log.WarnContext(c.ctx, "list a source's projects", "source", t, "err", err)
+			groups = append(groups, sourceGroup{Type: t, Err: err.Error()})
+			continue
+		}
+		g := sourceGroup{Type: t}
+		for _, f := range found {
+			g.Projects = append(g.Projects, sourceChoice{ProjectSource: f, Value: sourceValue(t, f.Config)})
+		}
+		groups = append(groups, g)
 	}
-	v.Data = srcs
+	v.Data = groups
 	return c.render("newproject", v)
 }
 
@@ -114,16 +178,21 @@ func (h *Handler) createProject(c *call) error {
 		return err
 	}
 	f := c.r.PostForm
-	in := admin.NewProject{Name: f.Get("name"), Slug: strings.TrimSpace(f.Get("slug")), SourceType: admin.SourceLocal,
+	in := admin.NewProject{Name: f.Get("name"), Slug: strings.TrimSpace(f.Get("slug")),
 		DefaultBranch: strings.TrimSpace(f.Get("defaultBranch"))}
-	if path := f.Get("path"); path != "" {
-		in.SourceConfig = map[string]string{"path": path}
-	} else {
-		v.Errors["sourceConfig"] = "choose one of the projects the source offers"
+	t, config, ok := parseSource(f.Get("source"))
+	if !ok {
+		v.Errors["sourceConfig"] = "choose one of the projects the sources offer"
 		v.Form, v.status = f, http.StatusUnprocessableEntity
 		return h.showNewProject(c, v)
 	}
+	in.SourceType, in.SourceConfig = t, config
 	p, err := h.a.CreateProject(c.ctx, v.Team.ID, in)
+	if errors.Is(err, admin.ErrNotSupported) { // a source this Admin has not
+		v.Errors["sourceConfig"] = err.Error()
+		v.Form, v.status = f, http.StatusUnprocessableEntity
+		return h.showNewProject(c, v)
+	}
 	if err != nil {
 		return c.formFailed(err, func(v *view) error { return h.showNewProject(c, v) }, v)
 	}
