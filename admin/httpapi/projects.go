@@ -123,27 +123,3 @@ func (h *Handler) deleteEnv(ops envOps) HandlerFunc {
 		return nil
 	}
 }
-
-func (h *Handler) setEnvVars(w http.ResponseWriter, r *http.Request) error {
-	return h.setEnv(h.projectEnv())(w, r)
-}
-
-func (h *Handler) listEnvVars(w http.ResponseWriter, r *http.Request) error {
-	return h.listEnv(h.projectEnv())(w, r)
-}
-
-func (h *Handler) deleteEnvVar(w http.ResponseWriter, r *http.Request) error {
-	return h.deleteEnv(h.projectEnv())(w, r)
-}
-
-func (h *Handler) setDeploymentEnvVars(w http.ResponseWriter, r *http.Request) error {
-	return h.setEnv(h.deploymentEnv())(w, r)
-}
-
-func (h *Handler) listDeploymentEnvVars(w http.ResponseWriter, r *http.Request) error {
-	return h.listEnv(h.deploymentEnv())(w, r)
-}
-
-func (h *Handler) deleteDeploymentEnvVar(w http.ResponseWriter, r *http.Request) error {
-	return h.deleteEnv(h.deploymentEnv())(w, r)
-}

@@ -27,7 +27,7 @@ func (h *Handler) webhookRoutes() []Route {
 		{Method: "POST", Pattern: "/v1/webhooks/gitea", Summary: "Receive a Gitea or Forgejo webhook delivery (push, delete, pull_request)",
 			Access: AccessPublic, Handle: h.webhook(admin.WebhookGitea)},
 		{Method: "GET", Pattern: "/v1/deployments/{id}/preview", Summary: "The pull request or branch a platform-made preview builds",
-			Access: AccessTeam, Permission: admin.PermProjectRead, Handle: h.getPreview},
+			Access: AccessTeam, Permission: admin.PermProjectRead, Handle: getByID(h.a.GetPreview)},
 		{Method: "POST", Pattern: "/v1/deployments/{id}/approve", Summary: "Approve a fork pull request's head commit and build it",
 			Access: AccessTeam, Permission: admin.PermDeploy, Handle: h.approvePreview},
 		{Method: "PUT", Pattern: "/v1/projects/{id}/preview-env", Summary: "Set project env vars for previews only (values are write-only)",
@@ -71,22 +71,6 @@ func (h *Handler) webhook(provider string) HandlerFunc {
 		WriteJSON(w, http.StatusAccepted, res)
 		return nil
 	}
-}
-
-func (h *Handler) getPreview(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	if _, err := params(r); err != nil {
-		return err
-	}
-	p, err := h.a.GetPreview(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	WriteJSON(w, http.StatusOK, p)
-	return nil
 }
 
 // ApproveRequest is the body of POST /v1/deployments/{id}/approve.
