@@ -47,12 +47,7 @@ func TestViewerSeesNoMutatingControl(t *testing.T) {
 	if _, err := e.a.SetEnvVars(sys, p.ID, map[string]string{"SECRET": "v"}); err != nil {
 		t.Fatal(err)
 	}
-	prod := production(t, e, p.ID)
-	b, err := e.a.Deploy(sys, prod.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.a.StopDeployment(sys, prod.ID) })
+	prod, b := deployProduction(t, e, sys, p.ID)
 
 	ctx := tab(t)
 	signIn(t, ctx, e, token)

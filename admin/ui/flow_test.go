@@ -297,6 +297,20 @@ func visitRaw(t *testing.T, ctx context.Context, url string) {
 	run(t, ctx, "open "+url, chromedp.Navigate(url), chromedp.WaitReady(chromedp.CSS("body")))
 }
 
+// deployProduction deploys a project's production deployment as the
+// principal in ctx and stops it when the test ends.
+func deployProduction(t *testing.T, e *env, ctx context.Context, projectID string) (*admin.Deployment, *admin.Build) {
+	t.Helper()
+	prod := production(t, e, projectID)
+	b, err := e.a.Deploy(ctx, prod.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.a.StopDeployment(ctx, prod.ID) })
+	return prod, b
+}
+
+// production returns a project's production deployment.
 func production(t *testing.T, e *env, projectID string) *admin.Deployment {
 	t.Helper()
 	ds, err := e.a.ListDeployments(apitest.System(), projectID, admin.Page{})

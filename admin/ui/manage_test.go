@@ -91,12 +91,7 @@ func TestReadOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prod := production(t, e, p.ID)
-	b, err := e.a.Deploy(sys, prod.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.a.StopDeployment(sys, prod.ID) })
+	prod, b := deployProduction(t, e, sys, p.ID)
 
 	ctx := tab(t)
 	signIn(t, ctx, e, token)

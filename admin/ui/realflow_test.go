@@ -42,12 +42,7 @@ func TestRealWorkflowTrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prod := production(t, e, p.ID)
-	b, err := e.a.Deploy(sys, prod.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.a.StopDeployment(sys, prod.ID) })
+	prod, b := deployProduction(t, e, sys, p.ID)
 	b = waitUntil(t, 15*time.Minute, "build "+b.ID, func() (*admin.Build, bool) {
 		got, err := e.a.GetBuild(sys, b.ID)
 		if err != nil {
