@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 )
@@ -150,9 +151,16 @@ func parseSource(v string) (admin.SourceType, map[string]string, bool) {
 
 func (h *Handler) showNewProject(c *call, v *view) error {
 	v.Section = "overview"
+	// The sources are asked at once: GitHub and git answer over the network.
+	found, errs := make([][]admin.ProjectSource, len(sourceTypes)), make([]error, len(sourceTypes))
+	var wg sync.WaitGroup
+	for i, t := range sourceTypes {
+		wg.Go(func() { found[i], errs[i] = h.a.DiscoverProjects(c.ctx, t) })
+	}
+	wg.Wait()
 	var groups []sourceGroup
-	for _, t := range sourceTypes {
-		found, err := h.a.DiscoverProjects(c.ctx, t)
+	for i, t := range sourceTypes {
+		err := errs[i]
 		switch {
 		case errors.Is(err, admin.ErrNotSupported):
 			continue // not configured
@@ -163,7 +171,7 @@ func (h *Handler) showNewProject(c *call, v *view) error {
 			continue
 		}
 		g := sourceGroup{Type: t}
-		for _, f := range found {
+		for _, f := range found[i] {
 			g.Projects = append(g.Projects, sourceChoice{ProjectSource: f, Value: sourceValue(t, f.Config)})
 		}
 		groups = append(groups, g)

@@ -20,6 +20,14 @@
 // GetProjectRevision (admin.RevisionSource) also returns the commit id,
 // author and message, which the Admin records on the Build.
 //
+// # Listing projects
+//
+// ListProjects (the source picker) lists the projects on the default
+// branch of each of Options.Repositories, four repositories at a time
+// (ListProjectsOfEach). The projects found at a commit are remembered in
+// memory: listing a repository whose default branch has not moved since
+// costs one git ls-remote, not a fetch, a checkout and a scan.
+//
 // git is the real command-line tool and not a Go reimplementation: it
 // speaks every server's protocol versions, streams packs to disk instead
 // of holding them in memory, and runs git-lfs and submodules.

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
@@ -100,6 +101,7 @@ type Source struct {
 	lfs        string
 	localOpts  local.Options
 	log        *slog.Logger
+	listed     listed
 }
 
 var (
@@ -176,15 +178,32 @@ func (s *Source) Type() admin.SourceType { return admin.SourceGit }
 // Options.Repositories, each with the config {url, path}. An empty
 // repository holds none.
 func (s *Source) ListProjects(ctx context.Context) ([]admin.ProjectSource, error) {
-	var out []admin.ProjectSource
-	for _, repo := range s.repos {
-		found, err := s.ListProjectsOf(ctx, repo)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, found...)
+	found, errs := s.ListProjectsOfEach(ctx, s.repos)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
-	return out, nil
+	return slices.Concat(found...), nil
+}
+
+// listConcurrency is how many repositories ListProjectsOfEach lists at
+// once: each listing is mostly waiting on the git server.
+const listConcurrency = 4
+
+// ListProjectsOfEach is ListProjectsOf for each of repoURLs, listConcurrency
+// at a time: found[i] and errs[i] are repoURLs[i]'s.
+func (s *Source) ListProjectsOfEach(ctx context.Context, repoURLs []string) (found [][]admin.ProjectSource, errs []error) {
+	found, errs = make([][]admin.ProjectSource, len(repoURLs)), make([]error, len(repoURLs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, listConcurrency)
+	for i, repo := range repoURLs {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			found[i], errs[i] = s.ListProjectsOf(ctx, repo)
+		})
+	}
+	wg.Wait()
+	return found, errs
 }
 
 // ListProjectsOf lists the Mastra projects on the default branch of the
@@ -196,8 +215,20 @@ func (s *Source) ListProjectsOf(ctx context.Context, repoURL string) ([]admin.Pr
 		return nil, fmt.Errorf("source/git: %w", err)
 	}
 	repo := u.String()
+	head, err := s.remoteHead(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	if head == "" {
+		return nil, nil // empty repository
+	}
+	if found, ok := s.listed.get(repo, head); ok {
+		return found, nil
+	}
 	var out []admin.ProjectSource
-	err = s.withCheckout(ctx, u, "", func(dir string, _ *admin.Revision) error {
+	var commit string
+	err = s.withCheckout(ctx, u, "", func(dir string, rev *admin.Revision) error {
+		commit = rev.Commit
 		l, err := local.New(dir, &s.localOpts)
 		if err != nil {
 			return err
@@ -223,6 +254,7 @@ func (s *Source) ListProjectsOf(ctx context.Context, repoURL string) ([]admin.Pr
 	if err != nil {
 		return nil, err
 	}
+	s.listed.put(repo, commit, out)
 	return out, nil
 }
 

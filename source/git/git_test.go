@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -452,4 +453,74 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// in puts a project's files under dir.
+func in(dir string, files map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range files {
+		out[dir+"/"+k] = v
+	}
+	return out
+}
+
+// TestListProjectsRemembered: a repository whose default branch has not
+// moved is listed from memory (its mirror, removed, is not made again), one
+// that moved is fetched and scanned again, and ListProjects keeps the order
+// of Options.Repositories while listing several at once.
+func TestListProjectsRemembered(t *testing.T) {
+	srv := gittest.NewServer(t, token)
+	var repos []*gittest.Repo
+	var urls []string
+	for i := range 6 {
+		r := srv.NewRepo(t, fmt.Sprintf("repo%d", i))
+		r.Commit(t, "main", in("agent", project(fmt.Sprintf("agent-%d", i), "1")), "first")
+		repos, urls = append(repos, r), append(urls, r.URL)
+	}
+	empty := srv.NewRepo(t, "empty")
+	cache := t.TempDir()
+	src := newSource(t, git.Options{CacheDir: cache, Credentials: tokenCreds(token),
+		Repositories: append(slices.Clone(urls), empty.URL)})
+	names := func() []string {
+		t.Helper()
+		found, err := src.ListProjects(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, p := range found {
+			out = append(out, p.Name+" "+p.Config[git.ConfigURL]+" "+p.Config[git.ConfigPath])
+		}
+		return out
+	}
+	var want []string
+	for i, u := range urls {
+		want = append(want, fmt.Sprintf("agent-%d %s agent", i, u))
+	}
+	if got := names(); !slices.Equal(got, want) {
+		t.Fatalf("first listing:\n got %q\nwant %q", got, want)
+	}
+
+	mirrors := filepath.Join(cache, "mirrors")
+	if err := os.RemoveAll(mirrors); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(mirrors, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); !slices.Equal(got, want) {
+		t.Fatalf("second listing:\n got %q\nwant %q", got, want)
+	}
+	if m, _ := os.ReadDir(mirrors); len(m) != 0 {
+		t.Fatalf("unchanged repositories were fetched again: %d mirror entries", len(m))
+	}
+
+	repos[2].Commit(t, "main", in("tools", project("tools-2", "1")), "second project")
+	want = slices.Insert(want, 3, fmt.Sprintf("tools-2 %s tools", urls[2]))
+	if got := names(); !slices.Equal(got, want) {
+		t.Fatalf("after a push:\n got %q\nwant %q", got, want)
+	}
+	if m, _ := os.ReadDir(mirrors); len(m) == 0 {
+		t.Fatal("the moved repository was not fetched")
+	}
 }

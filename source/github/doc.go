@@ -16,8 +16,9 @@
 // Enterprise Server set BaseURL to the REST API
 // (https://ghe.example.com/api/v3/); clones then go to its host, or to
 // GitURL. ListRepositories lists what the credentials reach, for the
-// source picker; ListProjects fetches each of them and lists its Mastra
-// projects.
+// source picker; ListProjects lists the Mastra projects of each of them,
+// as source/git does (several at once, unmoved default branches from
+// memory).
 //
 // Webhooks from GitHub reach projects of this source by the repository's
 // full name (admin.ReceiveWebhook).

@@ -213,14 +213,18 @@ func (s *Source) ListProjects(ctx context.Context) ([]admin.ProjectSource, error
 	if err != nil {
 		return nil, err
 	}
+	urls := make([]string, len(repos))
+	for i, r := range repos {
+		urls[i] = r.CloneURL
+	}
+	found, errs := s.git.ListProjectsOfEach(ctx, urls)
 	var out []admin.ProjectSource
-	for _, r := range repos {
-		found, err := s.git.ListProjectsOf(ctx, r.CloneURL)
-		if err != nil {
-			s.log.WarnContext(ctx, "look for projects", "repo", r.FullName, "err", err)
+	for i, r := range repos {
+		if errs[i] != nil {
+			s.log.WarnContext(ctx, "look for projects", "repo", r.FullName, "err", errs[i])
 			continue
 		}
-		for _, p := range found {
+		for _, p := range found[i] {
 			cfg := map[string]string{ConfigRepo: r.FullName}
 			if v, ok := p.Config[git.ConfigPath]; ok {
 				cfg[ConfigPath] = v
