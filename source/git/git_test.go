@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	"github.com/mastra-admin/mastra-admin-go/source/git"
@@ -523,4 +524,49 @@ func TestListProjectsRemembered(t *testing.T) {
 	if m, _ := os.ReadDir(mirrors); len(m) == 0 {
 		t.Fatal("the moved repository was not fetched")
 	}
+}
+
+// BenchmarkListProjects lists 8 repositories (one project each) through
+// git's HTTP backend: first with nothing remembered (a new Source and cache
+// each time: fetch, checkout and scan of every repository), then with
+// every default branch unmoved (one ls-remote each), and reports the
+// ratio.
+func BenchmarkListProjects(b *testing.B) {
+	srv := gittest.NewServer(b, token)
+	var urls []string
+	for i := range 8 {
+		r := srv.NewRepo(b, fmt.Sprintf("repo%d", i))
+		r.Commit(b, "main", project(fmt.Sprintf("agent-%d", i), "1"), "first")
+		urls = append(urls, r.URL)
+	}
+	opts := func() *git.Options {
+		return &git.Options{CacheDir: b.TempDir(), AllowHTTP: true, Credentials: tokenCreds(token), Repositories: urls}
+	}
+	list := func(s *git.Source) {
+		found, err := s.ListProjects(b.Context())
+		if err != nil || len(found) != len(urls) {
+			b.Fatalf("ListProjects = %d projects, %v", len(found), err)
+		}
+	}
+	var cold, warm time.Duration
+	warmSrc, err := git.New(opts())
+	if err != nil {
+		b.Fatal(err)
+	}
+	list(warmSrc)
+	for b.Loop() {
+		s, err := git.New(opts())
+		if err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		list(s)
+		t1 := time.Now()
+		list(warmSrc)
+		cold, warm = cold+t1.Sub(t0), warm+time.Since(t1)
+	}
+	b.ReportMetric(float64(cold.Milliseconds())/float64(b.N), "fetch-ms/op")
+	b.ReportMetric(float64(warm.Milliseconds())/float64(b.N), "remembered-ms/op")
+	b.ReportMetric(float64(cold)/float64(warm), "speedup")
+	b.ReportMetric(0, "ns/op")
 }
