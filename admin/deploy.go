@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/mastra-admin/mastra-admin-go/internal/tree"
 )
 
 // DefaultArtifactEntry is where a Mastra build leaves its server entry,
@@ -44,7 +46,7 @@ func (a *Admin) Deploy(ctx context.Context, deploymentID string) (b *Build, err 
 // deployment, starting its kept artifact again without rebuilding. It fails
 // with ErrConflict when that build's artifact is no longer retained.
 func (a *Admin) Rollback(ctx context.Context, deploymentID, buildID string) (b *Build, err error) {
-	return a.enqueue(ctx, "deployment.rollback", deploymentID, TriggerRollback, func(d *Deployment) (string, error) {
+	return a.enqueue(ctx, "deployment.rollback", deploymentID, TriggerRollback, func(d *Deployment) (*Build, error) {
 		// A build of another deployment is not found either, so that the
 		// caller learns nothing about deployments they may not see.
 		src, err := a.store.GetBuild(ctx, buildID)
@@ -52,27 +54,60 @@ func (a *Admin) Rollback(ctx context.Context, deploymentID, buildID string) (b *
 			err = ErrNotFound
 		}
 		if err != nil {
-			return "", fmt.Errorf("build %s of deployment %s: %w", buildID, d.Slug, err)
+			return nil, fmt.Errorf("build %s of deployment %s: %w", buildID, d.Slug, err)
 		}
-		if src.Status != BuildSucceeded {
-			return "", invalid("buildId", "build %s is not a successful build of deployment %s", buildID, d.Slug)
-		}
-		if _, err := os.Stat(filepath.Join(a.buildDir(src.ID), "src", DefaultArtifactEntry)); err != nil {
-			return "", fmt.Errorf("the artifact of build %s is no longer retained: %w", buildID, ErrConflict)
-		}
-		return src.ID, nil
+		return src, a.checkArtifact(src, d)
 	})
 }
 
+// Promote queues a deploy of a successful build of another deployment of
+// the same project (staging's tested build to production, say) without
+// building again: the new build (trigger promote) copies that build's
+// artifact into its own directory, so the two deployments share no files
+// (a project's local database file, say), and starts it with this
+// deployment's environment variables. A build of another project is not
+// found; one of this very deployment is refused (that is a Rollback). It
+// fails with ErrConflict when the build's artifact is no longer retained.
+func (a *Admin) Promote(ctx context.Context, deploymentID, buildID string) (b *Build, err error) {
+	return a.enqueue(ctx, "deployment.promote", deploymentID, TriggerPromote, func(d *Deployment) (*Build, error) {
+		src, err := a.store.GetBuild(ctx, buildID)
+		if err == nil && src.ProjectID != d.ProjectID {
+			err = ErrNotFound
+		}
+		if err != nil {
+			return nil, fmt.Errorf("build %s of project %s: %w", buildID, d.ProjectID, err)
+		}
+		if src.DeploymentID == d.ID {
+			return nil, invalid("buildId", "build %s is already deployment %s's own: roll back to it instead", buildID, d.Slug)
+		}
+		return src, a.checkArtifact(src, d)
+	})
+}
+
+// checkArtifact checks that src, the build a rollback or promotion to d
+// deploys again, succeeded and that its artifact is still kept.
+func (a *Admin) checkArtifact(src *Build, d *Deployment) error {
+	if src.Status != BuildSucceeded {
+		return invalid("buildId", "build %s is not a successful build (it is %s)", src.ID, src.Status)
+	}
+	if _, err := os.Stat(filepath.Join(a.buildDir(src.ArtifactBuildID()), "src", DefaultArtifactEntry)); err != nil {
+		return fmt.Errorf("the artifact of build %s is no longer retained: %w", src.ID, ErrConflict)
+	}
+	return nil
+}
+
+// enqueue queues a build of deploymentID. source, when set, returns the
+// build whose artifact the new one deploys again (a rollback's, a
+// promotion's); the new build records it with its ref and commit.
 func (a *Admin) enqueue(ctx context.Context, action, deploymentID string, trigger BuildTrigger,
-	source func(*Deployment) (string, error)) (b *Build, err error) {
+	source func(*Deployment) (*Build, error)) (b *Build, err error) {
 	return a.enqueueRef(ctx, action, deploymentID, trigger, "", source)
 }
 
 // enqueueRef is enqueue building ref (a commit id) instead of the
 // deployment's branch when ref is set.
 func (a *Admin) enqueueRef(ctx context.Context, action, deploymentID string, trigger BuildTrigger, ref string,
-	source func(*Deployment) (string, error)) (b *Build, err error) {
+	source func(*Deployment) (*Build, error)) (b *Build, err error) {
 	o := a.begin(action, "deployment", deploymentID, "")
 	defer func() {
 		if b != nil {
@@ -101,9 +136,14 @@ func (a *Admin) enqueueRef(ctx context.Context, action, deploymentID string, tri
 		}
 	}
 	if source != nil {
-		if b.SourceBuildID, err = source(d); err != nil {
+		src, err := source(d)
+		if err != nil {
 			return nil, err
 		}
+		// A rollback to a rollback deploys the artifact the latter did.
+		b.SourceBuildID = src.ArtifactBuildID()
+		b.Ref, b.Commit, b.CommitAuthor, b.CommitMessage = src.Ref, src.Commit, src.CommitAuthor, src.CommitMessage
+		o.ev.Metadata["source_build"] = src.ID
 	}
 	if err := a.store.CreateBuild(ctx, b); err != nil {
 		return nil, err
@@ -329,3 +369,31 @@ func ParseLogLine(seq int64, s string) LogLine {
 }
 
 func parseLogTime(s string) (time.Time, error) { return time.Parse(logTimeLayout, s) }
+
+// promoteArtifact copies the artifact of the build b promotes into b's own
+// directory and returns it: files under node_modules hard-linked (nothing
+// writes them at run time), every other file copied, so that the two
+// deployments' servers share no file either may write.
+func (a *Admin) promoteArtifact(b *Build, dir string, logf LogFunc) (*Artifact, error) {
+	from, to := filepath.Join(a.buildDir(b.SourceBuildID), "src"), filepath.Join(dir, "src")
+	logf("admin", "", "promoting the artifact of build "+b.SourceBuildID)
+	// A copy left by an admin that died while promoting is made again.
+	if err := os.RemoveAll(to); err != nil {
+		return nil, fmt.Errorf("promote: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("promote: %w", err)
+	}
+	start := time.Now()
+	if err := tree.Link(from, to, inNodeModules, nil); err != nil {
+		return nil, fmt.Errorf("copy the artifact of build %s: %w", b.SourceBuildID, err)
+	}
+	logf("admin", "", "copied the artifact in "+time.Since(start).Round(time.Millisecond).String())
+	return &Artifact{Dir: to, Entry: DefaultArtifactEntry}, nil
+}
+
+// inNodeModules reports whether the slash-separated relative path rel is
+// inside a node_modules directory.
+func inNodeModules(rel string) bool {
+	return strings.HasPrefix(rel, "node_modules/") || strings.Contains(rel, "/node_modules/")
+}

@@ -1206,3 +1206,102 @@ func TestRunningServerLimit(t *testing.T) {
 		t.Fatalf("deploy once the server is stopped: %s %s", b.Status, b.Error)
 	}
 }
+
+// TestPromoteCopiesAnotherDeploymentsArtifact promotes staging's build to
+// production: no install or build, production serves it from a copy of its
+// own (node_modules hard-linked, other files copied), with the promoted
+// build's commit fields, and keeps serving (a crash restarts it) after
+// staging's artifact is gone. Promotions the rules refuse queue nothing.
+func TestPromoteCopiesAnotherDeploymentsArtifact(t *testing.T) {
+	e := newDeployEnv(t)
+	buildRoot := filepath.Join(e.dir, "builds")
+	staging := must[*admin.Deployment](t)(e.a.CreateDeployment(e.ctx, e.project.ID, admin.NewDeployment{Type: admin.DeploymentStaging, Branch: "main"}))
+	tested := e.waitBuild(t, must[*admin.Build](t)(e.a.Deploy(e.ctx, staging.ID)).ID)
+	if tested.Status != admin.BuildSucceeded {
+		t.Fatalf("staging build %s: %s", tested.Status, tested.Error)
+	}
+	stagingSrc := filepath.Join(buildRoot, tested.ID, "src")
+	dep := filepath.Join(stagingSrc, "node_modules", "promoted-dep", "index.js")
+	if err := os.MkdirAll(filepath.Dir(dep), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dep, []byte("module.exports = 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	// Refused: production's own build (a rollback), another project's, an
+	// unknown one, and a build that did not succeed.
+	own := e.deployOK(t)
+	other := must[*admin.Project](t)(e.a.CreateProject(e.ctx, e.project.TeamID, admin.NewProject{Name: "Other",
+		SourceType: admin.SourceLocal, SourceConfig: e.project.SourceConfig}))
+	otherProd := must[admin.List[*admin.Deployment]](t)(e.a.ListDeployments(e.ctx, other.ID, admin.Page{})).Items[0]
+	if _, err := e.a.Promote(e.ctx, e.prod.ID, own.ID); !errors.As(err, new(*admin.ValidationError)) {
+		t.Errorf("Promote of production's own build = %v, want a ValidationError", err)
+	}
+	if _, err := e.a.Promote(e.ctx, otherProd.ID, tested.ID); !errors.Is(err, admin.ErrNotFound) {
+		t.Errorf("Promote to another project = %v, want ErrNotFound", err)
+	}
+	if _, err := e.a.Promote(e.ctx, e.prod.ID, "bld_nope"); !errors.Is(err, admin.ErrNotFound) {
+		t.Errorf("Promote of an unknown build = %v, want ErrNotFound", err)
+	}
+	if l := must[admin.List[*admin.Build]](t)(e.a.ListBuilds(e.ctx, e.prod.ID, admin.Page{})); len(l.Items) != 1 {
+		t.Fatalf("refused promotions queued builds: %d builds, want 1", len(l.Items))
+	}
+
+	pb := e.waitBuild(t, must[*admin.Build](t)(e.a.Promote(e.ctx, e.prod.ID, tested.ID)).ID)
+	log := e.logText(t, pb.ID)
+	if pb.Status != admin.BuildSucceeded || pb.Trigger != admin.TriggerPromote || pb.SourceBuildID != tested.ID ||
+		strings.Contains(log, "[install]") || !strings.Contains(log, "promoting the artifact of build "+tested.ID) {
+		t.Fatalf("promotion %s (trigger %s, from %s):\n%s", pb.Status, pb.Trigger, pb.SourceBuildID, log)
+	}
+	if pb.Commit != tested.Commit || pb.Ref != tested.Ref {
+		t.Errorf("promotion records commit %q ref %q, want the promoted build's %q %q", pb.Commit, pb.Ref, tested.Commit, tested.Ref)
+	}
+	ownSrc := filepath.Join(buildRoot, pb.ID, "src")
+	sameFile := func(rel string) bool {
+		t.Helper()
+		a, err := os.Stat(filepath.Join(stagingSrc, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.Stat(filepath.Join(ownSrc, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return os.SameFile(a, b)
+	}
+	if sameFile(admin.DefaultArtifactEntry) {
+		t.Error("the promoted entry is the staging file itself, not a copy")
+	}
+	if !sameFile("node_modules/promoted-dep/index.js") {
+		t.Error("a file under node_modules was copied, not linked")
+	}
+	if live := e.liveServers(t); len(live) != 1 || live[0].BuildID != pb.ID {
+		t.Fatalf("production's servers after the promotion: %+v", live)
+	}
+
+	// Staging's artifact goes (pruned, say): production restarts from its own.
+	if err := os.RemoveAll(filepath.Join(buildRoot, tested.ID)); err != nil {
+		t.Fatal(err)
+	}
+	old := e.liveServers(t)[0]
+	if err := syscall.Kill(old.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	fresh := waitFor(t, time.Minute, "a restarted server", func() (*admin.RunningServer, bool) {
+		live := e.liveServers(t)
+		return firstOr(live), len(live) == 1 && live[0].ID != old.ID
+	})
+	if fresh.BuildID != pb.ID {
+		t.Fatalf("restarted server runs build %s, want %s", fresh.BuildID, pb.ID)
+	}
+	if code, _ := e.get("app.localhost", "/health"); code != http.StatusOK {
+		t.Fatalf("production after staging's artifact went: %d", code)
+	}
+	// Rolling production back to the promotion later deploys its copy.
+	e.deployOK(t)
+	rb := e.waitBuild(t, must[*admin.Build](t)(e.a.Rollback(e.ctx, e.prod.ID, pb.ID)).ID)
+	if rb.Status != admin.BuildSucceeded || rb.SourceBuildID != pb.ID {
+		t.Fatalf("rollback to the promotion: %s from %s: %s", rb.Status, rb.SourceBuildID, rb.Error)
+	}
+}

@@ -275,10 +275,15 @@ func (a *Admin) execute(ctx context.Context, b *Build, logf LogFunc) error {
 	}
 	dir := a.buildDir(b.ID)
 	var art *Artifact
-	if b.SourceBuildID != "" {
+	switch {
+	case b.Trigger == TriggerPromote && b.SourceBuildID != "":
+		if art, err = a.promoteArtifact(b, dir, logf); err != nil {
+			return err
+		}
+	case b.SourceBuildID != "":
 		art = &Artifact{Dir: filepath.Join(a.buildDir(b.SourceBuildID), "src"), Entry: DefaultArtifactEntry}
 		logf("admin", "", "rolling back to the artifact of build "+b.SourceBuildID)
-	} else {
+	default:
 		src, err := a.sourceOf(p.SourceType)
 		if err != nil {
 			return err
@@ -391,8 +396,8 @@ func (a *Admin) pruneArtifacts(ctx context.Context, deploymentID string) {
 	}
 	kept := 0
 	for _, b := range builds {
-		if b.SourceBuildID != "" {
-			inUse[b.SourceBuildID] = inUse[b.SourceBuildID] || inUse[b.ID]
+		if id := b.ArtifactBuildID(); id != b.ID {
+			inUse[id] = inUse[id] || inUse[b.ID]
 			continue // a rollback has no directory of its own
 		}
 		if kept < a.keepArtifacts || inUse[b.ID] {

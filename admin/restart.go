@@ -172,10 +172,7 @@ func (a *Admin) maybeRestart(ctx context.Context, s *RunningServer) {
 	if err != nil {
 		return
 	}
-	srcBuild := b.ID
-	if b.SourceBuildID != "" {
-		srcBuild = b.SourceBuildID
-	}
+	srcBuild := b.ArtifactBuildID()
 	art := Artifact{Dir: filepath.Join(a.buildDir(srcBuild), "src"), Entry: DefaultArtifactEntry}
 	if _, err := os.Stat(filepath.Join(art.Dir, art.Entry)); err != nil {
 		a.logger.ErrorContext(ctx, "cannot restart: artifact gone", "server", s.ID, "build", srcBuild)

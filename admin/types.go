@@ -180,12 +180,14 @@ const (
 	TriggerWebhook  BuildTrigger = "webhook"
 	TriggerSchedule BuildTrigger = "schedule"
 	TriggerRollback BuildTrigger = "rollback"
+	// TriggerPromote: another deployment's build promoted (Admin.Promote).
+	TriggerPromote BuildTrigger = "promote"
 )
 
 // Valid reports whether t is a defined trigger.
 func (t BuildTrigger) Valid() bool {
 	switch t {
-	case TriggerManual, TriggerWebhook, TriggerSchedule, TriggerRollback:
+	case TriggerManual, TriggerWebhook, TriggerSchedule, TriggerRollback, TriggerPromote:
 		return true
 	}
 	return false
@@ -214,8 +216,10 @@ type Build struct {
 	Status       BuildStatus  `json:"status"`
 	// Ref is the branch, tag or commit built.
 	Ref string `json:"ref,omitempty"`
-	// SourceBuildID is set for rollbacks: the earlier build whose artifact is
-	// redeployed.
+	// SourceBuildID is set for rollbacks and promotions: the earlier build
+	// whose artifact is deployed again (a rollback starts it where it is;
+	// a promotion copies it into its own directory). Ref and the commit
+	// fields are that build's.
 	SourceBuildID string `json:"sourceBuildId,omitempty"`
 	// Commit, CommitAuthor and CommitMessage are the commit a versioned
 	// Source (an admin.RevisionSource: git, GitHub) copied for the build,
@@ -234,6 +238,16 @@ type Build struct {
 	CompletedAt *time.Time `json:"completedAt,omitempty"`
 	UpdatedAt   time.Time  `json:"updatedAt"`
 	Version     int64      `json:"version"`
+}
+
+// ArtifactBuildID is the build whose directory holds b's artifact: the
+// source build of a rollback, b itself otherwise (a promotion copies the
+// artifact it promotes).
+func (b *Build) ArtifactBuildID() string {
+	if b.Trigger == TriggerRollback && b.SourceBuildID != "" {
+		return b.SourceBuildID
+	}
+	return b.ID
 }
 
 // Active reports whether the build is claimed and in flight.

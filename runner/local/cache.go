@@ -5,7 +5,6 @@ package local
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -13,8 +12,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/mastra-admin/mastra-admin-go/internal/tree"
 )
 
 // errCorrupt reports a cached tree that is not as it was saved: a file or
@@ -110,7 +110,7 @@ func (c *treeCache) restore(key, dst string) (bool, error) {
 	m, err := parseManifest(b)
 	var got tally
 	if err == nil {
-		err = linkTree(filepath.Join(entry, c.name), dst, c.share, func(d fs.DirEntry, fi fs.FileInfo) error {
+		err = tree.Link(filepath.Join(entry, c.name), dst, c.share, func(d fs.DirEntry, fi fs.FileInfo) error {
 			got.add(d, fi)
 			if (d.IsDir() || d.Type().IsRegular()) && fi.ModTime().UnixNano() > m.saved {
 				return errCorrupt
@@ -152,7 +152,7 @@ func (c *treeCache) save(key, src string) error {
 	}
 	defer os.RemoveAll(tmp) // a no-op once renamed
 	var t tally
-	if err := linkTree(src, filepath.Join(tmp, c.name), c.share, func(d fs.DirEntry, fi fs.FileInfo) error {
+	if err := tree.Link(src, filepath.Join(tmp, c.name), c.share, func(d fs.DirEntry, fi fs.FileInfo) error {
 		t.add(d, fi)
 		return nil
 	}); err != nil {
@@ -201,71 +201,4 @@ func (c *treeCache) prune() {
 		c.log.Debug("pruning a cache entry", "cache", c.what, "key", u.name)
 		_ = os.RemoveAll(filepath.Join(c.root, u.name))
 	}
-}
-
-// linkTree recreates the tree src at dst: directories are created, symbolic
-// links copied as links, and regular files hard-linked when share reports
-// true for them (nil: all) or copied otherwise; hard links become copies
-// when src and dst are on different file systems. check, when set, is
-// called with every entry of src before it is recreated, and stops the walk
-// with its error.
-func linkTree(src, dst string, share func(rel string) bool, check func(fs.DirEntry, fs.FileInfo) error) error {
-	copyFiles := false
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if check != nil {
-			if err := check(d, fi); err != nil {
-				return fmt.Errorf("%s: %w", rel, err)
-			}
-		}
-		switch {
-		case d.IsDir():
-			return os.Mkdir(target, fi.Mode().Perm()|0o700)
-		case d.Type()&fs.ModeSymlink != 0:
-			link, err := os.Readlink(path)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, target)
-		case d.Type().IsRegular():
-			if !copyFiles && (share == nil || share(filepath.ToSlash(rel))) {
-				err := os.Link(path, target)
-				if !errors.Is(err, syscall.EXDEV) {
-					return err
-				}
-				copyFiles = true
-			}
-			return copyFile(path, target, fi.Mode().Perm())
-		default:
-			return nil // sockets, devices: not part of a build
-		}
-	})
-}
-
-func copyFile(src, dst string, perm fs.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
