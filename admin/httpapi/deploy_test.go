@@ -143,6 +143,17 @@ func TestDeploy(t *testing.T) {
 	if _, _, end := follow(t, s, root.Token, rb.ID); end.Build.Status != admin.BuildSucceeded || end.Build.SourceBuildID != b.ID {
 		t.Fatalf("rollback %+v", end.Build)
 	}
+	// Promote production's build to a staging deployment: no build, the
+	// promoted build's artifact copied.
+	var staging admin.Deployment
+	root.Do("POST", "/v1/projects/"+p.ID+"/deployments", map[string]string{"type": "staging", "branch": "main"}).Must(t, 201, &staging)
+	var pb admin.Build
+	root.Do("POST", "/v1/deployments/"+staging.ID+"/promote", map[string]string{"buildId": b.ID}).Must(t, 202, &pb)
+	if _, _, end := follow(t, s, root.Token, pb.ID); end.Build.Status != admin.BuildSucceeded ||
+		end.Build.Trigger != admin.TriggerPromote || end.Build.SourceBuildID != b.ID {
+		t.Fatalf("promotion %+v", end.Build)
+	}
+	root.Do("POST", "/v1/deployments/"+staging.ID+"/stop", nil).Must(t, 204, nil)
 	root.Do("POST", "/v1/deployments/"+prod.ID+"/stop", nil).Must(t, 204, nil)
 	var d admin.Deployment
 	root.Do("GET", "/v1/deployments/"+prod.ID, nil).Must(t, 200, &d)

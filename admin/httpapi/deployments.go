@@ -54,30 +54,37 @@ func (h *Handler) deploy(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// rollbackRequest is the body of POST /v1/deployments/{id}/rollback.
-type rollbackRequest struct {
-	// BuildID is the earlier successful build to redeploy.
+// buildRequest is the body of POST /v1/deployments/{id}/rollback and
+// /promote.
+type buildRequest struct {
+	// BuildID is the successful build to deploy again: an earlier one of
+	// the deployment (rollback), or one of another deployment of the
+	// project (promote).
 	BuildID string `json:"buildId"`
 }
 
-func (h *Handler) rollback(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
+// redeploy is the handler of a route that deploys an existing build's
+// artifact again with deploy (Admin.Rollback, Admin.Promote).
+func (h *Handler) redeploy(deploy func(ctx context.Context, deploymentID, buildID string) (*admin.Build, error)) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var in buildRequest
+		if err := h.decode(w, r, &in); err != nil {
+			return err
+		}
+		if err := checkID("buildId", in.BuildID); err != nil {
+			return err
+		}
+		b, err := deploy(r.Context(), id, in.BuildID)
+		if err != nil {
+			return err
+		}
+		writeBuild(w, b)
+		return nil
 	}
-	var in rollbackRequest
-	if err := h.decode(w, r, &in); err != nil {
-		return err
-	}
-	if err := checkID("buildId", in.BuildID); err != nil {
-		return err
-	}
-	b, err := h.a.Rollback(r.Context(), id, in.BuildID)
-	if err != nil {
-		return err
-	}
-	writeBuild(w, b)
-	return nil
 }
 
 func (h *Handler) stopDeployment(w http.ResponseWriter, r *http.Request) error {

@@ -113,6 +113,8 @@ func TestBadInput(t *testing.T) {
 		{"unknown object", "GET", "/v1/teams/team_nope", nil, "", 404, "not_found", "", ""},
 		{"unknown build log", "GET", "/v1/builds/bld_nope/logs", nil, "", 404, "not_found", "", ""},
 		{"rollback to nothing", "POST", prod + "/rollback", `{"buildId": "bld_nope"}`, "", 404, "not_found", "", ""},
+		{"promote nothing", "POST", prod + "/promote", `{"buildId": "bld_nope"}`, "", 404, "not_found", "", ""},
+		{"promote without a build", "POST", prod + "/promote", `{}`, "", 400, "invalid_argument", "buildId", ""},
 		{"wrong method", "PUT", "/v1/teams", `{}`, "", 405, "method_not_allowed", "", "allowed: POST, GET"},
 		{"websocket route without upgrade", "GET", build + "/logs/ws", nil, "", 426, "invalid_argument", "", "WebSocket"},
 	}

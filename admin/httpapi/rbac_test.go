@@ -273,6 +273,11 @@ var calls = map[string]func(w *world) call{
 	"POST /v1/deployments/{id}/rollback": func(w *world) call {
 		return call{"/v1/deployments/" + w.staging.ID + "/rollback", map[string]string{"buildId": w.build(false)}, 422}
 	},
+	// Promoting a deployment's own build is refused after the permission
+	// check.
+	"POST /v1/deployments/{id}/promote": func(w *world) call {
+		return call{"/v1/deployments/" + w.staging.ID + "/promote", map[string]string{"buildId": w.build(false)}, 422}
+	},
 	"POST /v1/deployments/{id}/stop":   func(w *world) call { return call{"/v1/deployments/" + w.staging.ID + "/stop", nil, 204} },
 	"GET /v1/deployments/{id}/builds":  func(w *world) call { return call{"/v1/deployments/" + w.staging.ID + "/builds", nil, 200} },
 	"GET /v1/deployments/{id}/servers": func(w *world) call { return call{"/v1/deployments/" + w.staging.ID + "/servers", nil, 200} },
