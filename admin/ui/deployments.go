@@ -19,6 +19,9 @@ type deploymentData struct {
 	Builds     []*admin.Build
 	Servers    []*admin.RunningServer
 	Overrides  []admin.EnvVarInfo
+	// Production is the project's production deployment, which a build
+	// of this one can be promoted to; nil on production's own page.
+	Production *admin.Deployment
 }
 
 // deploymentView reads the deployment of the path, its project and team.
@@ -54,6 +57,17 @@ func (h *Handler) deploymentData(c *call, p *admin.Project, d *admin.Deployment)
 	out.Servers = ss.Items
 	if out.Overrides, err = h.a.ListDeploymentEnvVars(c.ctx, d.ID); err != nil {
 		return out, err
+	}
+	if d.Type != admin.DeploymentProduction {
+		all, err := h.a.ListDeployments(c.ctx, p.ID, admin.Page{Limit: admin.MaxPageLimit})
+		if err != nil {
+			return out, err
+		}
+		for _, o := range all.Items {
+			if o.Type == admin.DeploymentProduction {
+				out.Production = o
+			}
+		}
 	}
 	return out, nil
 }
@@ -117,14 +131,19 @@ func (h *Handler) deploy(c *call) error {
 	})
 }
 
-func (h *Handler) rollback(c *call) error {
-	return h.deploymentAction(c, func(_ *view, _ *admin.Project, d *admin.Deployment) (string, error) {
-		b, err := h.a.Rollback(c.ctx, d.ID, c.r.PostForm.Get("build"))
-		if err != nil {
-			return "", err
-		}
-		return "/builds/" + b.ID, nil
-	})
+// redeploy is the handler of a form that deploys the build it names
+// again to the deployment of the path with deploy (Admin.Rollback,
+// Admin.Promote), then shows the new build.
+func (h *Handler) redeploy(deploy func(ctx context.Context, deploymentID, buildID string) (*admin.Build, error)) func(*call) error {
+	return func(c *call) error {
+		return h.deploymentAction(c, func(_ *view, _ *admin.Project, d *admin.Deployment) (string, error) {
+			b, err := deploy(c.ctx, d.ID, c.r.PostForm.Get("build"))
+			if err != nil {
+				return "", err
+			}
+			return "/builds/" + b.ID, nil
+		})
+	}
 }
 
 func (h *Handler) stop(c *call) error {

@@ -28,7 +28,8 @@
 // branch previews the platform made: number, branch, status, URL, age;
 // approve a fork's head commit, tear down); a deployment (status, URL through the
 // router, server, builds, env-var overrides; deploy, redeploy, cancel,
-// rollback to a chosen build, stop, delete, each confirmed); a build with
+// rollback to a chosen build, promote a staging or preview build to
+// production, stop, delete, each confirmed); a build with
 // its live log; env vars (names only: values are write-only); members and
 // roles, and the team's settings (rename, delete); API tokens (a new
 // token's value shown once); the team's build queue; the audit log with

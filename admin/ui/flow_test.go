@@ -23,7 +23,8 @@ import (
 // on its health check, the deployment running and its URL through the
 // router (the server sees the env var set in the browser), a redeploy, a
 // rollback, a staging deployment with an override whose hanging build is
-// cancelled from the build queue, members and roles, API tokens, the
+// cancelled from the build queue and whose next build is promoted to
+// production, members and roles, API tokens, the
 // audit log with filters and pages, a project deleted, the theme, the team
 // switcher, a stop, and sign-out. Every page is screenshot, light and
 // dark, to the test's artifact directory.
@@ -173,6 +174,22 @@ func TestFullFlow(t *testing.T) {
 	visit(t, ctx, e.ui+"/deployments/"+staging, `tr[data-env="`+runnertest.FakeBuildHang+`"]`)
 	press(t, ctx, `tr[data-env="`+runnertest.FakeBuildHang+`"]`, "delete-override", "#overrides")
 	waitText(t, ctx, "#overrides", "No override")
+	// Without the override staging builds; its build is promoted to
+	// production, which deploys it without building.
+	press(t, ctx, "#summary .actions", "deploy", "#log .ln")
+	tested := buildOfPage(t, ctx, e)
+	waitText(t, ctx, "#log-state", "ended: succeeded")
+	visit(t, ctx, e.ui+"/deployments/"+staging, `tr[data-build="`+tested+`"]`)
+	press(t, ctx, `tr[data-build="`+tested+`"]`, "promote", "#log-state")
+	promoted := buildOfPage(t, ctx, e)
+	waitText(t, ctx, "#log-state", "ended: succeeded")
+	if b, err := e.a.GetBuild(apitest.System(), promoted); err != nil || b.Trigger != admin.TriggerPromote ||
+		b.SourceBuildID != tested || b.DeploymentID != prod.ID {
+		t.Fatalf("the promotion: %+v %v", b, err)
+	}
+	visit(t, ctx, e.ui+"/deployments/"+staging, "#summary")
+	press(t, ctx, "#summary .actions", "stop", "#deployment-status")
+	waitText(t, ctx, "#deployment-status", "stopped")
 	press(t, ctx, "#summary", "delete-deployment", "#deployments")
 	if _, err := e.a.GetDeployment(apitest.System(), staging); err == nil {
 		t.Fatal("the staging deployment is still there")
