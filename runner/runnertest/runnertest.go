@@ -624,14 +624,19 @@ func (s *suite) testStop(t *testing.T) {
 	})
 }
 
+// testReattach checks that a runner made after another closed (an admin
+// restart) finds, manages and stops the servers the first started; with
+// Harness.Processes, also their processes and ports, and that a reused pid
+// is never adopted.
 func (s *suite) testReattach(t *testing.T) {
-	if !s.h.Processes {
-		t.Skip("runnertest: Reattach checks need Harness.Processes")
-	}
 	t.Run("AfterRestart", func(t *testing.T) {
 		cfg := s.config(t, 2)
 		first := s.h.NewRunner(t, cfg)
-		srv := s.start(t, first, cfg, map[string]string{FakeChild: "1"})
+		var env map[string]string
+		if s.h.Processes {
+			env = map[string]string{FakeChild: "1"}
+		}
+		srv := s.start(t, first, cfg, env)
 		echo, err := GetEcho(context.Background(), srv)
 		if err != nil {
 			t.Fatal(err)
@@ -648,19 +653,26 @@ func (s *suite) testReattach(t *testing.T) {
 		if err != nil || !ok {
 			t.Fatalf("Reattach of a live server = %v, %v; want true", ok, err)
 		}
-		// Its port is not handed out again while it runs.
-		other := s.start(t, second, cfg, nil)
-		if other.Port == srv.Port {
-			t.Errorf("port %d of the reattached server handed out again", srv.Port)
+		if s.h.Processes {
+			// Its port is not handed out again while it runs.
+			other := s.start(t, second, cfg, nil)
+			if other.Port == srv.Port {
+				t.Errorf("port %d of the reattached server handed out again", srv.Port)
+			}
 		}
 		if err := second.Stop(context.Background(), srv); err != nil {
 			t.Fatalf("Stop after Reattach: %v", err)
 		}
-		for _, pid := range []int{srv.PID, echo.ChildPID} {
-			if processAlive(pid) {
-				t.Errorf("pid %d alive after Stop", pid)
-				_ = kill(pid)
+		if s.h.Processes {
+			for _, pid := range []int{srv.PID, echo.ChildPID} {
+				if processAlive(pid) {
+					t.Errorf("pid %d alive after Stop", pid)
+					_ = kill(pid)
+				}
 			}
+		}
+		if ok, err := s.runner(t, cfg).Reattach(context.Background(), srv); err != nil || ok {
+			t.Errorf("Reattach after the reattached server's Stop = %v, %v; want false", ok, err)
 		}
 	})
 
@@ -678,6 +690,9 @@ func (s *suite) testReattach(t *testing.T) {
 	})
 
 	t.Run("ReusedPID", func(t *testing.T) {
+		if !s.h.Processes {
+			t.Skip("runnertest: pid checks need Harness.Processes")
+		}
 		cfg := s.config(t, 1)
 		r := s.runner(t, cfg)
 		srv := s.start(t, r, cfg, nil)
