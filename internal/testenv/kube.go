@@ -3,16 +3,20 @@ package testenv
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -33,8 +37,9 @@ const (
 	EnvKubeconfig = "MASTRA_ADMIN_TEST_KUBECONFIG"
 	// EnvKubeBin names the directory of the control plane binaries
 	// scripts/services/kube.sh builds: kube-apiserver,
-	// kube-controller-manager, kube-scheduler, etcd, kwok, kwok-stages/ and
-	// gateway-crds/ (the Gateway API CustomResourceDefinitions).
+	// kube-controller-manager, kube-scheduler, etcd, kwok, kwok-stages/,
+	// kwok-crds/ (kwok's Exec CustomResourceDefinition) and gateway-crds/
+	// (the Gateway API CustomResourceDefinitions).
 	EnvKubeBin = "MASTRA_ADMIN_TEST_KUBE_BIN"
 )
 
@@ -46,11 +51,15 @@ const (
 // status 1, as a crashing server's would be. A running pod that a test
 // labels KubeFailLabel=KubeFailCrash crashes the same way: its container
 // exits with status 1, its restart count goes to 1 and it waits in
-// CrashLoopBackOff, no longer ready.
+// CrashLoopBackOff, no longer ready. A pod labelled
+// KubeFailLabel=KubeProcess is left entirely to the test, its deletion
+// included: kwok's pod-delete stage does not remove it either, the test
+// deletes it once its simulated containers stopped.
 const (
 	KubeFailLabel     = "mastra-admin.test/kwok"
 	KubeFailCrashLoop = "crashloop"
 	KubeFailCrash     = "crash"
+	KubeProcess       = "process"
 )
 
 // KubeCluster is a Kubernetes cluster for tests.
@@ -67,6 +76,21 @@ type KubeCluster struct {
 	Node string
 }
 
+// KubeExec returns the kwok Exec resource (kwok.x-k8s.io/v1alpha1, in the
+// pod's namespace and of its name) that makes an exec into the named
+// containers of a simulated pod run the command on this machine in
+// workDir, with this process's environment. Create it with the cluster's
+// REST client (POST /apis/kwok.x-k8s.io/v1alpha1/namespaces/{ns}/execs);
+// kwok picks it up through a watch.
+func KubeExec(namespace, pod, workDir string, containers ...string) map[string]any {
+	return map[string]any{
+		"apiVersion": "kwok.x-k8s.io/v1alpha1", "kind": "Exec",
+		"metadata": map[string]any{"name": pod, "namespace": namespace},
+		"spec": map[string]any{"execs": []any{map[string]any{
+			"containers": containers, "local": map[string]any{"workDir": workDir}}}},
+	}
+}
+
 var kube struct {
 	mu      sync.Mutex
 	started bool
@@ -81,8 +105,12 @@ var kube struct {
 // --endpoint-reconciler-type=none, on 127.0.0.1), kube-controller-manager,
 // kube-scheduler, and kwok simulating one node and its pods with kwok's
 // fast stages; the Gateway API CRDs of gateway-crds/ (GatewayClass,
-// Gateway, HTTPRoute; no Gateway controller runs) are installed. It takes
-// about 10 s. Call StopKube from TestMain after
+// Gateway, HTTPRoute; no Gateway controller runs) are installed. kwok
+// also serves the node's kubelet API (TLS, on loopback; the node's
+// InternalIP and kubelet port point kube-apiserver at it) with its Exec
+// resources enabled (kwok-crds/), so that pods/exec through the API
+// server runs a local command in the directory a test's Exec names (see
+// KubeExec). It takes about 10 s. Call StopKube from TestMain after
 // m.Run to stop it. Without either variable the test is skipped, or fails
 // when services are required.
 func Kube(t testing.TB) *KubeCluster {
@@ -258,11 +286,11 @@ func startControlPlane(ctx context.Context, bin string) (_ *controlPlane, err er
 			return nil, err
 		}
 	}
-	ports, err := freePorts(3)
+	ports, err := freePorts(4)
 	if err != nil {
 		return nil, err
 	}
-	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
+	etcdClient, etcdPeer, apiPort, kubeletPort := ports[0], ports[1], ports[2], ports[3]
 
 	// Service account signing key, admin token, kubeconfig.
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -312,6 +340,9 @@ func startControlPlane(ctx context.Context, bin string) (_ *controlPlane, err er
 		"--service-cluster-ip-range=10.96.0.0/16",
 		"--endpoint-reconciler-type=none",
 		"--disable-admission-plugins=ServiceAccount",
+		// kwok's kubelet API, for pods/exec: at the node's InternalIP
+		// (127.0.0.1), its self-signed certificate not checked.
+		"--kubelet-preferred-address-types=InternalIP",
 		"--allow-privileged=false"); err != nil {
 		return nil, err
 	}
@@ -376,6 +407,14 @@ current-context: test
 	if err != nil {
 		return nil, err
 	}
+	// kwok watches its Exec resources from its start: their CRD first.
+	if err := installCRDs(ctx, api, filepath.Join(bin, "kwok-crds"), c); err != nil {
+		return nil, err
+	}
+	kubeletCert, kubeletKey, err := selfSigned(filepath.Join(dir, "pki"), "kwok-kubelet")
+	if err != nil {
+		return nil, err
+	}
 	stageFile := filepath.Join(dir, "kwok", "stages.yaml")
 	if err := os.WriteFile(stageFile, stages, 0o600); err != nil {
 		return nil, err
@@ -384,7 +423,10 @@ current-context: test
 		"--kubeconfig="+c.kubeconfig, "--config="+stageFile,
 		"--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
 		"--node-lease-duration-seconds=40",
-		"--cidr=10.244.0.0/16", "--node-ip=10.240.0.1"); err != nil {
+		"--cidr=10.244.0.0/16", "--node-ip=127.0.0.1",
+		"--node-port="+strconv.Itoa(kubeletPort), "--server-address=127.0.0.1:"+strconv.Itoa(kubeletPort),
+		"--tls-cert-file="+kubeletCert, "--tls-private-key-file="+kubeletKey,
+		"--enable-crds=Exec"); err != nil {
 		return nil, err
 	}
 	node := map[string]any{
@@ -431,6 +473,40 @@ current-context: test
 		return nil, err
 	}
 	return c, nil
+}
+
+// selfSigned writes a self-signed serving certificate for 127.0.0.1 and
+// its key into dir as {name}.crt and {name}.key and returns their paths.
+func selfSigned(dir, name string) (string, string, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", "", err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: name},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return "", "", err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return "", "", err
+	}
+	crt, kf := filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
+	if err := os.WriteFile(crt, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		return "", "", err
+	}
+	if err := os.WriteFile(kf, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		return "", "", err
+	}
+	return crt, kf, nil
 }
 
 // installCRDs applies (server-side, as YAML) every
@@ -562,6 +638,13 @@ func kwokStages(dir string) ([]byte, error) {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			return nil, fmt.Errorf("kwok stage: %w (run scripts/services/kube.sh)", err)
+		}
+		if name == "pod-delete.yaml" {
+			const at = "  selector:\n    matchExpressions:\n"
+			if !bytes.Contains(b, []byte(at)) {
+				return nil, fmt.Errorf("kwok stage %s has no %q to extend", name, at)
+			}
+			b = bytes.Replace(b, []byte(at), []byte(at+"    - key: '.metadata.labels[\""+KubeFailLabel+"\"]'\n      operator: 'NotIn'\n      values:\n      - '"+KubeProcess+"'\n"), 1)
 		}
 		if name == "pod-ready.yaml" {
 			const at = "  selector:\n    matchExpressions:\n"

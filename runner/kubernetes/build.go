@@ -299,16 +299,27 @@ func readImage(a admin.Artifact) (Image, error) {
 	if a.Entry != ImageRecord {
 		return bad("Entry is %q, not %q: not an artifact of this runner's Build", a.Entry, ImageRecord)
 	}
-	f, err := os.Open(filepath.Join(a.Dir, filepath.FromSlash(ImageRecord)))
+	rec, err := readImageRecord(a.Dir)
 	if err != nil {
 		return bad("%v", err)
 	}
+	return rec, nil
+}
+
+// readImageRecord reads the ImageRecord of artifact directory dir; an
+// error wrapping fs.ErrNotExist when there is none.
+func readImageRecord(dir string) (Image, error) {
+	var rec Image
+	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(ImageRecord)))
+	if err != nil {
+		return rec, err
+	}
 	defer f.Close()
 	if err := json.NewDecoder(io.LimitReader(f, 1<<16)).Decode(&rec); err != nil {
-		return bad("%s: %v", ImageRecord, err)
+		return rec, fmt.Errorf("%s: %w", ImageRecord, err)
 	}
 	if _, err := name.NewDigest(rec.Ref); err != nil {
-		return bad("%s: image %q is not a reference by digest: %v", ImageRecord, rec.Ref, err)
+		return rec, fmt.Errorf("%s: image %q is not a reference by digest: %w", ImageRecord, rec.Ref, err)
 	}
 	return rec, nil
 }

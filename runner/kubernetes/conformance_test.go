@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
@@ -36,23 +37,27 @@ import (
 
 // TestConformance runs runnertest's suite. kwok runs no container, so the
 // test plays the kubelet of the pods the runner creates (labelled
-// testenv.KubeFailLabel=process, which kwok's pod-ready stage leaves
+// testenv.KubeFailLabel=testenv.KubeProcess, which kwok's stages leave
 // alone): processKubelet pulls each pod's image from the registry,
 // extracts its last layer, runs its entrypoint with the host's node and
-// the pod's env (the Secret's values included), and writes the pod's
-// status as a kubelet would: Running, Ready once GET /health answers 200,
-// CrashLoopBackOff with the output's last lines as termination message
-// when the process exits. The pod's network is stood in for by a local
-// port: PORT and MASTRA_HOST are set to it and 127.0.0.1, and
-// Options.Endpoint maps the Service to it.
+// the pod's env (the Secret's values included), runs the telemetry
+// sidecar's command beside it, and writes the pod's status as a kubelet
+// would: Running, Ready once GET /health answers 200, CrashLoopBackOff
+// with the output's last lines as termination message when the process
+// exits. The pod's network is stood in for by a local port: PORT and
+// MASTRA_HOST are set to it and 127.0.0.1, and Options.Endpoint maps the
+// Service to it. Its observability volume is a local directory: the
+// server's MASTRA_ADMIN_OBSERVABILITY_DIR and the sidecar's working
+// directory, and the workDir of the kwok Exec that the runner's
+// pods/exec, through the real API server and kwok's kubelet API, runs in.
 func TestConformance(t *testing.T) {
 	simulated(t)
 	e := newEnv(t)
 	pk := startProcessKubelet(t, e)
 	runnertest.Run(t, runnertest.Harness{NewRunner: func(t *testing.T, cfg runnertest.Config) admin.Runner {
 		r, err := kubernetes.New(e.client, e.host+"/mastra", e.base, &kubernetes.Options{
-			Namespace: e.ns, InsecureRegistry: true,
-			Labels:           map[string]string{testenv.KubeFailLabel: "process"},
+			Namespace: e.ns, InsecureRegistry: true, RESTConfig: e.cfg,
+			Labels:           map[string]string{testenv.KubeFailLabel: testenv.KubeProcess},
 			ProgressDeadline: max(time.Second, cfg.HealthTimeout), StartTimeout: cfg.HealthTimeout,
 			Endpoint: pk.endpoint,
 			Build:    &local.Options{BuildMode: local.BuildPlain, CacheDir: cfg.CacheDir},
@@ -71,21 +76,26 @@ type processKubelet struct {
 	ns     string
 	dir    string
 
-	mu    sync.Mutex
-	procs map[string]*podProc // by pod name
+	mu          sync.Mutex
+	procs       map[string]*podProc // by pod name
+	terminating map[string]bool
 }
 
 type podProc struct {
-	proc  *testenv.Process
-	port  int
-	out   *tailBuffer
-	ready bool
+	proc    *testenv.Process
+	sidecar *testenv.Process
+	port    int
+	out     *tailBuffer
+	ready   bool
+	// obs is the pod's observability volume.
+	obs string
 }
 
 func startProcessKubelet(t *testing.T, e *env) *processKubelet {
-	pk := &processKubelet{t: t, client: e.client, ns: e.ns, dir: t.TempDir(), procs: map[string]*podProc{}}
+	pk := &processKubelet{t: t, client: e.client, ns: e.ns, dir: t.TempDir(), procs: map[string]*podProc{},
+		terminating: map[string]bool{}}
 	ctx, cancel := context.WithCancel(context.Background())
-	w, err := e.client.CoreV1().Pods(e.ns).Watch(ctx, metav1.ListOptions{LabelSelector: testenv.KubeFailLabel + "=process"})
+	w, err := e.client.CoreV1().Pods(e.ns).Watch(ctx, metav1.ListOptions{LabelSelector: testenv.KubeFailLabel + "=" + testenv.KubeProcess})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,8 +106,18 @@ func startProcessKubelet(t *testing.T, e *env) *processKubelet {
 			if !ok {
 				continue
 			}
-			if ev.Type == watch.Deleted || p.DeletionTimestamp != nil {
+			if ev.Type == watch.Deleted {
 				pk.kill(p.Name)
+				continue
+			}
+			if p.DeletionTimestamp != nil {
+				pk.mu.Lock()
+				first := !pk.terminating[p.Name]
+				pk.terminating[p.Name] = true
+				pk.mu.Unlock()
+				if first {
+					wg.Go(func() { pk.terminate(ctx, p.DeepCopy()) })
+				}
 				continue
 			}
 			if p.Spec.NodeName != "" && p.Status.Phase == corev1.PodPending {
@@ -134,8 +154,43 @@ func (pk *processKubelet) kill(pod string) {
 	pk.mu.Lock()
 	p := pk.procs[pod]
 	pk.mu.Unlock()
-	if p != nil {
+	if p != nil && p.proc != nil {
 		p.proc.Stop(syscall.SIGKILL, 0)
+		p.sidecar.Stop(syscall.SIGKILL, 0)
+	}
+}
+
+// terminate stops a deleted pod as the kubelet does: SIGTERM to the server
+// (SIGKILL after the grace period), then to the sidecar, which exits once
+// the runner copied every observability file out of the volume (or is
+// killed when the grace period is over); then it removes the pod.
+func (pk *processKubelet) terminate(ctx context.Context, pod *corev1.Pod) {
+	grace := 30 * time.Second
+	if g := pod.Spec.TerminationGracePeriodSeconds; g != nil {
+		grace = time.Duration(*g) * time.Second
+	}
+	deadline := time.Now().Add(grace)
+	// The pod may be deleted while run still starts it.
+	for {
+		pk.mu.Lock()
+		p, known := pk.procs[pod.Name]
+		pk.mu.Unlock()
+		if !known || p != nil || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	pk.mu.Lock()
+	p := pk.procs[pod.Name]
+	pk.mu.Unlock()
+	if p != nil && p.proc != nil {
+		p.proc.Stop(syscall.SIGTERM, time.Until(deadline))
+		p.sidecar.Stop(syscall.SIGTERM, max(0, time.Until(deadline)))
+	}
+	zero := int64(0)
+	if err := pk.client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name,
+		metav1.DeleteOptions{GracePeriodSeconds: &zero}); err != nil && !apierrors.IsNotFound(err) && ctx.Err() == nil {
+		pk.t.Logf("process kubelet: remove pod %s: %v", pod.Name, err)
 	}
 }
 
@@ -143,6 +198,9 @@ func (pk *processKubelet) kill(pod string) {
 func (pk *processKubelet) run(ctx context.Context, pod *corev1.Pod) {
 	c := pod.Spec.Containers[0]
 	fail := func(reason, msg string) {
+		pk.mu.Lock()
+		pk.procs[pod.Name] = &podProc{} // nothing runs
+		pk.mu.Unlock()
 		pk.patchStatus(ctx, pod, map[string]any{"phase": "Pending", "containerStatuses": []any{map[string]any{
 			"name": c.Name, "image": c.Image, "ready": false, "restartCount": 0,
 			"state": map[string]any{"waiting": map[string]any{"reason": reason, "message": msg}}}}})
@@ -164,7 +222,36 @@ func (pk *processKubelet) run(ctx context.Context, pod *corev1.Pod) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	env = append(env, "PORT="+strconv.Itoa(port), "MASTRA_HOST=127.0.0.1", "PATH="+os.Getenv("PATH"))
+	// The observability volume, and the Exec that runs the runner's
+	// commands in it.
+	obs, err := os.MkdirTemp(pk.dir, "obs-"+pod.Name+"-")
+	if err != nil {
+		fail("RunContainerError", err.Error())
+		return
+	}
+	var sidecarSpec corev1.Container
+	for _, ic := range pod.Spec.InitContainers {
+		if ic.Name == kubernetes.TelemetryContainer {
+			sidecarSpec = ic
+		}
+	}
+	if len(sidecarSpec.Command) == 0 {
+		fail("CreateContainerConfigError", "no telemetry sidecar with a command")
+		return
+	}
+	if err := pk.createExec(ctx, pod, obs); err != nil {
+		fail("RunContainerError", "kwok Exec: "+err.Error())
+		return
+	}
+	scmd := exec.Command(sidecarSpec.Command[0], sidecarSpec.Command[1:]...)
+	scmd.Dir, scmd.Env = obs, []string{"PATH=" + os.Getenv("PATH")}
+	sidecar, err := testenv.StartProcess(scmd)
+	if err != nil {
+		fail("RunContainerError", err.Error())
+		return
+	}
+	env = append(env, "PORT="+strconv.Itoa(port), "MASTRA_HOST=127.0.0.1", "PATH="+os.Getenv("PATH"),
+		"MASTRA_ADMIN_OBSERVABILITY_DIR="+obs)
 	cmd := exec.Command(entry[0], entry[1:]...)
 	cmd.Dir = root
 	cmd.Env = env
@@ -172,19 +259,23 @@ func (pk *processKubelet) run(ctx context.Context, pod *corev1.Pod) {
 	cmd.Stdout, cmd.Stderr = out, out
 	proc, err := testenv.StartProcess(cmd)
 	if err != nil {
+		sidecar.Stop(syscall.SIGKILL, 0)
 		fail("RunContainerError", err.Error())
 		return
 	}
-	p := &podProc{proc: proc, port: port, out: out}
+	p := &podProc{proc: proc, sidecar: sidecar, port: port, out: out, obs: obs}
 	pk.mu.Lock()
 	pk.procs[pod.Name] = p
 	pk.mu.Unlock()
 	now := time.Now().UTC().Format(time.RFC3339)
 	running := map[string]any{"name": c.Name, "image": c.Image, "ready": false, "restartCount": 0, "started": true,
 		"state": map[string]any{"running": map[string]any{"startedAt": now}}}
+	sidecarStatus := []any{map[string]any{"name": sidecarSpec.Name, "image": sidecarSpec.Image, "ready": true,
+		"restartCount": 0, "started": true, "state": map[string]any{"running": map[string]any{"startedAt": now}}}}
 	pk.patchStatus(ctx, pod, map[string]any{"phase": "Running", "podIP": "10.244.0.10", "startTime": now,
-		"conditions":        []any{cond("PodScheduled", "True"), cond("Initialized", "True"), cond("Ready", "False"), cond("ContainersReady", "False")},
-		"containerStatuses": []any{running}})
+		"conditions":            []any{cond("PodScheduled", "True"), cond("Initialized", "True"), cond("Ready", "False"), cond("ContainersReady", "False")},
+		"initContainerStatuses": sidecarStatus,
+		"containerStatuses":     []any{running}})
 	client := &http.Client{Timeout: time.Second}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -226,6 +317,35 @@ func (pk *processKubelet) run(ctx context.Context, pod *corev1.Pod) {
 			}
 		}
 	}
+}
+
+// createExec creates the kwok Exec of pod: an exec into its telemetry
+// sidecar runs on this machine in the pod's observability directory obs.
+func (pk *processKubelet) createExec(ctx context.Context, pod *corev1.Pod, obs string) error {
+	b, err := json.Marshal(testenv.KubeExec(pod.Namespace, pod.Name, obs, kubernetes.TelemetryContainer))
+	if err != nil {
+		return err
+	}
+	return pk.client.CoreV1().RESTClient().Post().AbsPath("/apis/kwok.x-k8s.io/v1alpha1/namespaces", pod.Namespace, "execs").
+		SetHeader("Content-Type", "application/json").Body(b).Do(ctx).Error()
+}
+
+// onlyPod returns the pod that ran here, failing t unless there was
+// exactly one.
+func (pk *processKubelet) onlyPod(t *testing.T) *podProc {
+	t.Helper()
+	pk.mu.Lock()
+	defer pk.mu.Unlock()
+	var ran []*podProc
+	for _, p := range pk.procs {
+		if p != nil && p.proc != nil {
+			ran = append(ran, p)
+		}
+	}
+	if len(ran) != 1 {
+		t.Fatalf("%d pods ran, want 1", len(ran))
+	}
+	return ran[0]
 }
 
 func cond(typ, status string) map[string]any {

@@ -120,6 +120,9 @@ func (r *Runner) Start(ctx context.Context, spec admin.StartSpec, logFn admin.Lo
 	if spec.Build != nil {
 		rec.BuildID = spec.Build.ID
 	}
+	if root, err := telemetryRoot(spec.Artifact); err == nil {
+		r.copies.remember(rec.Ref, root)
+	}
 	t := target{ns: r.namespace(rec.TeamID), rev: randomToken()}
 	if rec.DeploymentID != "" {
 		t.name = "mastra-" + dnsName(rec.DeploymentID, 40)
@@ -260,10 +263,22 @@ func (r *Runner) deployment(t target, rec Image, labels map[string]string, secre
 		WithResources(res).
 		WithTerminationMessagePolicy(corev1.TerminationMessageFallbackToLogsOnError).
 		WithVolumeMounts(corev1ac.VolumeMount().WithName("observability").WithMountPath(DefaultObservabilityDir)).
-		WithSecurityContext(corev1ac.SecurityContext().WithAllowPrivilegeEscalation(false).WithRunAsNonRoot(true).
-			WithRunAsUser(uid).WithRunAsGroup(gid).
-			WithCapabilities(corev1ac.Capabilities().WithDrop("ALL")))
-	pod := corev1ac.PodSpec().WithContainers(container).
+		WithSecurityContext(securityContext(uid, gid))
+	// The telemetry sidecar (a restartable init container: it starts
+	// before the server and is stopped after it) runs the same image's
+	// node in the observability directory; see telemetry.go.
+	sidecar := corev1ac.Container().WithName(TelemetryContainer).WithImage(rec.Ref).
+		WithImagePullPolicy(corev1.PullIfNotPresent).
+		WithRestartPolicy(corev1.ContainerRestartPolicyAlways).
+		WithCommand("node", "-e", holdScript).
+		WithWorkingDir(DefaultObservabilityDir).
+		WithVolumeMounts(corev1ac.VolumeMount().WithName("observability").WithMountPath(DefaultObservabilityDir)).
+		WithSecurityContext(securityContext(uid, gid))
+	pod := corev1ac.PodSpec().WithInitContainers(sidecar).WithContainers(container).
+		// The sidecar's copies see, in /proc, which files the server
+		// holds open.
+		WithShareProcessNamespace(true).
+		WithTerminationGracePeriodSeconds(int64(max(1, r.opts.DrainTimeout/time.Second))).
 		WithAutomountServiceAccountToken(false).
 		WithVolumes(corev1ac.Volume().WithName("observability").WithEmptyDir(corev1ac.EmptyDirVolumeSource()))
 	for _, s := range r.opts.ImagePullSecrets {
@@ -283,6 +298,14 @@ func (r *Runner) deployment(t target, rec Image, labels map[string]string, secre
 				WithLabels(podLabels).
 				WithAnnotations(map[string]string{AnnotationEnvHash: envSHA}).
 				WithSpec(pod)))
+}
+
+// securityContext is the containers': non-root uid:gid, no privilege
+// escalation, every capability dropped.
+func securityContext(uid, gid int64) *corev1ac.SecurityContextApplyConfiguration {
+	return corev1ac.SecurityContext().WithAllowPrivilegeEscalation(false).WithRunAsNonRoot(true).
+		WithRunAsUser(uid).WithRunAsGroup(gid).
+		WithCapabilities(corev1ac.Capabilities().WithDrop("ALL"))
 }
 
 // userIDs splits Options.User ("uid[:gid]", checked by fill).
@@ -555,11 +578,15 @@ func (r *Runner) deleteAll(ctx context.Context, t target) error {
 		return fmt.Errorf("kubernetes: delete server %s/%s: %w", t.ns, t.name, err)
 	}
 	// The ReplicaSets and pods go with the Deployment (garbage collector);
-	// the server is stopped once its pods are.
+	// the server is stopped once its pods are, each after the copy of its
+	// observability files.
 	for wait := 100 * time.Millisecond; ; wait = min(wait*2, time.Second) {
 		pods, err := r.client.CoreV1().Pods(t.ns).List(ctx, sel)
 		if err == nil && len(pods.Items) == 0 {
 			return nil
+		}
+		if err == nil {
+			r.drain(ctx, pods.Items)
 		}
 		select {
 		case <-ctx.Done():

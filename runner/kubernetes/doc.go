@@ -63,7 +63,9 @@
 //     PORT and MASTRA_HOST=0.0.0.0, runAsNonRoot with every capability
 //     dropped, terminationMessagePolicy FallbackToLogsOnError (a crashing
 //     server's last lines reach its status), no service account token, an
-//     emptyDir for the observability files;
+//     emptyDir for the observability files shared with the telemetry
+//     sidecar (see Observability), a shared process namespace and
+//     terminationGracePeriodSeconds from Options.DrainTimeout;
 //   - a ClusterIP Service on Options.ServicePort;
 //   - with Options.Ingress = IngressHTTPRoute, a Gateway API HTTPRoute
 //     attached to Options.Gateway for {project}.{BaseDomain} (production) or
@@ -127,24 +129,48 @@
 //
 // The bundle's injected exporter and logger still write spans and logs as
 // JSONL, in the pod, under DefaultObservabilityDir (an emptyDir volume).
-// Shipping those files to the admin's ingestion is not implemented yet: the
-// runner is not an admin.TelemetrySource, so nothing of a pod's telemetry
-// reaches the observability store, and the files go with the pod. The
-// design chosen: the runner copies each pod's files through the API server
-// (pods/exec, reading from the copy's length on) into the build directory
-// whose files the admin's ingestion already reads with its checkpoints,
-// and a sidecar keeps a terminating pod (and so its emptyDir) until the
-// copy holds every byte, so that a replaced pod's lines are not lost; a
-// container restart keeps the emptyDir. Weighed and not chosen: a sidecar
-// uploading to FileStorage (a second image, and storage credentials in
-// every pod) and a PersistentVolume the admin mounts (ReadWriteMany
-// storage, an admin inside the cluster).
+// The runner is an admin.TelemetrySource: the admin's ingestion reads
+// copies of those files, kept where runner/local keeps a local server's
+// ({build dir}/observability/{spans,logs}/), with the same checkpoints and
+// the same nothing-lost, nothing-twice guarantee.
+//
+// Each pod has a sidecar, TelemetryContainer: a restartable init
+// container (a native sidecar, Kubernetes 1.29 or later) running the
+// server's image's node in the observability directory. TelemetryFiles
+// lists the pods running the artifact's image and execs, through the API
+// server (pods/exec, WebSocket else SPDY, with Options.RESTConfig), a
+// small node program in each pod's sidecar. Told the length of each copy,
+// it sends what each file holds past it (at most 64 MiB a call), which the
+// runner appends, only to a copy of exactly that length, and syncs to
+// disk: a copy is always a prefix of the pod's file, whatever interrupted
+// an earlier copy (a runner killed mid-append, an admin restart), so
+// nothing is copied twice or skipped. The program tells which files no
+// process holds open (the shared process namespace shows it the server's
+// open files in /proc); a closed file the copy holds entirely is deleted
+// from the pod, and only then is the copy reported closed, for the admin
+// to archive and remove it. While a pod of the image cannot be reached, no
+// copy is reported closed.
+//
+// A terminating pod (Stop, a rolling update, a scale-down) keeps its
+// volume while its sidecar runs: the kubelet stops the sidecar after the
+// server, and the sidecar then exits only once no file is left in the
+// volume, that is once the runner copied and deleted every one, or when
+// the pod's termination grace period (Options.DrainTimeout) is over. The
+// copies are made while the ingestion runs (each of its rounds) and, for
+// the servers it stops, by Stop while it waits for their pods; a pod
+// replaced while no ingestion runs loses what was not copied within
+// DrainTimeout. A container restart keeps the emptyDir. The copies of one
+// build directory are serialised within one runner; two admins must not
+// share a build directory. Weighed and not chosen: a sidecar uploading to
+// FileStorage (storage credentials in every pod) and a PersistentVolume
+// the admin mounts (ReadWriteMany storage, an admin inside the cluster).
 //
 // # Permissions
 //
 // The admin's service account needs, in the servers' namespaces: get, list,
 // watch, create, update, patch, delete and deletecollection on deployments
-// (apps), services, secrets; get, list and watch on pods and events; get,
+// (apps), services, secrets; get, list and watch on pods and events; get
+// and create on pods/exec (copying the observability files); get,
 // create, patch, delete and deletecollection on httproutes
 // (gateway.networking.k8s.io) when used; and, with NamespacePerTeam, all of
 // it cluster-wide plus get, create and patch on namespaces. The README has
@@ -170,10 +196,22 @@
 // exercised. The Gateway API CRDs (v1.6.3, standard channel) are installed
 // in the test control plane, so HTTPRoutes are applied and checked for
 // real; no Gateway controller runs, so no traffic goes through them.
-// Per-team namespaces are tested with the runner acting as a service
-// account with exactly the README's ClusterRole. runnertest's Reattach
-// group needs servers that are processes of this machine (it checks pids
-// and ports) and is skipped; reattaching is tested here instead (a second
-// runner adopts a server, watches it for exits and stops it).
-// runnertest's TelemetrySource group is skipped too: see Observability.
+// Per-team namespaces and the copy of observability files are tested with
+// the runner acting as a service account with exactly the README's
+// ClusterRole (TestNamespacePerTeam, TestTelemetryCopyAcrossRestart;
+// TestTelemetryReachesStoreOnce runs the admin's ingestion over the
+// copies, across an admin restart). kwok serves the simulated node's kubelet API with its Exec
+// resources: the test's process kubelet gives each pod a local directory
+// as its observability volume (the server's MASTRA_ADMIN_OBSERVABILITY_DIR
+// and the sidecar's working directory, its hold program run as a local
+// process) and an Exec running commands in it, so the runner's pods/exec
+// goes through the real API server and kubelet protocol to a local node
+// reading the files the server wrote; what the simulation does not show is
+// a container runtime's exec (the image's node, the shared process
+// namespace's /proc) and the kubelet's own ordering of sidecar
+// termination, which the process kubelet plays. runnertest's suite runs
+// whole (its TelemetrySource and Reattach groups included) but for the
+// checks of pids and ports, which need servers that are processes of this
+// machine; reattaching is also tested here (a second runner adopts a
+// server, watches it for exits and stops it).
 package kubernetes

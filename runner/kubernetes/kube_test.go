@@ -29,6 +29,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	k8s "k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
@@ -48,6 +49,13 @@ func TestMain(m *testing.M) {
 // it, deleted when the test ends.
 func cluster(t *testing.T) (k8s.Interface, string) {
 	t.Helper()
+	c, _, ns := clusterConfig(t)
+	return c, ns
+}
+
+// clusterConfig is cluster with the client's configuration.
+func clusterConfig(t *testing.T) (k8s.Interface, *rest.Config, string) {
+	t.Helper()
 	kc := testenv.Kube(t)
 	cfg, err := clientcmd.BuildConfigFromFlags("", kc.Kubeconfig)
 	if err != nil {
@@ -66,7 +74,7 @@ func cluster(t *testing.T) (k8s.Interface, string) {
 	t.Cleanup(func() {
 		_ = c.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{})
 	})
-	return c, ns
+	return c, cfg, ns
 }
 
 // simulated skips t unless the cluster is kwok's (its stages are needed).
@@ -104,15 +112,22 @@ func pushBase(t *testing.T, host string) string {
 	cfg.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "NODE_VERSION=22.13.0"}
 	cfg.Entrypoint = []string{"docker-entrypoint.sh"}
 	cfg.Cmd = []string{"node"}
-	if img, err = mutate.Config(img, cfg); err != nil {
+	return pushImage(t, img, cfg, host+"/library/node:22-test")
+}
+
+// pushImage pushes img with config cfg as tag and returns it by digest.
+func pushImage(t *testing.T, img v1.Image, cfg v1.Config, tag string) string {
+	t.Helper()
+	img, err := mutate.Config(img, cfg)
+	if err != nil {
 		t.Fatal(err)
 	}
-	ref, err := name.NewTag(host+"/library/node:22-test", name.Insecure)
+	ref, err := name.NewTag(tag, name.Insecure)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := remote.Write(ref, img); err != nil {
-		t.Fatalf("push the base image: %v", err)
+		t.Fatalf("push %s: %v", tag, err)
 	}
 	d, err := img.Digest()
 	if err != nil {
@@ -123,6 +138,7 @@ func pushBase(t *testing.T, host string) string {
 
 type env struct {
 	client k8s.Interface
+	cfg    *rest.Config
 	ns     string
 	host   string // registry
 	base   string
@@ -130,9 +146,9 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	c, ns := cluster(t)
+	c, cfg, ns := clusterConfig(t)
 	host := imageRegistry(t)
-	return &env{client: c, ns: ns, host: host, base: pushBase(t, host)}
+	return &env{client: c, cfg: cfg, ns: ns, host: host, base: pushBase(t, host)}
 }
 
 func (e *env) runner(t *testing.T, edit func(*kubernetes.Options)) *kubernetes.Runner {
@@ -143,7 +159,7 @@ func (e *env) runner(t *testing.T, edit func(*kubernetes.Options)) *kubernetes.R
 // runnerWith returns a runner talking to the cluster through client.
 func (e *env) runnerWith(t *testing.T, client k8s.Interface, edit func(*kubernetes.Options)) *kubernetes.Runner {
 	t.Helper()
-	o := &kubernetes.Options{Namespace: e.ns, InsecureRegistry: true, ProgressDeadline: 20 * time.Second,
+	o := &kubernetes.Options{Namespace: e.ns, InsecureRegistry: true, RESTConfig: e.cfg, ProgressDeadline: 20 * time.Second,
 		StartTimeout: 90 * time.Second, Labels: map[string]string{"team.example.com/owner": "platform"},
 		Build: &local.Options{BuildMode: local.BuildPlain, CacheDir: filepath.Join(os.TempDir(), "mastra-admin-kube-test-cache")}}
 	if edit != nil {

@@ -19,6 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	k8s "k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	"github.com/mastra-admin/mastra-admin-go/internal/runstate"
@@ -37,6 +38,9 @@ const (
 	// DefaultObservabilityDir is where, inside the container, the server
 	// writes its spans and logs (an emptyDir volume).
 	DefaultObservabilityDir = "/var/lib/mastra-admin/observability"
+	// DefaultDrainTimeout is how long a terminating pod may wait for its
+	// observability files to be copied.
+	DefaultDrainTimeout = 2 * time.Minute
 )
 
 // Labels and annotations the runner puts on what it creates.
@@ -148,6 +152,16 @@ type Options struct {
 	// outside the cluster: a NodePort, a load balancer, a port-forward.
 	// Default: the Service's cluster DNS name and port.
 	Endpoint func(ctx context.Context, namespace, service string, port int32) (host string, hostPort int, err error)
+	// RESTConfig is the configuration the client was made from: the
+	// runner execs into pods with it (pods/exec, WebSocket or SPDY) to
+	// copy their observability files. Without it nothing of a pod's
+	// telemetry is copied, and TelemetryFiles fails while such pods run.
+	RESTConfig *rest.Config
+	// DrainTimeout is the pods' terminationGracePeriodSeconds: how long a
+	// terminating pod waits, after its server exited, for the runner to
+	// copy the observability files left in it. Default
+	// DefaultDrainTimeout; at least 1 s.
+	DrainTimeout time.Duration
 	// Build configures the build steps, which are runner/local's (install
 	// and AdminBundler). Its port, health and stop settings are unused.
 	Build *local.Options
@@ -172,12 +186,15 @@ type Runner struct {
 	wmu      sync.Mutex
 	watches  map[string]context.CancelFunc // by Handle
 	watchers sync.WaitGroup
+
+	copies copies // telemetry.go
 }
 
 var (
-	_ admin.Runner         = (*Runner)(nil)
-	_ admin.LicensedRunner = (*Runner)(nil)
-	_ admin.ExitNotifier   = (*Runner)(nil)
+	_ admin.Runner          = (*Runner)(nil)
+	_ admin.LicensedRunner  = (*Runner)(nil)
+	_ admin.ExitNotifier    = (*Runner)(nil)
+	_ admin.TelemetrySource = (*Runner)(nil)
 )
 
 // New returns a Runner that talks to the cluster through client, pushes
@@ -277,6 +294,12 @@ func (o *Options) fill() error {
 		o.ProgressDeadline = DefaultProgressDeadline
 	case o.ProgressDeadline < time.Second:
 		return invalid("ProgressDeadline", "must be at least 1s, got %s", o.ProgressDeadline)
+	}
+	switch {
+	case o.DrainTimeout == 0:
+		o.DrainTimeout = DefaultDrainTimeout
+	case o.DrainTimeout < time.Second:
+		return invalid("DrainTimeout", "must be at least 1s, got %s", o.DrainTimeout)
 	}
 	if o.StartTimeout == 0 {
 		o.StartTimeout = o.ProgressDeadline + time.Minute

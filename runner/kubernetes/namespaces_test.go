@@ -31,7 +31,7 @@ import (
 func TestNamespacePerTeam(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	client := readmeRBACClient(t, e)
+	client, _ := readmeRBACClient(t, e)
 	_, routesErr := e.client.Discovery().ServerResourcesForGroupVersion("gateway.networking.k8s.io/v1")
 	r := e.runnerWith(t, client, func(o *kubernetes.Options) {
 		o.NamespacePerTeam = true
@@ -122,8 +122,8 @@ func TestNamespacePerTeam(t *testing.T) {
 // readmeRBACClient installs the README's ClusterRole and
 // ClusterRoleBinding for NamespacePerTeam (named after the test's
 // namespace, for a service account of its own) and returns a client that
-// acts as that service account.
-func readmeRBACClient(t *testing.T, e *env) k8s.Interface {
+// acts as that service account, and the client's configuration.
+func readmeRBACClient(t *testing.T, e *env) (k8s.Interface, *rest.Config) {
 	t.Helper()
 	ctx := context.Background()
 	readme, err := os.ReadFile("../../README.md")
@@ -189,7 +189,7 @@ func readmeRBACClient(t *testing.T, e *env) k8s.Interface {
 			Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authorizationv1.ResourceAttributes{
 				Verb: "create", Resource: "namespaces"}}}, metav1.CreateOptions{})
 		if err == nil && rev.Status.Allowed {
-			return c
+			return c, cfg
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the README's ClusterRole does not take effect for %s: %v, %+v", cfg.Impersonate.UserName, err, rev)

@@ -12,9 +12,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
@@ -48,6 +51,7 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		{"httproute without gateway", "r.example.com/m", testBase, kubernetes.Options{Ingress: kubernetes.IngressHTTPRoute, BaseDomain: "example.com"}},
 		{"unknown ingress", "r.example.com/m", testBase, kubernetes.Options{Ingress: "nginx"}},
 		{"short deadline", "r.example.com/m", testBase, kubernetes.Options{ProgressDeadline: time.Millisecond}},
+		{"short drain timeout", "r.example.com/m", testBase, kubernetes.Options{DrainTimeout: time.Millisecond}},
 	} {
 		r, err := kubernetes.New(fakeClient(), tc.registry, tc.base, &tc.opts)
 		if !errors.Is(err, admin.ErrInvalidArgument) {
@@ -152,5 +156,51 @@ func TestLicenseGate(t *testing.T) {
 		if err := open(opts...); err != nil {
 			t.Errorf("%s: admin.New = %v", name, err)
 		}
+	}
+}
+
+// TestTelemetryFilesWithoutExec checks TelemetryFiles without a cluster
+// (a fake client): copies of a build that pushed no image are listed
+// closed; a pod running the artifact's image cannot be copied from
+// without Options.RESTConfig, which is said; a relative artifact
+// directory is refused.
+func TestTelemetryFilesWithoutExec(t *testing.T) {
+	ctx := context.Background()
+	const ref = "r.example.com/m/shop@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	client := fake.NewClientset(&corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: kubernetes.DefaultNamespace,
+			Labels: map[string]string{kubernetes.LabelManagedBy: kubernetes.ManagedByValue}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: kubernetes.ContainerName, Image: ref}}},
+		Status: corev1.PodStatus{InitContainerStatuses: []corev1.ContainerStatus{{Name: kubernetes.TelemetryContainer,
+			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}}},
+	})
+	r, err := kubernetes.New(client, "r.example.com/m", testBase, &kubernetes.Options{Build: &localOptions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	build := t.TempDir()
+	art := admin.Artifact{Dir: filepath.Join(build, "src"), Entry: admin.DefaultArtifactEntry}
+	if err := os.MkdirAll(filepath.Join(build, "observability", "logs"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(build, "observability", "logs", "a.jsonl"), []byte("{}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files, err := r.TelemetryFiles(ctx, art)
+	if err != nil || len(files) != 1 || !files[0].Closed || files[0].Name != "logs/a.jsonl" {
+		t.Fatalf("TelemetryFiles of a build without an image = %+v, %v; want logs/a.jsonl closed", files, err)
+	}
+	if err := os.MkdirAll(filepath.Join(art.Dir, ".mastra"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(art.Dir, filepath.FromSlash(kubernetes.ImageRecord)), []byte(`{"ref":"`+ref+`"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.TelemetryFiles(ctx, art); !errors.Is(err, admin.ErrNotSupported) || !strings.Contains(err.Error(), "RESTConfig") {
+		t.Errorf("TelemetryFiles with a pod to copy from and no RESTConfig = %v, want ErrNotSupported naming RESTConfig", err)
+	}
+	if _, err := r.TelemetryFiles(ctx, admin.Artifact{Dir: "rel"}); !errors.Is(err, admin.ErrInvalidArgument) {
+		t.Errorf("TelemetryFiles of a relative directory = %v, want ErrInvalidArgument", err)
 	}
 }

@@ -7,7 +7,8 @@
 #
 # That directory holds kube-apiserver, kube-controller-manager and
 # kube-scheduler (k8s.io/kubernetes v1.37.2), etcd (v3.6.8), kwok (v0.8.0)
-# kwok-stages/ (kwok's own node and pod "fast" stages) and gateway-crds/
+# kwok-stages/ (kwok's own node and pod "fast" stages), kwok-crds/ (the
+# CustomResourceDefinition of kwok's Exec, for pods/exec) and gateway-crds/
 # (the standard channel's GatewayClass, Gateway and HTTPRoute
 # CustomResourceDefinitions of sigs.k8s.io/gateway-api v1.6.3, which the
 # tests install into their control plane). The tests start
@@ -26,8 +27,9 @@
 #      staging modules (k8s.io/api, k8s.io/client-go, ...) by the same
 #      v0.x release, since `go install k8s.io/kubernetes/cmd/...@v1.37.2`
 #      refuses a module with replace directives; etcd the same way; kwok
-#      with go install; the Gateway API CRDs are copied from the module's
-#      config/crd/standard. Builds run under nice. Measured cold (empty module
+#      with go install; kwok's stages and Exec CRD and the Gateway API CRDs
+#      are copied from the modules (kwok's kustomize/, gateway-api's
+#      config/crd/standard). Builds run under nice. Measured cold (empty module
 #      and build caches) on a shared 2-core machine: 28 min of CPU (user
 #      21, sys 7), 92 min of wall time under a load of about 22 from other
 #      builds (etcd 8 min, kwok 15, Kubernetes 69); warm (cached binaries,
@@ -76,6 +78,12 @@ _mastra_kube_gateway_ok() {
   done
 }
 
+# _mastra_kube_kwok_crds_ok DIR: true when DIR/kwok-crds holds kwok's Exec
+# CRD of the expected version.
+_mastra_kube_kwok_crds_ok() {
+  [ "$(cat "$1/kwok-crds/VERSION" 2>/dev/null)" = "$_MASTRA_KUBE_KWOK" ] && [ -s "$1/kwok-crds/kwok.x-k8s.io_execs.yaml" ]
+}
+
 # _mastra_kube_complete DIR: true when DIR holds every binary at its
 # expected version, kwok's stages and the Gateway API CRDs.
 _mastra_kube_complete() {
@@ -85,7 +93,8 @@ _mastra_kube_complete() {
   done
   _mastra_kube_has "$d/etcd" go.etcd.io/etcd/server/v3 "$_MASTRA_KUBE_ETCD" || return 1
   _mastra_kube_has "$d/kwok" sigs.k8s.io/kwok "$_MASTRA_KUBE_KWOK" || return 1
-  [ -s "$d/kwok-stages/pod-ready.yaml" ] && [ -s "$d/kwok-stages/node-initialize.yaml" ] && _mastra_kube_gateway_ok "$d"
+  [ -s "$d/kwok-stages/pod-ready.yaml" ] && [ -s "$d/kwok-stages/node-initialize.yaml" ] && _mastra_kube_kwok_crds_ok "$d" &&
+    _mastra_kube_gateway_ok "$d"
 }
 
 # _mastra_kube_missing DIR: names what DIR lacks (for the messages).
@@ -97,6 +106,7 @@ _mastra_kube_missing() {
   _mastra_kube_has "$d/etcd" go.etcd.io/etcd/server/v3 "$_MASTRA_KUBE_ETCD" || out="$out etcd"
   _mastra_kube_has "$d/kwok" sigs.k8s.io/kwok "$_MASTRA_KUBE_KWOK" || out="$out kwok"
   [ -s "$d/kwok-stages/pod-ready.yaml" ] || out="$out kwok-stages"
+  _mastra_kube_kwok_crds_ok "$d" || out="$out kwok-crds"
   _mastra_kube_gateway_ok "$d" || out="$out gateway-crds"
   printf '%s' "${out# }"
 }
@@ -199,24 +209,40 @@ _mastra_kube_build_kwok() {
   rm -rf "$out"
 }
 
-# _mastra_kube_fetch_gateway CACHE: the Gateway API CRDs into
-# CACHE/bin/gateway-crds (a download from the module proxy, no build).
-_mastra_kube_fetch_gateway() {
-  local cache=$1 log=$1/build-gateway.log out dir c
+# _mastra_kube_fetch_files CACHE NAME MODULE VERSION SUBDIR FILE...: copies
+# FILEs of SUBDIR of the Go module MODULE@VERSION (a download from the module
+# proxy, no build) into CACHE/bin/NAME, with a VERSION file.
+_mastra_kube_fetch_files() {
+  local cache=$1 name=$2 module=$3 version=$4 sub=$5 log=$1/build-$2.log out dir f
+  shift 5
   : >"$log"
-  dir=$(go mod download -json "sigs.k8s.io/gateway-api@$_MASTRA_KUBE_GATEWAY" 2>>"$log" |
+  dir=$(go mod download -json "$module@$version" 2>>"$log" |
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || true
-  if [ -z "$dir" ] || [ ! -d "$dir/config/crd/standard" ]; then
-    _mastra_kube_log "the Gateway API CRDs (config/crd/standard in sigs.k8s.io/gateway-api@$_MASTRA_KUBE_GATEWAY) were not found (see $log)"
+  if [ -z "$dir" ] || [ ! -d "$dir/$sub" ]; then
+    _mastra_kube_log "$name ($sub in $module@$version) was not found (see $log)"
     return 1
   fi
   out=$(mktemp -d "$cache/bin.tmp.XXXXXX") || return 1
-  for c in $_MASTRA_KUBE_GATEWAY_CRDS; do
-    cp "$dir/config/crd/standard/gateway.networking.k8s.io_$c.yaml" "$out/" || { rm -rf "$out"; return 1; }
+  for f in "$@"; do
+    cp "$dir/$sub/$f" "$out/" || { rm -rf "$out"; return 1; }
   done
-  printf '%s\n' "$_MASTRA_KUBE_GATEWAY" >"$out/VERSION" && chmod -R u+w "$out" && chmod 755 "$out" || { rm -rf "$out"; return 1; }
-  rm -rf "$cache/bin/gateway-crds"
-  mv -f "$out" "$cache/bin/gateway-crds"
+  printf '%s\n' "$version" >"$out/VERSION" && chmod -R u+w "$out" && chmod 755 "$out" || { rm -rf "$out"; return 1; }
+  rm -rf "${cache:?}/bin/$name"
+  mv -f "$out" "$cache/bin/$name"
+}
+
+# _mastra_kube_fetch_kwok_crds CACHE: kwok's Exec CRD into CACHE/bin/kwok-crds.
+_mastra_kube_fetch_kwok_crds() {
+  _mastra_kube_fetch_files "$1" kwok-crds sigs.k8s.io/kwok "$_MASTRA_KUBE_KWOK" kustomize/crd/bases kwok.x-k8s.io_execs.yaml
+}
+
+# _mastra_kube_fetch_gateway CACHE: the Gateway API CRDs into
+# CACHE/bin/gateway-crds.
+_mastra_kube_fetch_gateway() {
+  local c files=""
+  for c in $_MASTRA_KUBE_GATEWAY_CRDS; do files="$files gateway.networking.k8s.io_$c.yaml"; done
+  # shellcheck disable=SC2086 # one word a file
+  _mastra_kube_fetch_files "$1" gateway-crds sigs.k8s.io/gateway-api "$_MASTRA_KUBE_GATEWAY" config/crd/standard $files
 }
 
 # _mastra_kube_ensure CACHE: builds what CACHE/bin lacks, under a lock.
@@ -237,6 +263,7 @@ _mastra_kube_ensure() {
     if ! _mastra_kube_has "$bin/kwok" sigs.k8s.io/kwok "$_MASTRA_KUBE_KWOK" || [ ! -s "$bin/kwok-stages/pod-ready.yaml" ]; then
       _mastra_kube_build_kwok "$cache" || exit 1
     fi
+    _mastra_kube_kwok_crds_ok "$bin" || _mastra_kube_fetch_kwok_crds "$cache" || exit 1
     _mastra_kube_gateway_ok "$bin" || _mastra_kube_fetch_gateway "$cache" || exit 1
     b=
     for b in kube-apiserver kube-controller-manager kube-scheduler; do
@@ -291,8 +318,9 @@ _mastra_kube_main() {
 _mastra_kube_run() {
   local rc=0
   _mastra_kube_main || rc=$?
-  unset -f _mastra_kube_log _mastra_kube_has _mastra_kube_gateway_ok _mastra_kube_complete _mastra_kube_missing _mastra_kube_gobuild \
-    _mastra_kube_build_kubernetes _mastra_kube_build_etcd _mastra_kube_build_kwok _mastra_kube_fetch_gateway _mastra_kube_ensure \
+  unset -f _mastra_kube_log _mastra_kube_has _mastra_kube_gateway_ok _mastra_kube_kwok_crds_ok _mastra_kube_complete _mastra_kube_missing \
+    _mastra_kube_gobuild _mastra_kube_build_kubernetes _mastra_kube_build_etcd _mastra_kube_build_kwok _mastra_kube_fetch_files \
+    _mastra_kube_fetch_kwok_crds _mastra_kube_fetch_gateway _mastra_kube_ensure \
     _mastra_kube_main _mastra_kube_run
   unset _MASTRA_KUBE_K8S _MASTRA_KUBE_STAGING _MASTRA_KUBE_ETCD _MASTRA_KUBE_KWOK _MASTRA_KUBE_GATEWAY _MASTRA_KUBE_GATEWAY_CRDS
   return "$rc"
