@@ -214,6 +214,14 @@ func TestEveryMutationIsAudited(t *testing.T) {
 				_, err := f.a.Rollback(ctx, f.prod.ID, buildID)
 				return f.prod.ID, err
 			}},
+		{name: "Promote", action: "deployment.promote", targetType: "deployment", team: fixtureTeam,
+			prepare: func(t *testing.T, f *auditFixture) string {
+				return storeSucceededBuild(t, f.store, filepath.Join(f.dir, "builds"), f.staging).ID
+			},
+			call: func(ctx context.Context, f *auditFixture, buildID string) (string, error) {
+				_, err := f.a.Promote(ctx, f.prod.ID, buildID)
+				return f.prod.ID, err
+			}},
 		{name: "CancelBuild", action: "build.cancel", targetType: "build", team: fixtureTeam,
 			prepare: func(t *testing.T, f *auditFixture) string {
 				return must[*admin.Build](t)(f.a.Deploy(f.ctx, f.staging.ID)).ID
