@@ -1,6 +1,10 @@
 package observability
 
-import "github.com/mastra-admin/mastra-admin-go/admin"
+import (
+	"bytes"
+
+	"github.com/mastra-admin/mastra-admin-go/admin"
+)
 
 // Decoder returns the decoder the admin's ingestion worker reads
 // observability files with (admin.WithTelemetryDecoder): each line is
@@ -13,7 +17,10 @@ func Decoder(prices Prices) admin.TelemetryDecodeFunc {
 		prices = defaultPrices
 	}
 	return func(line []byte, file string, offset int64) (*admin.Span, *admin.LogRecord, error) {
-		rec, err := ParseLine(line)
+		// The record's JSON values may be slices of line, which the
+		// caller reuses: a span's are copied into its Attributes, a log
+		// line's data is copied here.
+		rec, err := parseLineAlias(bytes.TrimRight(line, "\r\n"), true)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -21,6 +28,7 @@ func Decoder(prices Prices) admin.TelemetryDecodeFunc {
 			s := rec.Span.ToAdminWithPrices(prices)
 			return &s, nil, nil
 		}
+		rec.Log.Data = bytes.Clone(rec.Log.Data)
 		l := rec.Log.ToAdmin()
 		l.ID = LogID(file, offset)
 		return nil, &l, nil

@@ -28,3 +28,40 @@ func TestDecoder(t *testing.T) {
 		t.Errorf("bad line: %+v, %+v, %v; want an error only", s, l, err)
 	}
 }
+
+// TestDecoderOwnsValues: what Decoder returns holds no byte of the line it
+// was given, which the ingestion worker's line reader reuses: a span's
+// attributes and a log line's data stay the same once the line is
+// overwritten.
+func TestDecoderOwnsValues(t *testing.T) {
+	decode := observability.Decoder(nil)
+	for _, line := range []string{
+		`{"schemaVersion":1,"kind":"span","projectId":"p","deploymentId":"d","buildId":"b","traceId":"t","spanId":"s","name":"n","type":"workflow_run","startTime":"2026-12-01T10:00:00.000Z","endTime":"2026-12-01T10:00:01.000Z","attributes":{"a":"x"},"input":[1],"output":"o","metadata":{"m":2}}`,
+		`{"schemaVersion":1,"kind":"log","projectId":"p","deploymentId":"d","buildId":"b","time":"2026-12-01T10:00:00.000Z","level":"info","message":"m","data":{"k":"v"}}`,
+		`{"schemaVersion":1,"kind":"log","projectId":"p","deploymentId":"d","buildId":"b","time":"2026-12-01T10:00:00.000Z","level":"info","message":"m","data":[1,2],"logger":"app"}`,
+	} {
+		buf := []byte(line)
+		s, l, err := decode(buf, "a.jsonl", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var before string
+		if s != nil {
+			before = string(s.Attributes)
+		} else {
+			before = string(l.Data)
+		}
+		for i := range buf {
+			buf[i] = 'X'
+		}
+		var after string
+		if s != nil {
+			after = string(s.Attributes)
+		} else {
+			after = string(l.Data)
+		}
+		if after != before || before == "" {
+			t.Errorf("%s: values %q became %q when the line was overwritten", line, before, after)
+		}
+	}
+}

@@ -166,12 +166,37 @@ type anyLine struct {
 }
 
 // parseLine decodes text once, as every field a span or a log line may
-// have; a line that does not decode so (bad JSON, or a member of another
-// type than its kind's, or of the other kind's) is decoded again the slow
-// way, by parseLineSlow, whose verdict and message are the reference.
-func parseLine(text []byte) (Record, error) {
+// have, with scanLine, or with encoding/json (parseLineJSON) when
+// scanLine cannot tell that it decodes the line as encoding/json would.
+func parseLine(text []byte) (Record, error) { return parseLineAlias(text, false) }
+
+// parseLineAlias is parseLine; with alias set, the JSON values of a record
+// (attributes, input, data, …) may be slices of text rather than copies,
+// for a caller that copies what it keeps of them before text changes.
+func parseLineAlias(text []byte, alias bool) (Record, error) {
 	var a anyLine
-	if json.Unmarshal(text, &a) != nil || a.SchemaVersion == nil || *a.SchemaVersion != SchemaVersion {
+	if !scanLine(text, &a, alias) {
+		return parseLineJSON(text)
+	}
+	return fromAnyLine(text, &a)
+}
+
+// parseLineJSON is parseLine with encoding/json only. A line that does not
+// decode so (bad JSON, or a member of another type than its kind's, or of
+// the other kind's) is decoded again the slow way, by parseLineSlow, whose
+// verdict and message are the reference.
+func parseLineJSON(text []byte) (Record, error) {
+	var a anyLine
+	if json.Unmarshal(text, &a) != nil {
+		return parseLineSlow(text)
+	}
+	return fromAnyLine(text, &a)
+}
+
+// fromAnyLine makes the record of text, decoded into a, or has
+// parseLineSlow say why text is not one.
+func fromAnyLine(text []byte, a *anyLine) (Record, error) {
+	if a.SchemaVersion == nil || *a.SchemaVersion != SchemaVersion {
 		return parseLineSlow(text)
 	}
 	switch a.Kind {

@@ -220,24 +220,131 @@ func (s *Span) ToAdminWithPrices(prices Prices) admin.Span {
 	}
 	extractModel(&out, s.Attributes)
 	out.CostUSD = prices.Cost(&out)
-	extra := struct {
-		Attributes  json.RawMessage `json:"attributes,omitempty"`
-		Metadata    json.RawMessage `json:"metadata,omitempty"`
-		Input       json.RawMessage `json:"input,omitempty"`
-		Output      json.RawMessage `json:"output,omitempty"`
-		EntityType  string          `json:"entityType,omitempty"`
-		EntityID    string          `json:"entityId,omitempty"`
-		EntityName  string          `json:"entityName,omitempty"`
-		Tags        []string        `json:"tags,omitempty"`
-		IsEvent     bool            `json:"isEvent,omitempty"`
-		Error       *SpanError      `json:"error,omitempty"`
-		CoreVersion string          `json:"coreVersion,omitempty"`
-	}{nonNull(s.Attributes), nonNull(s.Metadata), nonNull(s.Input), nonNull(s.Output),
+	extra := spanExtra{nonNull(s.Attributes), nonNull(s.Metadata), nonNull(s.Input), nonNull(s.Output),
 		s.EntityType, s.EntityID, s.EntityName, s.Tags, s.IsEvent, s.Error, s.CoreVersion}
-	if b, err := json.Marshal(extra); err == nil && string(b) != "{}" {
-		out.Attributes = b
-	}
+	out.Attributes = extra.marshal()
 	return out
+}
+
+// spanExtra is what admin.Span.Attributes holds: the record's JSON values
+// and the members admin.Span has no field for.
+type spanExtra struct {
+	Attributes  json.RawMessage `json:"attributes,omitempty"`
+	Metadata    json.RawMessage `json:"metadata,omitempty"`
+	Input       json.RawMessage `json:"input,omitempty"`
+	Output      json.RawMessage `json:"output,omitempty"`
+	EntityType  string          `json:"entityType,omitempty"`
+	EntityID    string          `json:"entityId,omitempty"`
+	EntityName  string          `json:"entityName,omitempty"`
+	Tags        []string        `json:"tags,omitempty"`
+	IsEvent     bool            `json:"isEvent,omitempty"`
+	Error       *SpanError      `json:"error,omitempty"`
+	CoreVersion string          `json:"coreVersion,omitempty"`
+}
+
+// marshal returns json.Marshal(e), or nil when that fails or gives {}.
+// The common case, JSON values already compact with nothing to escape, is
+// written directly (appendTo); json.Marshal does the rest.
+func (e *spanExtra) marshal() []byte {
+	size := len(e.Attributes) + len(e.Metadata) + len(e.Input) + len(e.Output) + len(e.EntityType) + len(e.EntityID) +
+		len(e.EntityName) + len(e.CoreVersion) + 128 // names, quotes, commas
+	b, ok := e.appendTo(make([]byte, 0, size))
+	if !ok {
+		var err error
+		if b, err = json.Marshal(e); err != nil {
+			return nil
+		}
+	}
+	if string(b) == "{}" {
+		return nil
+	}
+	return b
+}
+
+// appendTo appends json.Marshal(e) to buf, or reports false when a value
+// is not valid JSON already compact, or a string needs escaping.
+func (e *spanExtra) appendTo(buf []byte) ([]byte, bool) {
+	buf = append(buf, '{')
+	name := func(n string) {
+		if len(buf) > 1 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, '"')
+		buf = append(buf, n...)
+		buf = append(buf, '"', ':')
+	}
+	for _, r := range []struct {
+		n string
+		v json.RawMessage
+	}{{"attributes", e.Attributes}, {"metadata", e.Metadata}, {"input", e.Input}, {"output", e.Output}} {
+		if len(r.v) == 0 {
+			continue
+		}
+		if !marshalsAsIs(r.v) {
+			return nil, false
+		}
+		name(r.n)
+		buf = append(buf, r.v...)
+	}
+	str := func(n, v string) bool {
+		if v == "" {
+			return true
+		}
+		for i := 0; i < len(v); i++ {
+			if c := v[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return false
+			}
+		}
+		name(n)
+		buf = append(buf, '"')
+		buf = append(buf, v...)
+		buf = append(buf, '"')
+		return true
+	}
+	if !str("entityType", e.EntityType) || !str("entityId", e.EntityID) || !str("entityName", e.EntityName) {
+		return nil, false
+	}
+	if len(e.Tags) > 0 || e.Error != nil {
+		return nil, false // rare: left to json.Marshal
+	}
+	if e.IsEvent {
+		name("isEvent")
+		buf = append(buf, "true"...)
+	}
+	if !str("coreVersion", e.CoreVersion) {
+		return nil, false
+	}
+	return append(buf, '}'), true
+}
+
+// marshalsAsIs reports whether json.Marshal writes the JSON value v as it
+// is: v is valid, without whitespace outside strings, and without the
+// characters encoding/json escapes (<, >, &, U+2028, U+2029).
+func marshalsAsIs(v []byte) bool {
+	s := scanner{b: v}
+	if !s.value(0) || s.i != len(v) {
+		return false
+	}
+	in := false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '"':
+			in = !in
+		case '\\':
+			i++ // the escaped byte: never a quote that ends the string
+		case ' ', '\t', '\n', '\r':
+			if !in {
+				return false
+			}
+		case '<', '>', '&':
+			return false
+		case 0xe2:
+			if i+2 < len(v) && v[i+1] == 0x80 && (v[i+2] == 0xa8 || v[i+2] == 0xa9) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Span types whose usage is one model call's (1.x and 0.x names).
@@ -253,28 +360,37 @@ type modelAttrs struct {
 	Model         string `json:"model"`
 	ResponseModel string `json:"responseModel"`
 	Provider      string `json:"provider"`
-	Usage         *struct {
-		InputTokens      *float64 `json:"inputTokens"`
-		OutputTokens     *float64 `json:"outputTokens"`
-		PromptTokens     *float64 `json:"promptTokens"`
-		CompletionTokens *float64 `json:"completionTokens"`
-		InputDetails     struct {
-			CacheRead  float64 `json:"cacheRead"`
-			CacheWrite float64 `json:"cacheWrite"`
-		} `json:"inputDetails"`
-		OutputDetails struct {
-			Reasoning float64 `json:"reasoning"`
-		} `json:"outputDetails"`
-	} `json:"usage"`
+	Usage         *usage `json:"usage"`
+}
+
+// usage is attributes.usage.
+type usage struct {
+	InputTokens      *float64 `json:"inputTokens"`
+	OutputTokens     *float64 `json:"outputTokens"`
+	PromptTokens     *float64 `json:"promptTokens"`
+	CompletionTokens *float64 `json:"completionTokens"`
+	InputDetails     struct {
+		CacheRead  float64 `json:"cacheRead"`
+		CacheWrite float64 `json:"cacheWrite"`
+	} `json:"inputDetails"`
+	OutputDetails struct {
+		Reasoning float64 `json:"reasoning"`
+	} `json:"outputDetails"`
 }
 
 // extractModel sets out's model, provider and (on a model call's span)
 // token fields from Mastra's attributes object; attributes that are not an
 // object, or members of the wrong type, leave them empty.
 func extractModel(out *admin.Span, attrs json.RawMessage) {
-	var a modelAttrs
-	if len(attrs) == 0 || json.Unmarshal(attrs, &a) != nil {
+	if len(attrs) == 0 {
 		return
+	}
+	var a modelAttrs
+	if !scanModelAttrs(attrs, &a) {
+		a = modelAttrs{}
+		if json.Unmarshal(attrs, &a) != nil {
+			return
+		}
 	}
 	out.Model, out.Provider = a.Model, a.Provider
 	if out.Model == "" {
