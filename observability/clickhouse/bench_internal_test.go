@@ -1,25 +1,18 @@
 package clickhouse
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
-
 	"github.com/mastra-admin/mastra-admin-go/admin"
-	"github.com/mastra-admin/mastra-admin-go/internal/jsonl"
 	"github.com/mastra-admin/mastra-admin-go/internal/testenv"
-	"github.com/mastra-admin/mastra-admin-go/observability"
+	"github.com/mastra-admin/mastra-admin-go/observability/clickhouse/clickhousetest"
 	obsqlite "github.com/mastra-admin/mastra-admin-go/observability/sqlite"
 )
 
@@ -88,43 +81,6 @@ func benchSpans(n int, end time.Time) []admin.Span {
 	return spans
 }
 
-// jsonEachRow writes spans as the table's columns, one JSON object a line,
-// the same values the store writes: what clickhouse-client is given.
-func jsonEachRow(path string, spans []admin.Span, version uint64) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	enc := json.NewEncoder(w)
-	for i := range spans {
-		sp := &spans[i]
-		isRoot := 0
-		if sp.IsRoot {
-			isRoot = 1
-		}
-		start, end := sp.StartTime.UnixNano(), sp.EndTime.UnixNano()
-		if err := enc.Encode(map[string]any{
-			"project_id": sp.ProjectID, "deployment_id": sp.DeploymentID, "build_id": sp.BuildID, "trace_id": sp.TraceID,
-			"span_id": sp.SpanID, "parent_span_id": sp.ParentSpanID, "name": sp.Name, "span_type": sp.Type,
-			"entity_type": sp.EntityType, "entity_id": sp.EntityID, "entity_name": sp.EntityName, "is_root": isRoot,
-			"start_ns": start, "end_ns": end, "duration_ns": end - start, "is_error": 0, "error": sp.Error,
-			"model": sp.Model, "provider": sp.Provider, "input_tokens": sp.InputTokens, "output_tokens": sp.OutputTokens,
-			"cache_read_tokens": sp.CacheReadTokens, "cache_write_tokens": sp.CacheWriteTokens, "reasoning_tokens": sp.ReasoningTokens,
-			"cost_usd":   sp.CostUSD,
-			"attributes": string(sp.Attributes), "version": version,
-		}); err != nil {
-			f.Close()
-			return err
-		}
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
 func benchStore(b *testing.B) (*Store, string) {
 	b.Helper()
 	conn := testenv.ClickHouse(b)
@@ -137,20 +93,7 @@ func benchStore(b *testing.B) (*Store, string) {
 	if err := conn.QueryRow(ctx, "SELECT currentDatabase()").Scan(&db); err != nil {
 		b.Fatal(err)
 	}
-	// Dropping a million rows' tables can take longer on a loaded server
-	// than the test database's own cleanup waits: drop them first, with
-	// time to spare (cleanups run last registered first).
-	b.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		for _, table := range []string{"mastra_roots_mv", "mastra_trace_totals_mv", "client_roots_mv", "client_trace_totals_mv",
-			"mastra_roots", "mastra_trace_totals", "mastra_spans", "mastra_logs",
-			"client_roots", "client_trace_totals", "client_spans", "client_spans_bare"} {
-			if err := conn.Exec(ctx, "DROP TABLE IF EXISTS "+table); err != nil {
-				b.Logf("drop %s: %v", table, err)
-			}
-		}
-	})
+	clickhousetest.DropTablesAtCleanup(b, conn)
 	return s, db
 }
 
@@ -164,79 +107,35 @@ func insertAll(b *testing.B, s *Store, spans []admin.Span) {
 	}
 }
 
-// clientImport runs clickhouse-client inserting the JSONEachRow file into
-// table of the test database: the baseline of the ingestion benchmarks.
-type clientImport struct {
-	path string
-	args []string // connection arguments
-}
-
-func newClientImport(b *testing.B, db string) clientImport {
+// baseline returns clickhouse-client on the store's database, with its
+// tables created (clickhousetest.CreateClientTables).
+func baseline(b *testing.B, s *Store, db string) *clickhousetest.Client {
 	b.Helper()
-	path, err := exec.LookPath("clickhouse-client")
-	if err != nil {
-		b.Skip("clickhouse-client is not installed: it is the baseline (scripts/clickhouse.sh installs it)")
+	client, err := clickhousetest.NewClient(testenv.ClickHouseURL(b), db)
+	if errors.Is(err, clickhousetest.ErrNoClient) {
+		b.Skip(err)
 	}
-	opt, err := clickhouse.ParseDSN(testenv.ClickHouseURL(b))
 	if err != nil {
 		b.Fatal(err)
 	}
-	host, port, _ := strings.Cut(opt.Addr[0], ":")
-	args := []string{"--host", host, "--database", db}
-	if port != "" {
-		args = append(args, "--port", port)
-	}
-	if opt.Auth.Username != "" {
-		args = append(args, "--user", opt.Auth.Username)
-	}
-	if opt.Auth.Password != "" {
-		args = append(args, "--password", opt.Auth.Password)
-	}
-	return clientImport{path: path, args: args}
-}
-
-// run imports file into table and returns how long the client took.
-func (c clientImport) run(b *testing.B, table, file string) time.Duration {
-	b.Helper()
-	in, err := os.Open(file)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer in.Close()
-	cmd := exec.Command(c.path, append(c.args, "--query", "INSERT INTO "+table+" ("+spanColumns+") FORMAT JSONEachRow")...)
-	cmd.Stdin = in
-	t := time.Now()
-	out, err := cmd.CombinedOutput()
-	d := time.Since(t)
-	if err != nil {
-		b.Fatalf("clickhouse-client: %v: %s", err, out)
-	}
-	return d
-}
-
-// clientTables creates the tables clickhouse-client imports into:
-// client_spans, a copy of mastra_spans with the same materialized views
-// into its own copies of mastra_roots and mastra_trace_totals (the same
-// work per row as the store's inserts), and client_spans_bare, without
-// them.
-func clientTables(b *testing.B, s *Store) {
-	b.Helper()
 	ddl, err := DDL(s.features)
 	if err != nil {
 		b.Fatal(err)
 	}
-	rename := strings.NewReplacer("mastra_spans", "client_spans", "mastra_roots", "client_roots", "mastra_trace_totals", "client_trace_totals")
-	for _, st := range ddl {
-		if strings.HasPrefix(st, "INSERT") || strings.Contains(st, "mastra_logs") {
-			continue
-		}
-		if err := s.conn.Exec(context.Background(), rename.Replace(st)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := s.conn.Exec(context.Background(), "CREATE TABLE client_spans_bare AS mastra_spans"); err != nil {
+	if err := clickhousetest.CreateClientTables(context.Background(), s.conn, ddl); err != nil {
 		b.Fatal(err)
 	}
+	return client
+}
+
+// imported runs client.Import of file into table and returns its time.
+func imported(b *testing.B, client *clickhousetest.Client, table, file string) time.Duration {
+	b.Helper()
+	d, err := client.Import(context.Background(), table, file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d
 }
 
 // ingestRates reports the rows/s of the store and of the two client
@@ -260,12 +159,11 @@ func ingestRates(b *testing.B, what string, rows int, store, client, bare time.D
 // same loop, and reports the rates and their ratios (store / client).
 func BenchmarkIngest(b *testing.B) {
 	s, db := benchStore(b)
-	client := newClientImport(b, db)
-	clientTables(b, s)
+	client := baseline(b, s, db)
 	n := benchSpanCount(b)
 	spans := benchSpans(n, time.Now())
 	file := b.TempDir() + "/spans.jsonl"
-	if err := jsonEachRow(file, spans, uint64(time.Now().UnixNano())); err != nil {
+	if err := clickhousetest.WriteJSONEachRow(file, spans, uint64(time.Now().UnixNano())); err != nil {
 		b.Fatal(err)
 	}
 	var batched, whole, clientTime, bareTime time.Duration
@@ -279,177 +177,14 @@ func BenchmarkIngest(b *testing.B) {
 			b.Fatal(err)
 		}
 		whole += time.Since(t)
-		clientTime += client.run(b, "client_spans", file)
-		bareTime += client.run(b, "client_spans_bare", file)
+		clientTime += imported(b, client, clickhousetest.ClientTable, file)
+		bareTime += imported(b, client, clickhousetest.ClientBareTable, file)
 	}
 	b.StopTimer()
 	ingestRates(b, "InsertSpans, batches of 5000", n*b.N, batched, clientTime, bareTime)
 	r := float64(n * b.N)
 	b.ReportMetric(r/whole.Seconds()/(r/clientTime.Seconds()), "ratio-one-batch")
 	b.Logf("%d rows: InsertSpans, one batch: %.0f rows/s (%.2f× the client into the same schema)", n*b.N, r/whole.Seconds(), clientTime.Seconds()/whole.Seconds())
-}
-
-// pipelineBatch is the ingestion worker's batch size (admin's
-// ingestBatchRows).
-const pipelineBatch = 5000
-
-// mastraFiles writes spans as a Mastra server's FileExporter writes them
-// (observability.Span, one JSON object a line) into files of the
-// directory, one per deployment, and returns their paths.
-func mastraFiles(b *testing.B, dir string, spans []admin.Span) []string {
-	b.Helper()
-	files := map[string]*bufio.Writer{}
-	var paths []string
-	var closers []*os.File
-	for i := range spans {
-		sp := &spans[i]
-		w, ok := files[sp.DeploymentID]
-		if !ok {
-			path := dir + "/" + sp.DeploymentID + ".jsonl"
-			f, err := os.Create(path)
-			if err != nil {
-				b.Fatal(err)
-			}
-			closers = append(closers, f)
-			paths = append(paths, path)
-			w = bufio.NewWriter(f)
-			files[sp.DeploymentID] = w
-		}
-		rec := observability.Span{SchemaVersion: observability.SchemaVersion, Kind: observability.KindSpan, ProjectID: sp.ProjectID,
-			DeploymentID: sp.DeploymentID, BuildID: sp.BuildID, TraceID: sp.TraceID, SpanID: sp.SpanID, ParentSpanID: sp.ParentSpanID,
-			Name: sp.Name, Type: sp.Type, EntityType: sp.EntityType, EntityID: sp.EntityID, EntityName: sp.EntityName,
-			StartTime: sp.StartTime, EndTime: sp.EndTime, IsRootSpan: sp.IsRoot, CoreVersion: "1.71.0",
-			Attributes: json.RawMessage(`{"stepId":"fetch-weather","status":"success"}`),
-			Input:      json.RawMessage(`{"city":"Lisbon","days":3}`),
-			Output:     json.RawMessage(`{"forecast":"sunny with a light breeze from the north west","max":24,"min":15}`)}
-		if sp.Model != "" {
-			rec.Attributes = json.RawMessage(`{"model":"` + sp.Model + `","provider":"` + sp.Provider + `","usage":{"inputTokens":412,"outputTokens":96,"inputDetails":{"cacheRead":128}}}`)
-			rec.Input, rec.Output = json.RawMessage(`{"messages":[{"role":"user","content":"weather?"}]}`), nil
-		}
-		line, err := json.Marshal(rec)
-		if err != nil {
-			b.Fatal(err)
-		}
-		w.Write(append(line, '\n'))
-	}
-	for _, w := range files {
-		if err := w.Flush(); err != nil {
-			b.Fatal(err)
-		}
-	}
-	for _, f := range closers {
-		if err := f.Close(); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return paths
-}
-
-// readFiles does what the ingestion worker does with observability files:
-// reads them line by line (the worker's line reader), decodes each line
-// with observability.Decoder, and hands the spans to insert in batches of
-// pipelineBatch; it returns how many it handed.
-func readFiles(b *testing.B, paths []string, insert func([]admin.Span) error) int {
-	b.Helper()
-	decode := observability.Decoder(nil)
-	batch := make([]admin.Span, 0, pipelineBatch)
-	total := 0
-	flush := func() {
-		if err := insert(batch); err != nil {
-			b.Fatal(err)
-		}
-		total += len(batch)
-		batch = batch[:0]
-	}
-	for _, path := range paths {
-		f, err := os.Open(path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		lr := jsonl.NewLineReader(f, observability.DefaultMaxLineBytes, 0)
-		var off int64
-		for {
-			line, n, _, err := lr.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			sp, _, err := decode(line, path, off)
-			if err != nil {
-				b.Fatal(err)
-			}
-			off += n
-			batch = append(batch, *sp)
-			if len(batch) == pipelineBatch {
-				flush()
-			}
-		}
-		f.Close()
-	}
-	if len(batch) > 0 {
-		flush()
-	}
-	return total
-}
-
-// ingestFiles runs readFiles into store.
-func ingestFiles(b *testing.B, store admin.ObservabilityStore, paths []string) int {
-	return readFiles(b, paths, func(spans []admin.Span) error { return store.InsertSpans(context.Background(), spans) })
-}
-
-// BenchmarkIngestPipeline measures ingestion from the files Mastra servers
-// write (observability.Span JSONL, one file per deployment): read, decode
-// (observability.Decoder: parse, validate, extract the typed fields,
-// price the tokens) and InsertSpans in batches of 5000, as the ingestion
-// worker does, against clickhouse-client importing the same rows from a
-// JSONEachRow file in the same loop; the embedded SQLite store's rate for
-// the same pipeline is reported beside them.
-func BenchmarkIngestPipeline(b *testing.B) {
-	s, db := benchStore(b)
-	client := newClientImport(b, db)
-	clientTables(b, s)
-	n := benchSpanCount(b)
-	dir := b.TempDir()
-	paths := mastraFiles(b, dir, benchSpans(n, time.Now()))
-	// The rows the pipeline inserts, as the client's JSONEachRow file.
-	var decoded []admin.Span
-	readFiles(b, paths, func(spans []admin.Span) error {
-		decoded = append(decoded, spans...)
-		return nil
-	})
-	if len(decoded) != n {
-		b.Fatalf("the files hold %d spans; want %d", len(decoded), n)
-	}
-	file := dir + "/rows.json"
-	if err := jsonEachRow(file, decoded, uint64(time.Now().UnixNano())); err != nil {
-		b.Fatal(err)
-	}
-	var storeTime, liteTime, clientTime, bareTime time.Duration
-	b.ResetTimer()
-	for i := range b.N {
-		t := time.Now()
-		if got := ingestFiles(b, s, paths); got != n {
-			b.Fatalf("ingested %d spans; want %d", got, n)
-		}
-		storeTime += time.Since(t)
-		clientTime += client.run(b, "client_spans", file)
-		bareTime += client.run(b, "client_spans_bare", file)
-		lite, err := obsqlite.Open(fmt.Sprintf("%s/obs%d.db", dir, i), nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		t = time.Now()
-		ingestFiles(b, lite, paths)
-		liteTime += time.Since(t)
-		lite.Close()
-	}
-	b.StopTimer()
-	ingestRates(b, "files → Decoder → InsertSpans", n*b.N, storeTime, clientTime, bareTime)
-	liteRate := float64(n*b.N) / liteTime.Seconds()
-	b.ReportMetric(liteRate, "sqlite-rows/s")
-	b.Logf("%d rows: the same pipeline into the embedded SQLite store: %.0f rows/s", n*b.N, liteRate)
 }
 
 // BenchmarkQueries stores MASTRA_ADMIN_BENCH_SPANS spans (traces of 10

@@ -89,7 +89,8 @@ func (s *Store) InsertSpans(ctx context.Context, spans []admin.Span) error {
 	strs := func() []string { return make([]string, n) }
 	ints := func() []int64 { return make([]int64, n) }
 	project, deployment, build, trace, spanID, parent, name, typ := strs(), strs(), strs(), strs(), strs(), strs(), strs(), strs()
-	etype, eid, ename, errMsg, model, provider, attrs := strs(), strs(), strs(), strs(), strs(), strs(), strs()
+	etype, eid, ename, errMsg, model, provider := strs(), strs(), strs(), strs(), strs(), strs()
+	attrs := make([]json.RawMessage, n) // appended as they are: no copy to a string
 	start, end, dur, tin, tout, tcr, tcw, trs := ints(), ints(), ints(), ints(), ints(), ints(), ints(), ints()
 	isRoot, isErr := make([]uint8, n), make([]uint8, n)
 	cost := make([]*float64, n)
@@ -98,7 +99,7 @@ func (s *Store) InsertSpans(ctx context.Context, spans []admin.Span) error {
 		sp := &spans[i]
 		project[i], deployment[i], build[i], trace[i], spanID[i], parent[i] = sp.ProjectID, sp.DeploymentID, sp.BuildID, sp.TraceID, sp.SpanID, sp.ParentSpanID
 		name[i], typ[i], etype[i], eid[i], ename[i] = sp.Name, sp.Type, sp.EntityType, sp.EntityID, sp.EntityName
-		errMsg[i], model[i], provider[i], attrs[i] = sp.Error, sp.Model, sp.Provider, string(sp.Attributes)
+		errMsg[i], model[i], provider[i], attrs[i] = sp.Error, sp.Model, sp.Provider, sp.Attributes
 		if sp.IsRoot {
 			isRoot[i] = 1
 		}
@@ -112,7 +113,7 @@ func (s *Store) InsertSpans(ctx context.Context, spans []admin.Span) error {
 		versions[i] = version + uint64(i)
 		if tok != nil {
 			hashFields(tok, sp.ProjectID, sp.DeploymentID, sp.BuildID, sp.TraceID, sp.SpanID, sp.ParentSpanID,
-				sp.Name, sp.Type, sp.Error, attrs[i], sp.EntityType, sp.EntityID, sp.EntityName, sp.Model, sp.Provider)
+				sp.Name, sp.Type, sp.Error, string(sp.Attributes), sp.EntityType, sp.EntityID, sp.EntityName, sp.Model, sp.Provider)
 			hashInts(tok, start[i], end[i], int64(isRoot[i]), sp.InputTokens, sp.OutputTokens, sp.CacheReadTokens, sp.CacheWriteTokens, sp.ReasoningTokens)
 			if sp.CostUSD != nil {
 				hashFields(tok, strconv.FormatFloat(*sp.CostUSD, 'g', -1, 64))
@@ -137,13 +138,23 @@ func (s *Store) tokenHash() hash.Hash {
 	return sha256.New()
 }
 
+// insertBlockRows is how many rows insert sends a block at a time: the
+// driver's column buffers are filled up to this many rows, sent, and
+// filled again, instead of growing to hold the whole batch (copied at
+// every doubling of the text columns). The server gathers the blocks of
+// one INSERT into parts of min_insert_block_size_rows (a million rows by
+// default) before it writes them, so the blocks of a batch make the same
+// parts as one block would.
+const insertBlockRows = 8192
+
 // insert sends one batch of rows into table: cols holds one slice per
-// column of columns, in order, of the type the column takes; tok, when
-// not nil, is the hash of the batch's content, sent as the insert
-// deduplication token. On any error the batch is aborted: the driver then
-// closes that connection instead of returning it to the pool, since a
-// failed batch leaves a native connection in a state the server rejects
-// ("Unexpected packet").
+// column of columns, in order, of the type the column takes (see
+// sliceColumn); tok, when not nil, is the hash of the batch's content,
+// sent as the insert deduplication token. The rows go in blocks of
+// insertBlockRows, all in one INSERT. On any error the batch is aborted:
+// the driver then closes that connection instead of returning it to the
+// pool, since a failed batch leaves a native connection in a state the
+// server rejects ("Unexpected packet").
 func (s *Store) insert(ctx context.Context, table, columns string, tok hash.Hash, rows int, cols []any) error {
 	if tok != nil {
 		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{
@@ -154,10 +165,21 @@ func (s *Store) insert(ctx context.Context, table, columns string, tok hash.Hash
 	if err != nil {
 		return err
 	}
-	for i, c := range cols {
-		if err := b.Column(i).Append(c); err != nil {
+	for from := 0; from < rows; from += insertBlockRows {
+		to := min(from+insertBlockRows, rows)
+		for i, c := range cols {
+			if err := b.Column(i).Append(sliceColumn(c, from, to)); err != nil {
+				_ = b.Abort()
+				return fmt.Errorf("column %d of %s: %w", i, table, err)
+			}
+		}
+		if to == rows {
+			break
+		}
+		if err := b.Flush(); err != nil {
 			_ = b.Abort()
-			return fmt.Errorf("column %d of %s: %w", i, table, err)
+			s.log.Warn("insert failed; its connection is closed, not reused", "table", table, "rows", rows, "err", err)
+			return err
 		}
 	}
 	if err := b.Send(); err != nil {
@@ -166,6 +188,26 @@ func (s *Store) insert(ctx context.Context, table, columns string, tok hash.Hash
 		return err
 	}
 	return nil
+}
+
+// sliceColumn returns rows [from, to) of a column slice of the types
+// InsertSpans and InsertLogs lay columns out in.
+func sliceColumn(c any, from, to int) any {
+	switch c := c.(type) {
+	case []string:
+		return c[from:to]
+	case []json.RawMessage:
+		return c[from:to]
+	case []int64:
+		return c[from:to]
+	case []uint64:
+		return c[from:to]
+	case []uint8:
+		return c[from:to]
+	case []*float64:
+		return c[from:to]
+	}
+	panic(fmt.Sprintf("clickhouse: sliceColumn: no case for %T", c))
 }
 
 func hashFields(h hash.Hash, fields ...string) {
