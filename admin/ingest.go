@@ -25,8 +25,21 @@ import (
 // them into the ObservabilityStore in batches. A batch's lines are
 // committed (the checkpoint's Offset moved past them) only after the store
 // acknowledged the insert, and the store replaces a span or log line
-// inserted again, so that a crash anywhere re-inserts at most a batch and
-// loses nothing: rows in the store are the lines in the files, exactly.
+// inserted again, so that a crash anywhere re-inserts at most two batches
+// and loses nothing: rows in the store are the lines in the files,
+// exactly.
+//
+// One batch is inserted while the next is read and decoded: the insert
+// runs in its own goroutine, and the batch after it is handed over only
+// once it returned, its checkpoints committed first. Offsets are so
+// committed strictly in the order of the lines, only after the store
+// acknowledged them, and at most two batches are held in memory. A batch
+// is handed over once the insert before it returned and it holds
+// ingestBatchRows lines, when it is full (ingestMaxBatchRows lines or
+// ingestMaxBatchBytes), when its first line is ingestBatchAge old, or at
+// the end of a round: a backlog is so caught up with in batches as large
+// as what is read while one insert runs, which costs the store far less
+// per row than many small ones.
 //
 // A file smaller than its committed offset was truncated, one whose first
 // bytes changed (Fingerprint) was replaced: both are read again from 0. A
@@ -44,9 +57,13 @@ import (
 // Ingestion parameters.
 const (
 	// ingestBatchRows and ingestBatchAge bound a batch: it is inserted when
-	// it holds this many rows or is this old, whichever comes first.
-	ingestBatchRows = 5000
-	ingestBatchAge  = time.Second
+	// it holds this many rows or is this old, whichever comes first, or
+	// later while the insert before it still runs, up to
+	// ingestMaxBatchRows rows or ingestMaxBatchBytes of lines.
+	ingestBatchRows     = 5000
+	ingestBatchAge      = time.Second
+	ingestMaxBatchRows  = 50000
+	ingestMaxBatchBytes = 32 << 20
 	// fingerprintBytes is how much of a file's start its fingerprint covers.
 	fingerprintBytes = 1024
 	// quarantinePreview bounds the bytes of a bad line kept in quarantine.
@@ -191,8 +208,8 @@ type fileRead struct {
 	art Artifact
 	f   TelemetryFile
 	cp  *IngestCheckpoint // as committed
-	// end is the offset after the last line read into the batch; rows and
-	// bad count the lines read into it and not committed yet.
+	// end is the offset after the last line read; rows and bad count the
+	// lines read into the batch being filled.
 	end       int64
 	rows, bad int64
 	inBatch   bool
@@ -214,6 +231,8 @@ func (a *Admin) ingestRound(ctx context.Context, src TelemetrySource) error {
 	var errs []error
 	var reads []*fileRead
 	b := &batch{start: time.Now()}
+	// Whatever way the round ends, no insert outlives it.
+	defer b.wait()
 	for _, e := range entries {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -257,6 +276,9 @@ func (a *Admin) ingestRound(ctx context.Context, src TelemetrySource) error {
 		}
 	}
 	if err := a.flush(ctx, b); err != nil {
+		return a.endRound(ctx, reads, append(errs, err))
+	}
+	if err := a.commitInFlight(ctx, b); err != nil {
 		return a.endRound(ctx, reads, append(errs, err))
 	}
 	for _, fr := range reads {
@@ -390,41 +412,95 @@ func readHead(ctx context.Context, src TelemetrySource, art Artifact, name strin
 	return head[:n], nil
 }
 
-// badLine is a line set aside: its file, its offset there, why, and its
-// first bytes.
+// badLine is a line set aside: the checkpoint (ID) and project of its
+// file, its offset there, why, and its first bytes. It holds no pointer to
+// the checkpoint, which the reading goroutine updates while the batch is
+// inserted.
 type badLine struct {
-	cp     *IngestCheckpoint
-	offset int64
-	reason string
-	text   []byte
+	file, project string
+	offset        int64
+	reason        string
+	text          []byte
 }
 
-// batch is what one flush inserts and the files whose checkpoints it
-// moves.
-type batch struct {
+// fileMark is how far a batch moves one file's checkpoint: to end, with
+// rows lines inserted and bad quarantined.
+type fileMark struct {
+	fr             *fileRead
+	end, rows, bad int64
+}
+
+// rows is one batch's content.
+type rows struct {
 	spans []Span
 	logs  []LogRecord
 	bad   []badLine
-	files []*fileRead
-	start time.Time
+	files []fileMark
+}
+
+// inFlight is a batch handed over to be inserted: done receives the
+// insert's result, once.
+type inFlight struct {
+	rows
+	done chan error
+}
+
+// batch is the batch being read into, and the one being inserted.
+type batch struct {
+	rows
+	// reading lists the files with lines in the batch being read into.
+	reading []*fileRead
+	n       int   // lines in it
+	bytes   int64 // their bytes
+	start   time.Time
+	// inFlight is the batch being inserted, if any; spare is the content
+	// of the one before it, whose slices are reused.
+	inFlight *inFlight
+	spare    rows
 	// failed is set when a flush failed: the round ends.
 	failed error
 }
 
-// due reports whether the batch is to be flushed: it holds
-// ingestBatchRows lines, or its first is ingestBatchAge old.
+// due reports whether the batch is to be handed over: it is full, or its
+// first line is ingestBatchAge old, or it holds ingestBatchRows lines
+// and no insert runs.
 func (b *batch) due() bool {
-	n := len(b.spans) + len(b.logs) + len(b.bad)
-	return n >= ingestBatchRows || n > 0 && time.Since(b.start) >= ingestBatchAge
+	if b.n >= ingestMaxBatchRows || b.bytes >= ingestMaxBatchBytes || b.n > 0 && time.Since(b.start) >= ingestBatchAge {
+		return true
+	}
+	if b.n < ingestBatchRows {
+		return false
+	}
+	if b.inFlight == nil {
+		return true
+	}
+	select {
+	case err := <-b.inFlight.done:
+		b.inFlight.done <- err // for commitInFlight
+		return true
+	default:
+		return false
+	}
 }
 
-// add records that fr's lines up to end are in the batch.
+// add records that fr's lines up to end, n more bytes, are in the batch.
 func (b *batch) add(fr *fileRead, end int64) {
 	if !fr.inBatch {
 		fr.inBatch = true
-		b.files = append(b.files, fr)
+		b.reading = append(b.reading, fr)
 	}
+	b.bytes += end - fr.end
 	fr.end = end
+}
+
+// wait waits for the insert in flight, if any, and returns its error.
+func (b *batch) wait() error {
+	if b.inFlight == nil {
+		return nil
+	}
+	err := <-b.inFlight.done
+	b.inFlight.done <- err
+	return err
 }
 
 // readFile reads fr's file from its committed offset to its last complete
@@ -443,13 +519,16 @@ func (a *Admin) readFile(ctx context.Context, fr *fileRead, b *batch) error {
 	const maxLine = MaxTelemetryLine
 	lr := jsonl.NewLineReader(rc, maxLine, quarantinePreview)
 	off := fr.end
+	bad := func(offset int64, reason string, text []byte) {
+		b.bad = append(b.bad, badLine{file: fr.cp.ID, project: fr.cp.ProjectID, offset: offset, reason: reason, text: text})
+		b.n++
+		fr.bad++
+	}
 	for {
 		text, n, tooLong, rerr := lr.Next()
 		if rerr == io.EOF {
 			if n > 0 && f.Closed { // the writer will never end this line
-				b.bad = append(b.bad, badLine{cp: fr.cp, offset: off, reason: fmt.Sprintf(
-					"the file was closed with an unfinished last line (%d bytes without a newline)", n), text: preview(text)})
-				fr.bad++
+				bad(off, fmt.Sprintf("the file was closed with an unfinished last line (%d bytes without a newline)", n), preview(text))
 				b.add(fr, off+n)
 			}
 			return nil
@@ -461,24 +540,23 @@ func (a *Admin) readFile(ctx context.Context, fr *fileRead, b *batch) error {
 		off += n
 		switch {
 		case tooLong:
-			b.bad = append(b.bad, badLine{cp: fr.cp, offset: start, reason: fmt.Sprintf("line is %d bytes, longer than the limit of %d", n, maxLine), text: preview(text)})
-			fr.bad++
+			bad(start, fmt.Sprintf("line is %d bytes, longer than the limit of %d", n, maxLine), preview(text))
 		case len(bytes.TrimSpace(text)) == 0:
 		default:
 			span, log, err := a.decode(text, f.Name, start)
 			switch {
 			case err != nil:
-				b.bad = append(b.bad, badLine{cp: fr.cp, offset: start, reason: err.Error(), text: preview(text)})
-				fr.bad++
+				bad(start, err.Error(), preview(text))
 			case span != nil && log == nil:
 				b.spans = append(b.spans, *span)
+				b.n++
 				fr.rows++
 			case log != nil && span == nil:
 				b.logs = append(b.logs, *log)
+				b.n++
 				fr.rows++
 			default:
-				b.bad = append(b.bad, badLine{cp: fr.cp, offset: start, reason: "the decoder returned no record, or two"})
-				fr.bad++
+				bad(start, "the decoder returned no record, or two", nil)
 			}
 		}
 		b.add(fr, off)
@@ -495,42 +573,73 @@ func preview(b []byte) []byte {
 	return bytes.Clone(b[:min(len(b), quarantinePreview)])
 }
 
-// flush writes the batch's bad lines to quarantine, inserts its rows, and
-// only then moves the checkpoints of its files past them. Nothing is
-// committed when the quarantine or an insert fails; every step may be
-// repeated (quarantine keys and store rows replace themselves), so a
-// failure among the checkpoint updates only makes their files' lines be
-// read and inserted again. On failure b.failed is set and returned.
+// flush hands the batch read so far over to be inserted (writing its bad
+// lines to quarantine, then inserting its rows), once the insert before it
+// returned and its checkpoints were committed (commitInFlight); reading
+// then goes on into an empty batch. On failure b.failed is set and
+// returned, and nothing more of the round is committed.
 func (a *Admin) flush(ctx context.Context, b *batch) error {
-	if len(b.files) == 0 {
+	if len(b.reading) == 0 {
 		return nil
 	}
-	err := a.insertBatch(ctx, b)
+	if err := a.commitInFlight(ctx, b); err != nil {
+		return err
+	}
+	for _, fr := range b.reading {
+		b.files = append(b.files, fileMark{fr: fr, end: fr.end, rows: fr.rows, bad: fr.bad})
+		fr.rows, fr.bad, fr.inBatch = 0, 0, false
+	}
+	fl := &inFlight{rows: b.rows, done: make(chan error, 1)}
+	go func() { fl.done <- a.insertBatch(ctx, &fl.rows) }()
+	b.inFlight = fl
+	// The batch before fl was inserted: its slices hold the next one.
+	next := b.spare
+	b.rows = rows{spans: next.spans[:0], logs: next.logs[:0], bad: next.bad[:0], files: next.files[:0]}
+	clear(next.spans[:cap(next.spans)]) // drop references to the old rows' text
+	clear(next.logs[:cap(next.logs)])
+	clear(next.bad[:cap(next.bad)])
+	b.reading, b.n, b.bytes, b.start = b.reading[:0], 0, 0, time.Now()
+	return nil
+}
+
+// commitInFlight waits for the insert in flight, if any, then moves the
+// checkpoints of its files past its lines, in the order they were read.
+// Nothing is committed when the quarantine or the insert failed; every
+// step may be repeated (quarantine keys and store rows replace
+// themselves), so a failure among the checkpoint updates only makes their
+// files' lines be read and inserted again. On failure b.failed is set and
+// returned.
+func (a *Admin) commitInFlight(ctx context.Context, b *batch) error {
+	fl := b.inFlight
+	if fl == nil {
+		return nil
+	}
+	err := b.wait()
+	b.inFlight = nil
 	if err != nil {
-		for _, fr := range b.files {
-			a.noteFailure(ctx, fr.cp, err)
+		for _, m := range fl.files {
+			a.noteFailure(ctx, m.fr.cp, err)
 		}
 		b.failed = err
 		return err
 	}
 	now := a.clock()
-	for _, fr := range b.files {
-		next := *fr.cp
-		next.Offset, next.Lines, next.Quarantined = fr.end, next.Lines+fr.rows, next.Quarantined+fr.bad
+	for _, m := range fl.files {
+		next := *m.fr.cp
+		next.Offset, next.Lines, next.Quarantined = m.end, next.Lines+m.rows, next.Quarantined+m.bad
 		next.LastError, next.UpdatedAt = "", now
 		if err := a.store.UpdateCheckpoint(ctx, &next); err != nil {
-			b.failed = fmt.Errorf("%s: commit offset %d: %w", fr.cp.ID, fr.end, err)
+			b.failed = fmt.Errorf("%s: commit offset %d: %w", m.fr.cp.ID, m.end, err)
 			return b.failed
 		}
-		*fr.cp = next
-		fr.rows, fr.bad, fr.inBatch = 0, 0, false
+		*m.fr.cp = next
 	}
-	b.spans, b.logs, b.bad, b.files, b.start = nil, nil, nil, nil, time.Now()
+	b.spare = fl.rows
 	return nil
 }
 
 // insertBatch quarantines the batch's bad lines and inserts its rows.
-func (a *Admin) insertBatch(ctx context.Context, b *batch) error {
+func (a *Admin) insertBatch(ctx context.Context, b *rows) error {
 	for _, bad := range b.bad {
 		if err := a.quarantine(ctx, bad); err != nil {
 			return err
@@ -560,22 +669,21 @@ type quarantineRecord struct {
 
 // quarantinePath is where a bad line of a file goes: one key per line, so
 // that quarantining it again replaces it.
-func quarantinePath(cp *IngestCheckpoint, offset int64) string {
-	return path.Join("observability", "quarantine", cp.ProjectID, cp.ID, fmt.Sprintf("%020d.json", offset))
+func quarantinePath(project, file string, offset int64) string {
+	return path.Join("observability", "quarantine", project, file, fmt.Sprintf("%020d.json", offset))
 }
 
 // quarantine writes one bad line to FileStorage.
 func (a *Admin) quarantine(ctx context.Context, bad badLine) error {
-	cp := bad.cp
-	body, err := json.Marshal(quarantineRecord{File: cp.ID, Offset: bad.offset, Reason: bad.reason, Line: string(bad.text)})
+	body, err := json.Marshal(quarantineRecord{File: bad.file, Offset: bad.offset, Reason: bad.reason, Line: string(bad.text)})
 	if err != nil {
 		return err
 	}
-	p := quarantinePath(cp, bad.offset)
+	p := quarantinePath(bad.project, bad.file, bad.offset)
 	if err := a.files.Write(ctx, p, bytes.NewReader(append(body, '\n'))); err != nil {
 		return fmt.Errorf("quarantine line at byte %d: %w", bad.offset, err)
 	}
-	a.logger.WarnContext(ctx, "observability line quarantined", "file", cp.ID, "offset", bad.offset, "reason", bad.reason, "path", p)
+	a.logger.WarnContext(ctx, "observability line quarantined", "file", bad.file, "offset", bad.offset, "reason", bad.reason, "path", p)
 	return nil
 }
 
