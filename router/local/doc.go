@@ -56,7 +56,8 @@
 // before any answer is sent again once on a new connection; any other
 // request first checks that its pooled connection is still open, so it is
 // never sent twice. Protocol upgrades go through httputil.ReverseProxy, and
-// so does every request when Options.Transport is set.
+// so does every request when Options.Transport is set. The event loops of
+// Serve (see Serving) keep pools of their own, under the same rules.
 //
 // # Errors
 //
@@ -91,6 +92,32 @@
 // server shuts down gracefully when the context is done: new connections
 // stop, requests in flight get Options.ShutdownTimeout to finish, then what
 // is left (long streams, WebSockets) is cut. Close stops it at once.
+//
+// On Linux, unless Options.NoEventLoop is set or Options.Transport is,
+// Serve also runs one event loop per GOMAXPROCS, each on its own thread
+// with its own epoll set and its own pool of connections to the deployed
+// servers. Every new TCP connection goes to a loop, which serves the
+// common requests itself: no goroutine per connection, heads parsed in
+// place, one read and one write per request on each side. It takes the
+// requests it reads exactly as net/http would and forwards exactly as
+// above (routing, X-Forwarded-*, hop-by-hop headers, query cleaning, Host,
+// sending again a GET that finds its kept-alive connection closed), and
+// nothing else: HTTP/1.1 GET, POST, PUT, PATCH, DELETE and OPTIONS with an
+// origin-form target, no body or a Content-Length one of up to 64 KiB, one
+// Host, heads under 16 KiB of printable ASCII with no folding or bare LF;
+// answers of HTTP/1.1 with a Content-Length, status 200-599 but 204 and
+// 304, no Transfer-Encoding, Trailer or Upgrade. Anything else, and every
+// answer the router makes itself (404, 503, 400...), goes to the server
+// loop above with every byte read so far: a request not yet sent with the
+// client connection; a request whose answer needs more (chunked, unframed,
+// 1xx, a malformed head, a server that failed to answer) with both
+// connections, the server loop then reading the answer. Server-sent events
+// over chunked answers, WebSocket, streamed uploads, 100-continue, HTTP/1.0
+// and HEAD therefore behave as described above. A connection handed over
+// stays with the server loop. The trade-off: two ways of serving to keep
+// in step (FuzzEventLoop sends arbitrary bytes to both and compares the
+// answers) for about half the CPU time per plain request; NoEventLoop
+// turns the loops off.
 //
 // # Performance
 //
@@ -154,5 +181,6 @@
 // and net/http's parsers and allocations. Reaching nginx takes an
 // event-loop path for plain requests (reads on readiness, heads parsed in
 // place, upstream connections in the same loop) that hands bodies,
-// upgrades and streams to the current server; it is not built yet.
+// upgrades and streams to the current server: the event loops of Serve
+// (see Serving). The figures above are from before them.
 package local

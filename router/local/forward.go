@@ -105,6 +105,9 @@ type exchange struct {
 	req  *http.Request
 	e    *entry
 	sent chan error // the streamed body's writer's result; nil once it is known to be done
+	// resumed is set when the event loop has sent the request already:
+	// only the response is read.
+	resumed bool
 }
 
 // run sends the request and copies the response. It returns an error when
@@ -140,7 +143,8 @@ func (x *exchange) run(t target, body []byte, streamed bool) error {
 	if err != nil {
 		return err
 	}
-	reusable = x.rt.copyResponse(x.w, x.req, resp, x.c.br.Buffered()) && !resp.Close
+	reusable = x.rt.copyResponse(x.w, x.req, resp, x.c.br.Buffered()) && !resp.Close &&
+		x.c.br.Buffered() == 0 // else the server sent more than its answer
 	return nil
 }
 
@@ -173,16 +177,18 @@ func (e noResponseError) Unwrap() error { return e.err }
 // 1xx responses other than 100 Continue on to the client.
 func (x *exchange) roundTrip(t target, body []byte, streamed bool) (*http.Response, error) {
 	c := x.c
-	if err := writeHead(c, x.req, x.e.route.Target, t, len(body), streamed); err != nil {
-		return nil, err
-	}
-	if streamed {
-		x.sent = make(chan error, 1)
-		go func() { x.sent <- c.writeBody(x.req) }()
-	} else {
-		_, _ = c.bw.Write(body)
-		if err := c.bw.Flush(); err != nil {
-			return nil, noResponseError{err}
+	if !x.resumed { // else the event loop has sent it
+		if err := writeHead(c, x.req, x.e.route.Target, t, len(body), streamed); err != nil {
+			return nil, err
+		}
+		if streamed {
+			x.sent = make(chan error, 1)
+			go func() { x.sent <- c.writeBody(x.req) }()
+		} else {
+			_, _ = c.bw.Write(body)
+			if err := c.bw.Flush(); err != nil {
+				return nil, noResponseError{err}
+			}
 		}
 	}
 
@@ -699,4 +705,18 @@ func cleanQuery(s string) string {
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// resume finishes a request the event loop sent and handed over (see
+// resumed): it reads the answer and copies it to w, as forward does, or
+// answers the failure that kept it from coming.
+func (rt *Router) resume(w http.ResponseWriter, req *http.Request, res *resumed) {
+	if res.err != nil {
+		rt.proxyError(w, req, res.e, res.err)
+		return
+	}
+	x := exchange{rt: rt, c: res.up, w: w, req: req, e: res.e, resumed: true}
+	if err := x.run(target{}, nil, false); err != nil {
+		rt.proxyError(w, req, res.e, err)
+	}
 }

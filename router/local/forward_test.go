@@ -186,6 +186,18 @@ func TestProxyTrailers(t *testing.T) {
 // again on a new connection, a POST is never sent on a closed one, and
 // none is sent twice.
 func TestProxyServerClosedKeptAliveConnection(t *testing.T) {
+	serverClosedKeptAlive(t, func(t *testing.T, addr string) func(method, body string) (int, string) {
+		_, srv := front(t, addr, nil)
+		return func(method, body string) (int, string) {
+			resp, got := send(t, srv, newRequest(t, method, srv.URL+"/", strings.NewReader(body)))
+			return resp.StatusCode, got
+		}
+	})
+}
+
+// serverClosedKeptAlive runs TestProxyServerClosedKeptAliveConnection with
+// a router in front of addr that start returns a way to send requests to.
+func serverClosedKeptAlive(t *testing.T, start func(t *testing.T, addr string) func(method, body string) (int, string)) {
 	var (
 		mu       sync.Mutex
 		received []string
@@ -205,7 +217,7 @@ func TestProxyServerClosedKeptAliveConnection(t *testing.T) {
 		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 		_ = c.Close()
 	})
-	_, srv := front(t, addr, nil)
+	do := start(t, addr)
 	var want []string
 	for i := range 6 {
 		method, body := http.MethodGet, ""
@@ -213,9 +225,8 @@ func TestProxyServerClosedKeptAliveConnection(t *testing.T) {
 			method, body = http.MethodPost, fmt.Sprintf("post-%d", i)
 		}
 		want = append(want, method+" "+body)
-		resp, got := send(t, srv, newRequest(t, method, srv.URL+"/", strings.NewReader(body)))
-		if resp.StatusCode != http.StatusOK || got != "ok" {
-			t.Fatalf("request %d (%s): %d %q; want 200 ok", i, method, resp.StatusCode, got)
+		if status, got := do(method, body); status != http.StatusOK || got != "ok" {
+			t.Fatalf("request %d (%s): %d %q; want 200 ok", i, method, status, got)
 		}
 		<-closed // the server has closed the connection the router keeps
 	}

@@ -61,6 +61,7 @@ func (rt *Router) Serve(ctx context.Context, l net.Listener) error {
 		return fmt.Errorf("router/local: serve: %w", admin.ErrClosed)
 	}
 	rt.servers[srv] = struct{}{}
+	srv.startLoops()
 	rt.mu.Unlock()
 	defer func() {
 		rt.mu.Lock()

@@ -2,6 +2,7 @@ package local
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -31,9 +32,13 @@ type server struct {
 	// only under a server that recovers it, which they tell by this key.
 	config *http.Server
 
+	// loops are the event loops that serve plain requests themselves
+	// (Linux; see loop_linux.go), nil when requests are all served here.
+	loops *loops
+
 	mu       sync.Mutex
 	conns    map[*srvConn]struct{}
-	active   sync.WaitGroup // connection goroutines
+	active   sync.WaitGroup // connection goroutines and event loops
 	shutting atomic.Bool
 	closed   atomic.Bool
 }
@@ -119,30 +124,45 @@ func (s *server) serve() error {
 			return err
 		}
 		backoff = 0
-		if tc, ok := c.(*net.TCPConn); ok {
+		tc, ok := c.(*net.TCPConn)
+		if ok {
 			_ = tc.SetKeepAlive(true)
 			_ = tc.SetKeepAlivePeriod(3 * time.Minute)
+			if s.loops != nil && s.loops.take(tc) {
+				continue
+			}
 		}
-		sc := &srvConn{s: s, c: c, remote: c.RemoteAddr().String(), limit: 1<<63 - 1}
-		sc.ctx, sc.cancel = context.WithCancel(s.baseCtx)
-		sc.ctx = context.WithValue(sc.ctx, http.ServerContextKey, s.config)
-		sc.br = bufio.NewReaderSize(sc, connBufferSize)
-		sc.bw = bufio.NewWriterSize(c, connBufferSize)
-		s.mu.Lock()
-		if s.shutting.Load() {
-			s.mu.Unlock()
-			_ = c.Close()
-			continue
-		}
-		s.conns[sc] = struct{}{}
-		s.active.Add(1)
-		s.mu.Unlock()
-		go sc.serve()
+		s.start(c, nil, true)
 	}
+}
+
+// start serves c in a goroutine of its own, the resumed request first
+// when res is set. With fresh set (a new connection) it closes c instead
+// once the server is shutting down.
+func (s *server) start(c net.Conn, res *resumed, fresh bool) {
+	sc := &srvConn{s: s, c: c, remote: c.RemoteAddr().String(), limit: 1<<63 - 1}
+	sc.ctx, sc.cancel = context.WithCancel(s.baseCtx)
+	sc.ctx = context.WithValue(sc.ctx, http.ServerContextKey, s.config)
+	sc.br = bufio.NewReaderSize(sc, connBufferSize)
+	sc.bw = bufio.NewWriterSize(c, connBufferSize)
+	s.mu.Lock()
+	if fresh && s.shutting.Load() || s.closed.Load() {
+		s.mu.Unlock()
+		_ = c.Close()
+		if res != nil && res.up != nil {
+			_ = res.up.conn.Close()
+		}
+		return
+	}
+	s.conns[sc] = struct{}{}
+	s.active.Add(1)
+	s.mu.Unlock()
+	go sc.serve(res)
 }
 
 // closeIdle closes the connections waiting for a request.
 func (s *server) closeIdle() {
+	s.loops.signal()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for sc := range s.conns {
@@ -154,6 +174,7 @@ func (s *server) closeIdle() {
 
 // closeAll closes every connection, hijacked ones too.
 func (s *server) closeAll() {
+	s.loops.cut()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for sc := range s.conns {
@@ -163,13 +184,14 @@ func (s *server) closeAll() {
 	}
 }
 
-// serve reads requests and answers them until the connection ends.
-func (sc *srvConn) serve() {
+// serve reads requests and answers them until the connection ends,
+// starting with res, a request the event loop began, when it is set.
+func (sc *srvConn) serve(res *resumed) {
 	s := sc.s
 	defer func() {
 		sc.cancel()
 		if sc.state.Load() != stateHijacked {
-			if tc, ok := sc.c.(*net.TCPConn); ok && sc.unread && !s.shutting.Load() {
+			if tc, ok := sc.c.(interface{ CloseWrite() error }); ok && sc.unread && !s.shutting.Load() {
 				// As net/http does: end our side, give the client time to
 				// read the answer, then close.
 				_ = tc.CloseWrite()
@@ -182,6 +204,19 @@ func (sc *srvConn) serve() {
 		s.mu.Unlock()
 		s.active.Done()
 	}()
+	if res != nil {
+		sc.state.Store(stateActive)
+		req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(res.head)))
+		if err != nil { // cannot happen: the loop parsed it
+			s.rt.log.Error("event loop handed over a request net/http cannot read", "error", err)
+			_ = res.up.conn.Close()
+			return
+		}
+		req.Body = http.NoBody // sent already
+		if !sc.handle(req, func(w http.ResponseWriter, req *http.Request) { s.rt.resume(w, req, res) }) {
+			return
+		}
+	}
 	for {
 		if !sc.state.CompareAndSwap(stateActive, stateIdle) && sc.state.Load() != stateIdle {
 			return
@@ -211,7 +246,7 @@ func (sc *srvConn) serve() {
 			sc.writeRaw(code, msg)
 			return
 		}
-		if !sc.handle(req) {
+		if !sc.handle(req, s.rt.ServeHTTP) {
 			return
 		}
 	}
@@ -296,9 +331,9 @@ func (sc *srvConn) writeRaw(code int, msg string) {
 	_ = sc.bw.Flush()
 }
 
-// handle runs the router on req and finishes the response; it reports
-// whether the connection can read another request.
-func (sc *srvConn) handle(req *http.Request) (keep bool) {
+// handle runs serve (the router) on req and finishes the response; it
+// reports whether the connection can read another request.
+func (sc *srvConn) handle(req *http.Request, serve http.HandlerFunc) (keep bool) {
 	req.RemoteAddr = sc.remote
 	req = req.WithContext(sc.ctx)
 	w := &response{sc: sc, req: req, header: make(http.Header, 8), contentLength: -1}
@@ -323,7 +358,7 @@ func (sc *srvConn) handle(req *http.Request) (keep bool) {
 			keep = false
 		}
 	}()
-	sc.s.rt.ServeHTTP(w, req)
+	serve(w, req)
 	sc.stopWatch(true)
 	if w.hijacked {
 		return false
@@ -547,12 +582,16 @@ func (w *response) writeStatus(code int) {
 	bw.WriteString("HTTP/1.1 ")
 	bw.WriteString(strconv.Itoa(code))
 	bw.WriteByte(' ')
-	text := http.StatusText(code)
-	if text == "" {
-		text = "status code " + strconv.Itoa(code)
-	}
-	bw.WriteString(text)
+	bw.WriteString(statusText(code))
 	bw.WriteString("\r\n")
+}
+
+// statusText is the reason phrase the server writes for code.
+func statusText(code int) string {
+	if text := http.StatusText(code); text != "" {
+		return text
+	}
+	return "status code " + strconv.Itoa(code)
 }
 
 // writeFields writes the header (or, with trailers set, the trailer)
@@ -705,3 +744,30 @@ type dateText struct {
 }
 
 var cachedDate atomic.Pointer[dateText]
+
+// prefixConn is a connection the event loop hands over with bytes it has
+// read from it already: reads return those first.
+type prefixConn struct {
+	*net.TCPConn
+	pre []byte
+}
+
+func (c *prefixConn) Read(p []byte) (int, error) {
+	if len(c.pre) == 0 {
+		return c.TCPConn.Read(p)
+	}
+	n := copy(p, c.pre)
+	c.pre = c.pre[n:]
+	return n, nil
+}
+
+// resumed is a request the event loop sent to a deployed server and hands
+// over with its answer, which needs more than the loop does (a chunked or
+// unframed body, 1xx, trailers, a malformed head), or with the error that
+// kept the answer from coming.
+type resumed struct {
+	head []byte  // the request as the client sent it, head and body
+	e    *entry  // its route
+	up   *upConn // the server connection, what the loop read of it first; nil with err
+	err  error   // a failure before any answer
+}

@@ -28,20 +28,7 @@ import (
 // returns the router's address.
 func served(t *testing.T, target string) (*local.Router, string) {
 	t.Helper()
-	r := newRouter(t, nil)
-	if err := r.SetRoute(t.Context(), admin.Route{DeploymentID: "d1", ProjectSlug: "proj", DeploymentSlug: "production",
-		Production: true, Target: target}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	addr, done := startServe(t, ctx, r)
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return r, addr
+	return servedWith(t, target, nil)
 }
 
 // exchange writes raw to a new connection to addr and returns everything

@@ -42,10 +42,11 @@ type upstream struct {
 	addr   string
 	dialer net.Dialer
 
-	mu     sync.Mutex
-	idle   []*upConn // most recently used last
-	reaper *time.Timer
-	closed bool
+	mu      sync.Mutex
+	idle    []*upConn // most recently used last
+	reaper  *time.Timer
+	closed  bool // the router is closed: no new connections
+	retired bool // no route leads here: no idle connections kept
 }
 
 func newUpstream(addr string) *upstream {
@@ -117,8 +118,12 @@ func (u *upstream) dial(ctx context.Context) (*upConn, error) {
 // pool, or closes it when the pool is full or closed.
 func (u *upstream) put(c *upConn) {
 	c.idleAt = time.Now()
+	if pc, ok := c.conn.(*prefixConn); ok && len(pc.pre) > 0 {
+		_ = c.conn.Close() // the server sent more than its answer
+		return
+	}
 	u.mu.Lock()
-	if u.closed || len(u.idle) >= maxIdlePerServer {
+	if u.closed || u.retired || len(u.idle) >= maxIdlePerServer {
 		u.mu.Unlock()
 		_ = c.conn.Close()
 		return
@@ -149,14 +154,15 @@ func (u *upstream) reap() {
 	u.reaper.Reset(upstreamIdleTimeout - time.Since(u.idle[0].idleAt))
 }
 
-// close closes the idle connections. With final set (the router closes)
-// connections in use are closed when their request ends and no new ones
-// are opened; without it (no route uses the address any more) the pool
-// still serves the requests routed before the change.
+// close closes the idle connections, and connections in use when their
+// request ends. With final set (the router closes) no new ones are opened;
+// without it (no route uses the address any more) the pool still serves
+// the requests routed before the change.
 func (u *upstream) close(final bool) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.closed = u.closed || final
+	u.retired = true
 	for _, c := range u.idle {
 		_ = c.conn.Close()
 	}
