@@ -577,7 +577,10 @@ func (l *loop) next(c *lclient) {
 			l.closeClient(c)
 			return
 		}
-		if c.deadline == 0 || c.deadline > l.now+int64(readHeaderTimeout) {
+		switch {
+		case r.headLen > 0:
+			c.deadline = 0 // a body: as the server loop, no limit once the head is in
+		case c.deadline == 0 || c.deadline > l.now+int64(readHeaderTimeout):
 			c.deadline = l.now + int64(readHeaderTimeout)
 		}
 		l.setEvents(c.fd, &c.events, syscall.EPOLLIN)

@@ -10,7 +10,8 @@
 #
 # Prints requests/s and latency percentiles of each run, then, per load, the
 # range over rounds of each column's requests/s (router1: the router with
-# GOMAXPROCS=1, one thread as nginx has one worker; bound: the least a Go
+# GOMAXPROCS=1, one thread as nginx has one worker; srvloop: the router
+# without its event loops, see SRVLOOP below; bound: the least a Go
 # proxy can do, see BOUND below), the router ÷ nginx and
 # router ÷ direct throughput ratios (of each round, as a range, and of the
 # means), the p50 and p99 the router adds to a direct request, and the CPU
@@ -25,7 +26,10 @@
 # Options.Transport makes it), BOUND=1 (0 leaves out the column of
 # benchserver -role bound: one epoll loop on one thread relaying heads and
 # Content-Length bodies with no routing or checks, which is not a usable
-# proxy but shows what an event loop costs here; Linux only),
+# proxy but shows what an event loop costs here; Linux only), SRVLOOP=1 (0
+# leaves out the column of the router with Options.NoEventLoop: every
+# request read by net/http's parser in a goroutine per connection, as
+# before the event loops; Linux only),
 # ROUTER_FLAGS (more benchserver flags for the
 # router, such as -cpuprofile /tmp/router.cpu). DELAY: how long the backend takes per
 # request; 0 measures the proxies' pure overhead against a backend that does
@@ -46,7 +50,8 @@ NGINX=${NGINX:-1}
 ROUTER1=${ROUTER1:-1}
 REVERSEPROXY=${REVERSEPROXY:-0}
 BOUND=${BOUND:-1}
-[ "$(uname -s)" = Linux ] || BOUND=0
+SRVLOOP=${SRVLOOP:-1}
+[ "$(uname -s)" = Linux ] || { BOUND=0; SRVLOOP=0; }
 
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 1; }
 nginx_bin=""
@@ -103,6 +108,14 @@ if [ "$REVERSEPROXY" = 1 ]; then
   pids+=($!)
   wait_line "$work/revproxy" routed
   read -r _ revproxy_url _ <<<"$(grep '^routed ' "$work/revproxy")"
+fi
+srvloop_url=""
+if [ "$SRVLOOP" = 1 ]; then
+  "$work/benchserver" -role router -backend "$backend" -noeventloop >"$work/srvloop" &
+  srvloop_pid=$!
+  pids+=($!)
+  wait_line "$work/srvloop" routed
+  read -r _ srvloop_url _ <<<"$(grep '^routed ' "$work/srvloop")"
 fi
 bound_url=""
 if [ "$BOUND" = 1 ]; then
@@ -217,6 +230,7 @@ for round in $(seq "$ROUNDS"); do
     measure router "$round" "$conns" "$routed_url" "$routed_host" "$router_pid"
     [ -n "$router1_url" ] && measure router1 "$round" "$conns" "$router1_url" "$routed_host" "$router1_pid"
     [ -n "$revproxy_url" ] && measure revproxy "$round" "$conns" "$revproxy_url" "$routed_host" "$revproxy_pid"
+    [ -n "$srvloop_url" ] && measure srvloop "$round" "$conns" "$srvloop_url" "$routed_host" "$srvloop_pid"
     [ -n "$bound_url" ] && measure bound "$round" "$conns" "$bound_url" "$routed_host" "$bound_pid"
   done
 done
@@ -236,7 +250,7 @@ awk '
   }
   {
     rps[$1, $2, $3] = $4; sum[$1, $3] += $4; p50[$1, $3] += $5; p99[$1, $3] += $7; cpu[$1, $3] += $8; n[$1, $3]++
-    conns[$3] = 1; if ($2 > rounds) rounds = $2; if ($1 == "nginx") withNginx = 1; if ($1 == "router1") with1 = 1; if ($1 == "revproxy") withRP = 1; if ($1 == "bound") withB = 1
+    conns[$3] = 1; if ($2 > rounds) rounds = $2; if ($1 == "nginx") withNginx = 1; if ($1 == "router1") with1 = 1; if ($1 == "revproxy") withRP = 1; if ($1 == "srvloop") withSL = 1; if ($1 == "bound") withB = 1
   }
   END {
     for (c in conns) {
@@ -245,11 +259,13 @@ awk '
       printf ", router %s", range("router", c)
       if (with1) printf ", router1 %s", range("router1", c)
       if (withRP) printf ", revproxy %s", range("revproxy", c)
+      if (withSL) printf ", srvloop %s", range("srvloop", c)
       if (withB) printf ", bound %s", range("bound", c)
       printf "\n"
       if (withNginx) printf "      router/nginx %s\n", ratios("router", "nginx", c)
       if (withNginx && with1) printf "      router1/nginx %s\n", ratios("router1", "nginx", c)
       if (withNginx && withRP) printf "      revproxy/nginx %s\n", ratios("revproxy", "nginx", c)
+      if (withNginx && withSL) printf "      srvloop/nginx %s\n", ratios("srvloop", "nginx", c)
       if (withNginx && withB) printf "      bound/nginx %s\n", ratios("bound", "nginx", c)
       printf "      router/direct %s", ratios("router", "direct", c)
       if (withNginx) printf ", nginx/direct %s", ratios("nginx", "direct", c)
@@ -260,6 +276,7 @@ awk '
       printf ", router %.1f µs", cpu["router", c] / n["router", c]
       if (with1) printf ", router1 %.1f µs", cpu["router1", c] / n["router1", c]
       if (withRP) printf ", revproxy %.1f µs", cpu["revproxy", c] / n["revproxy", c]
+      if (withSL) printf ", srvloop %.1f µs", cpu["srvloop", c] / n["srvloop", c]
       if (withB) printf ", bound %.1f µs", cpu["bound", c] / n["bound", c]
       printf "\n"
     }

@@ -42,6 +42,7 @@ func main() {
 	role := flag.String("role", "backend", "backend, router (in front of -backend), or bound (the least a proxy in front of -backend can do; see runBound)")
 	backend := flag.String("backend", "", "the backend's host:port, for -role router")
 	reverseProxy := flag.Bool("reverseproxy", false, "proxy through httputil.ReverseProxy (a custom Options.Transport) instead of the router's own path")
+	noEventLoop := flag.Bool("noeventloop", false, "serve every request with the server loop (Options.NoEventLoop)")
 	size := flag.Int("body", 64, "response body size in bytes, for -role backend")
 	delay := flag.Duration("delay", 0, "time the backend takes to answer, standing for a real server's work")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
@@ -70,7 +71,7 @@ func main() {
 	case "backend":
 		err = runBackend(ctx, *size, *delay)
 	case "router":
-		err = runRouter(ctx, *backend, *reverseProxy)
+		err = runRouter(ctx, *backend, *reverseProxy, *noEventLoop)
 	case "bound":
 		err = runBound(ctx, *backend)
 	default:
@@ -121,11 +122,11 @@ func runBackend(ctx context.Context, size int, delay time.Duration) error {
 	return nil
 }
 
-func runRouter(ctx context.Context, backend string, reverseProxy bool) error {
+func runRouter(ctx context.Context, backend string, reverseProxy, noEventLoop bool) error {
 	if backend == "" {
 		return errors.New("-role router needs -backend host:port")
 	}
-	var opts local.Options
+	opts := local.Options{NoEventLoop: noEventLoop}
 	if reverseProxy {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 512
