@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -548,11 +549,11 @@ func (a *Admin) readFile(ctx context.Context, fr *fileRead, b *batch) error {
 			case err != nil:
 				bad(start, err.Error(), preview(text))
 			case span != nil && log == nil:
-				b.spans = append(b.spans, *span)
+				b.spans = appendRow(b.spans, *span)
 				b.n++
 				fr.rows++
 			case log != nil && span == nil:
-				b.logs = append(b.logs, *log)
+				b.logs = appendRow(b.logs, *log)
 				b.n++
 				fr.rows++
 			default:
@@ -566,6 +567,17 @@ func (a *Admin) readFile(ctx context.Context, fr *fileRead, b *batch) error {
 			}
 		}
 	}
+}
+
+// appendRow appends r to rows. Past ingestBatchRows, where a backlog is
+// being caught up with, it makes room for a full batch at once instead of
+// doubling again and again (each time copying rows of a few hundred
+// bytes); the room is reused by the batches after.
+func appendRow[T any](rows []T, r T) []T {
+	if len(rows) == cap(rows) && len(rows) >= ingestBatchRows {
+		rows = slices.Grow(rows, ingestMaxBatchRows-len(rows))
+	}
+	return append(rows, r)
 }
 
 // preview returns at most quarantinePreview bytes of b, copied.
