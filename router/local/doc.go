@@ -131,56 +131,45 @@
 // the router mounted on a net/http server, and through
 // httputil.ReverseProxy.
 //
-// Figures from one run of bench/wrk.sh (3 rounds of 5 s, wrk -t2 -c32,
-// 64-byte responses, nginx 1.22) on a 2-CPU virtual machine shared with
-// other engineers' builds (load average 25 to 28, so throughput swings by
-// 2× between rounds; CPU per request is steadier), with the router as it
-// was before its own server and client ("before": httputil.ReverseProxy
-// behind net/http's server) in the same run:
+// bench/wrk.sh's columns: nginx (1 worker); router (Serve, event loops on);
+// router1 (the same with GOMAXPROCS=1: one loop, one thread, as nginx's
+// one worker); srvloop (Serve with NoEventLoop: every request read by
+// net/http's parser in a goroutine per connection, the router as it was
+// before the event loops); bound (benchserver -role bound: one epoll loop
+// relaying heads and Content-Length answers with no routing and no checks,
+// not a proxy but the least one can do). Five runs on a 2-CPU virtual
+// machine shared with other builds (3 rounds of 5 s, wrk -t2, 64-byte
+// answers, nginx 1.22; req/s swing by up to 2× between rounds with the
+// load, CPU time per request less), ratios of the means of req/s, CPU per
+// request as the means over the rounds:
 //
-//	                          req/s, 3 rounds    CPU per request
-//	backend directly          12,955-25,049      20-32 µs (the backend's)
-//	nginx, 1 worker            9,106-18,160      23-32 µs
-//	router                     8,077-11,581      44-54 µs
-//	router, GOMAXPROCS=1       6,960-12,971      46-52 µs
-//	router before              3,966-5,853       80-91 µs
+//	at 32 connections     load   router   router1  srvloop  bound   CPU µs: nginx router router1 srvloop
+//	run 1 (before)        17-12  0.76×    0.72×    -        1.25×          23.6   43.9    44.3    -
+//	run 2                  2     1.29×    1.12×    -        1.28×          24.4   25.6    22.8    -
+//	run 3                 10-11  0.96×    1.14×    0.79×    1.08×          27.3   31.9    27.5   47.7
+//	run 4                 11-12  1.20×    1.12×    0.75×    1.15×          30.2   31.7    25.1   49.1
+//	run 5                 16-11  0.95×    0.88×    0.69×    1.03×          23.4   27.5    25.1   41.2
 //
-// router ÷ nginx: 0.64-0.89× by round (0.72× of the means), up from
-// 0.22-0.64× (0.34×) before; at 4 connections 0.57-0.72×. A second run
-// (load average 24 to 36) gave 0.63-0.88× (0.71×), before 0.46-0.56×
-// (0.51×), with 40-41 µs of CPU per request against nginx's 25-30 µs and
-// 60-69 µs before. (The 0.62× measured earlier on a quiet machine had the
-// router and the backend in one process, sharing its threads.)
+// (by round, router ÷ nginx: run 2 1.16-1.67×, run 3 0.75-1.16×, run 4
+// 0.94-1.76×, run 5 0.86-1.01×; at 4 connections, of the means: run 2
+// 0.77×, run 3 1.08×, run 4 0.92×, run 5 0.94×.) So with its event loops
+// the router is level with nginx at 32 connections on this machine (0.95×
+// to 1.29× of the means, as the bound's 1.03× to 1.28×: the noise of a
+// shared machine), where it reached 0.64-0.76× before (srvloop, the same
+// in the same runs: 0.69-0.79×): its CPU time per request falls from
+// 41-49 µs to 26-32 µs, nginx's being 23-30 µs, router1's 23-28 µs. The
+// router spends a little more than router1 because two loops on two CPUs
+// each find fewer events per wake-up. At 4 connections, where every
+// request costs its own wake-ups, it is at 0.8-1.1× nginx.
 //
-// So the router does not reach nginx. Its own server and client cut its
-// CPU time per request by about 40% (no request copy, no header map
-// copies, no goroutine per request, no hand-offs between Transport's read
-// and write loops). In its CPU profile about half of what is left is
-// system calls, then net/http's parsers (request and response: about 15
-// of the 24 allocations a request makes) and the scheduler.
-//
-// bench/wrk.sh's bound column tells which part matters: benchserver -role
-// bound, one epoll loop on one thread that relays request heads and
-// Content-Length answers with no routing and no checks (not a proxy, the
-// least one can do). Three runs (load average 15 to 22; at 32 connections,
-// CPU per request as means over 3 rounds):
-//
-//	                 router ÷ nginx    bound ÷ nginx    CPU µs: nginx  router  bound
-//	run 1            0.54-0.83×        0.71-1.20×             25.3    41.8    23.1
-//	run 2            0.56-0.77×        0.96-1.15×             29.6    44.2    25.9
-//	run 3            0.65-0.75×        0.81-1.04×             27.0    40.3    24.0
-//
-// (of the means: router 0.64×, 0.65×, 0.71×; bound 0.89×, 1.05×, 0.95×; at
-// 4 connections router 0.76-0.86×, bound 0.93-1.05×). Counted with strace
-// -c, the bound and the router both make one read and one write per
-// request on each side (the router 0.3 more reads that find nothing); the
-// bound spends a little less than nginx (0.88-0.91×), the router 1.5-1.65×
-// as much. So the system calls are not the difference: the router's extra
-// 13-17 µs per request are its goroutine per connection (parked and woken
-// by the netpoller twice per request, with futex wake-ups between threads)
-// and net/http's parsers and allocations. Reaching nginx takes an
-// event-loop path for plain requests (reads on readiness, heads parsed in
-// place, upstream connections in the same loop) that hands bodies,
-// upgrades and streams to the current server: the event loops of Serve
-// (see Serving). The figures above are from before them.
+// What limits it now is the kernel: in a CPU profile of the router under
+// wrk, 85% of its time is in read, write and epoll_wait (one read and one
+// write per request on each side, as nginx and the bound do); parsing,
+// routing and header rules take about 5%. Going further would take fewer
+// system calls (io_uring, or several answers per write when a client
+// pipelines), not a faster parser. Before the event loops the extra 13-17
+// µs per request were the goroutine per connection (parked and woken by
+// the netpoller twice per request, with futex wake-ups between threads)
+// and net/http's parsers and allocations, with the same system calls
+// (counted with strace -c).
 package local

@@ -39,7 +39,10 @@ func (rt *Router) ListenAndServe(ctx context.Context, addr string) error {
 // router is closed. It runs the router's own HTTP/1.1 server (requests
 // parsed by net/http's parser, one goroutine per connection and none per
 // request; HTTP/2 is not offered), with the same limits as net/http's
-// defaults: 1 MiB of request headers, 10 s to send them, 2 min idle.
+// defaults: 1 MiB of request headers, 10 s to send them, 2 min idle. On
+// Linux, TCP connections go to its event loops first, which forward plain
+// requests themselves (see Serving in the package documentation and
+// Options.NoEventLoop).
 //
 // When ctx is done Serve stops accepting connections, lets requests in
 // flight finish for up to Options.ShutdownTimeout, then cuts what is left
