@@ -98,7 +98,7 @@ func haAdmin(ctx context.Context, cfg haConfig, name, dir string, lo, hi int) (*
 	a, err := admin.New(admin.WithStorage(store), admin.WithBuildLogCache(logs), admin.WithFileStorage(files),
 		admin.WithSource(src), admin.WithRunner(runner), admin.WithRouter(router), admin.WithInstanceID(name),
 		admin.WithBuildDir(filepath.Join(dir, "builds")), admin.WithIntervals(50*time.Millisecond, 200*time.Millisecond),
-		admin.WithBuildLease(2*time.Second), admin.WithEncryptionKeys("k1", map[string][]byte{"k1": testKey}))
+		admin.WithBuildLease(5*time.Second), admin.WithEncryptionKeys("k1", map[string][]byte{"k1": testKey}))
 	return a, router, err
 }
 
@@ -326,10 +326,11 @@ func TestSeveralAdminServers(t *testing.T) {
 	}
 
 	// An admin dies while it builds: another fails the build by its lease.
+	// Whichever admin's worker claimed the build is the one killed.
 	hung := procs["c"].deploy(t, slowProd.ID)
 	followed := ""
 	lines := must[iter.Seq2[admin.LogLine, error]](t)(home.FollowBuildLogs(uctx, hung, 0))
-	for l, err := range lines { // read through this admin, written by admin c
+	for l, err := range lines { // read through this admin, written by the building one
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -338,23 +339,33 @@ func TestSeveralAdminServers(t *testing.T) {
 			break
 		}
 	}
-	if err := procs["c"].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	builder, _, _ := strings.Cut(must[*admin.Build](t)(home.GetBuild(uctx, hung)).ClaimedBy, "/")
+	if procs[builder] == nil {
+		t.Fatalf("build %s is claimed by %q, none of the admin processes", hung, builder)
+	}
+	if err := procs[builder].cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(followed, "copying the project source") {
 		t.Errorf("the log followed through another admin misses the building admin's lines:\n%s", followed)
 	}
 	dead := wait(hung)
-	if dead.Status != admin.BuildFailed || !strings.Contains(dead.Error, `admin instance "c"`) {
-		t.Fatalf("the dead admin's build: %s %q", dead.Status, dead.Error)
+	if dead.Status != admin.BuildFailed || !strings.Contains(dead.Error, `admin instance "`+builder+`"`) {
+		t.Fatalf("the dead admin %s's build: %s %q", builder, dead.Status, dead.Error)
 	}
 	testenv.Figure(t, "a build claimed by a killed admin was failed by %s", strings.SplitN(dead.ClaimedBy, "/", 2)[0])
 	// The survivors still serve every route, and deploy.
-	third := procs["b"].deploy(t, appProd.ID)
+	var survivors []string
+	for _, name := range []string{"a", "b", "c"} {
+		if name != builder {
+			survivors = append(survivors, name)
+		}
+	}
+	third := procs[survivors[0]].deploy(t, appProd.ID)
 	if b := wait(third); b.Status != admin.BuildSucceeded {
 		t.Fatalf("a deploy after the kill: %s %s", b.Status, b.Error)
 	}
-	for _, name := range []string{"a", "b"} {
+	for _, name := range survivors {
 		for _, host := range hosts {
 			waitFor(t, 10*time.Second, "admin "+name+" to route "+host, func() (bool, bool) { return true, procs[name].get(host, "/health") == 200 })
 		}

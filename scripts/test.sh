@@ -87,7 +87,7 @@ log "go test (race detector on)"
 MASTRA_ADMIN_TEST_FIGURES=$(mktemp "${TMPDIR:-/tmp}/mastra-admin-figures.XXXXXX")
 export MASTRA_ADMIN_TEST_FIGURES
 status=0
-go test -race -count=1 -timeout 30m "$@" ./... || status=$?
+go test -race -count=1 -timeout 45m "$@" ./... || status=$?
 if [ -s "$MASTRA_ADMIN_TEST_FIGURES" ]; then
   log "figures measured by the tests"
   sort "$MASTRA_ADMIN_TEST_FIGURES" >&2
