@@ -331,13 +331,16 @@ type ObservabilityStore interface {
 	// stored span, so no query ever sees it twice. A span without those
 	// ids, StartTime or EndTime, or ending before it starts, fails the call
 	// with ErrInvalidArgument (a *ValidationError naming the field) before
-	// anything of the batch is stored.
+	// anything of the batch is stored. The caller reuses spans (and the
+	// memory its fields point into) once InsertSpans returns: a store
+	// copies what it keeps.
 	InsertSpans(ctx context.Context, spans []Span) error
 	// InsertLogs stores log lines idempotently: a line is keyed by
 	// (ProjectID, ID) — the store derives a deterministic ID from the
 	// record's fields when ID is empty — and inserting a key again replaces
 	// the stored line. A line without ProjectID or Time fails the call with
-	// ErrInvalidArgument before anything of the batch is stored.
+	// ErrInvalidArgument before anything of the batch is stored. As with
+	// InsertSpans, the caller reuses logs once InsertLogs returns.
 	InsertLogs(ctx context.Context, logs []LogRecord) error
 	// QuerySpans returns q.ProjectID's spans that started in [q.From, q.To)
 	// (of q.DeploymentID and q.TraceID when set).
