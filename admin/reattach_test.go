@@ -46,6 +46,8 @@ func TestReattachFifty(t *testing.T) {
 	}
 	t.Cleanup(func() { stopAllServers(t, dir) })
 	s, a := open()
+	first := a // closed before stopAllServers runs, so that a failed test leaves no build starting servers
+	t.Cleanup(func() { first.Close() })
 	if err := a.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
