@@ -249,12 +249,35 @@ func openEnv(t *testing.T, prefix, projects string, runner *runnerlocal.Options,
 		if err := <-routed; err != nil {
 			t.Errorf("router: %v", err)
 		}
+		stopServers(t, st)
 		if err := st.Close(); err != nil {
 			t.Errorf("close the admin: %v", err)
 		}
 	})
 	return &env{a: st.Admin, st: st, obs: obs, dash: dash.(*ui.Handler), srv: srv, ui: srv.URL + prefix, prefix: prefix,
 		router: "http://" + ln.Addr().String()}
+}
+
+// stopServers stops the deployments that still have a server, so that a
+// test that failed midway leaves no server process behind (the admin keeps
+// them running across its restarts by design).
+func stopServers(t *testing.T, st *embedded.Stack) {
+	t.Helper()
+	live, err := st.Store.ListServers(context.Background(), admin.ServerFilter{Statuses: []admin.ServerStatus{
+		admin.ServerStarting, admin.ServerRunning, admin.ServerCrashed}}, admin.Page{})
+	if err != nil {
+		t.Errorf("list the servers left: %v", err)
+		return
+	}
+	stopped := map[string]bool{}
+	for _, s := range live {
+		if !stopped[s.DeploymentID] {
+			stopped[s.DeploymentID] = true
+			if err := st.Admin.StopDeployment(apitest.System(), s.DeploymentID); err != nil && !errors.Is(err, admin.ErrNotFound) {
+				t.Errorf("stop deployment %s: %v", s.DeploymentID, err)
+			}
+		}
+	}
 }
 
 // user makes a user (the first one through Bootstrap, a platform admin)
