@@ -596,10 +596,26 @@ func (a *Admin) retire(ctx context.Context, s *RunningServer) {
 }
 
 func (a *Admin) setServerStatus(ctx context.Context, s *RunningServer, status ServerStatus) error {
+	return a.moveServer(ctx, s, "", status)
+}
+
+// errServerMoved: a server's record is no longer in the status its caller
+// saw, because another admin process acted on it first.
+var errServerMoved = errors.New("the server's record was changed by another admin")
+
+// moveServer changes s's record to status and copies the stored record
+// into s. When from is not empty the change happens only while the stored
+// record is still in from, else it returns errServerMoved: what a caller
+// decided on a record it read earlier (a crash found by health checks) is
+// not applied over what another admin did since (its restart's claim).
+func (a *Admin) moveServer(ctx context.Context, s *RunningServer, from, status ServerStatus) error {
 	return retryConflict(ctx, func() error {
 		cur, err := a.store.GetServer(ctx, s.ID)
 		if err != nil {
 			return err
+		}
+		if from != "" && cur.Status != from {
+			return fmt.Errorf("server %s is %s, not %s: %w", s.ID, cur.Status, from, errServerMoved)
 		}
 		if cur.Status == status {
 			return nil

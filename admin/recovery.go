@@ -67,7 +67,7 @@ func (a *Admin) recoverServers(ctx context.Context) error {
 				return err
 			}
 		default:
-			if err := a.markCrashed(ctx, s, "found dead when the admin started"); err != nil {
+			if err := a.markCrashed(ctx, s, "found dead when the admin started"); err != nil && !errors.Is(err, errServerMoved) {
 				return err
 			}
 		}

@@ -111,12 +111,14 @@ func (a *Admin) loopOf(s *RunningServer) *crashLoop {
 }
 
 // markCrashed records that a server died (detail says how), schedules its
-// restart and audits both.
+// restart and audits both. s is the record as the caller read it: when its
+// status changed since (another admin found the crash first and may be
+// restarting it), nothing is recorded and the error is errServerMoved.
 func (a *Admin) markCrashed(ctx context.Context, s *RunningServer, detail string) error {
 	a.orch.mu.Lock()
 	delete(a.orch.failures, s.ID)
 	a.orch.mu.Unlock()
-	if err := a.setServerStatus(ctx, s, ServerCrashed); err != nil {
+	if err := a.moveServer(ctx, s, s.Status, ServerCrashed); err != nil {
 		return err
 	}
 	n, wait := a.scheduleRestart(s, a.clock())
@@ -128,7 +130,10 @@ func (a *Admin) markCrashed(ctx context.Context, s *RunningServer, detail string
 // crashed marks a server crashed and restarts it when the policy allows
 // it now.
 func (a *Admin) crashed(ctx context.Context, s *RunningServer, detail string) {
-	if err := a.markCrashed(ctx, s, detail); err != nil {
+	if err := a.markCrashed(ctx, s, detail); errors.Is(err, errServerMoved) {
+		a.logger.DebugContext(ctx, "crash already handled", "server", s.ID, "err", err)
+		return
+	} else if err != nil {
 		a.logger.ErrorContext(ctx, "mark server crashed", "server", s.ID, "err", err)
 		return
 	}

@@ -47,7 +47,11 @@ func TestCrashRestartedOnce(t *testing.T) {
 	quiet := time.Now().Add(3 * time.Second)
 	for time.Now().Before(quiet) {
 		if rs := running(); len(rs) != 1 || rs[0].ID != restarted.ID {
-			t.Fatalf("after one crash, running servers %+v; want only %s", rs, restarted.ID)
+			ids := make([]string, len(rs))
+			for i, r := range rs {
+				ids[i] = r.ID
+			}
+			t.Fatalf("after one crash, running servers %v; want only %s", ids, restarted.ID)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -64,6 +68,39 @@ func TestCrashRestartedOnce(t *testing.T) {
 	}
 	if restarts != 1 || live != 1 {
 		t.Fatalf("one crash gave %d restarts and %d live server processes; want 1 and 1", restarts, live)
+	}
+}
+
+// TestLateCrashFindingYields: an admin that found a server dead on a
+// record it read earlier (three failed health checks take 600 ms) while
+// another admin had already claimed the restart leaves that claim alone:
+// the record stays the claimer's, nothing is audited, no server started.
+// (TestCrashRestartedOnce met this race by chance; here it is forced.)
+func TestLateCrashFindingYields(t *testing.T) {
+	e := setUpDeployEnv(t, 20*time.Second, true)
+	e.deployOK(t)
+	list := func(st admin.ServerStatus) []*admin.RunningServer {
+		return must[[]*admin.RunningServer](t)(e.store.ListServers(context.Background(),
+			admin.ServerFilter{DeploymentID: e.prod.ID, Statuses: []admin.ServerStatus{st}}, admin.Page{}))
+	}
+	seen := list(admin.ServerRunning)[0]
+	claimed := *seen
+	claimed.Status = admin.ServerStarting // another admin's restart claim
+	if err := e.store.UpdateServer(context.Background(), &claimed); err != nil {
+		t.Fatal(err)
+	}
+	admin.Crashed(context.Background(), e.a, seen, "3 failed health checks in a row")
+	got := must[*admin.RunningServer](t)(e.store.GetServer(context.Background(), seen.ID))
+	if got.Status != admin.ServerStarting {
+		t.Errorf("the claimed record is %s after a late crash finding; want it left starting", got.Status)
+	}
+	if n := len(list(admin.ServerRunning)) + len(list(admin.ServerStarting)); n != 1 {
+		t.Errorf("%d servers running or starting; want only the claimed one", n)
+	}
+	for _, action := range []string{"server.crash", "server.restart"} {
+		if evs := must[[]*admin.AuditEvent](t)(e.store.ListAudit(context.Background(), admin.AuditFilter{Action: action}, admin.Page{})); len(evs) != 0 {
+			t.Errorf("%d %s events after a late crash finding; want none", len(evs), action)
+		}
 	}
 }
 
