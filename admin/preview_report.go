@@ -71,7 +71,13 @@ func (a *Admin) previewState(ctx context.Context, pr *Preview) (string, *Build, 
 	case pr.AwaitingApproval():
 		return PreviewAwaitingApproval, nil, nil
 	}
-	list, err := a.store.ListBuilds(ctx, BuildFilter{DeploymentID: pr.DeploymentID}, Page{Limit: 1, Desc: true})
+	return a.buildState(ctx, pr.DeploymentID)
+}
+
+// buildState is the state of a deployment's newest build (building,
+// ready, failed or cancelled) and that build; "" and nil when it has none.
+func (a *Admin) buildState(ctx context.Context, deploymentID string) (string, *Build, error) {
+	list, err := a.store.ListBuilds(ctx, BuildFilter{DeploymentID: deploymentID}, Page{Limit: 1, Desc: true})
 	if err != nil || len(list) == 0 {
 		return "", nil, err
 	}
@@ -136,12 +142,9 @@ func (a *Admin) reportPreview(ctx context.Context, ps PreviewStore, pr *Preview)
 	if r == nil || pr.Number == 0 || pr.Repo == "" {
 		return false
 	}
-	last := pr.Reported
-	if at, before, ok := reportClaim(pr.Reported); ok {
-		if a.clock().Sub(at) < ReportClaimTimeout {
-			return true
-		}
-		last = before
+	last, inFlight := a.lastReport(pr.Reported)
+	if inFlight {
+		return true
 	}
 	state, b, err := a.previewState(ctx, pr)
 	if err != nil {
@@ -170,8 +173,7 @@ func (a *Admin) reportPreview(ctx context.Context, ps PreviewStore, pr *Preview)
 		a.logger.WarnContext(ctx, "read a preview's project to report it", "deployment", pr.DeploymentID, "err", err)
 		return false
 	}
-	pr.Reported = reportClaimPrefix + strconv.FormatInt(a.clock().UnixNano(), 10) + " " + last
-	if err := ps.UpdatePreview(ctx, pr); err != nil {
+	if !a.claimReport(ctx, &previewSlot{ps: ps, pr: pr}, last) {
 		// Changed meanwhile (another admin claimed it, a new commit, a
 		// close): looked at again next round.
 		return false
@@ -184,33 +186,86 @@ func (a *Admin) reportPreview(ctx context.Context, ps PreviewStore, pr *Preview)
 		a.logger.WarnContext(ctx, "report a preview to its pull request", "deployment", d.ID, "state", state, "err", err)
 		key = last // the claim given back: tried again next round
 	}
-	a.settleReport(ctx, ps, pr, key)
+	cur := *pr // pr itself keeps what the caller read: a close that arrived meanwhile is acted on next round
+	a.settleReport(ctx, &previewSlot{ps: ps, pr: &cur}, key)
 	return false
 }
 
-// settleReport replaces this admin's claim on pr with key, the state now
-// reported (or the one reported before, when the report failed). A
-// webhook may have changed pr while the report was in flight: then it is
-// read again and settled as long as it still holds the claim, so the
-// others do not wait out ReportClaimTimeout.
-// pr itself keeps what the caller read (a close that arrived meanwhile is
-// acted on next round, after its own report).
-func (a *Admin) settleReport(ctx context.Context, ps PreviewStore, pr *Preview, key string) {
-	cur := *pr
+// reportSlot is the record that keeps what was reported of one
+// deployment: a pull request's Preview, a branch's BranchReport.
+type reportSlot interface {
+	// id names the record in logs.
+	id() string
+	// reported is the record's Reported as last read or written.
+	reported() string
+	// write stores the record as last read with Reported set, under the
+	// store's version check.
+	write(ctx context.Context, reported string) error
+	// reload reads the record again.
+	reload(ctx context.Context) error
+}
+
+// lastReport returns the state last reported according to a record's
+// Reported, and whether another admin's report of it is in flight (a
+// claim younger than ReportClaimTimeout).
+func (a *Admin) lastReport(reported string) (last string, inFlight bool) {
+	at, before, ok := reportClaim(reported)
+	switch {
+	case !ok:
+		return reported, false
+	case a.clock().Sub(at) < ReportClaimTimeout:
+		return "", true
+	}
+	return before, false
+}
+
+// claimReport makes this admin the one reporting the slot's deployment: its
+// Reported becomes a claim holding last, under the store's version check.
+// It reports whether the claim was stored.
+func (a *Admin) claimReport(ctx context.Context, slot reportSlot, last string) bool {
+	return slot.write(ctx, reportClaimPrefix+strconv.FormatInt(a.clock().UnixNano(), 10)+" "+last) == nil
+}
+
+// settleReport replaces this admin's claim on the slot's record with key,
+// the state now reported (or the one reported before, when the report
+// failed). A webhook may have changed the record while the report was in
+// flight: then it is read again and settled as long as it still holds the
+// claim, so the others do not wait out ReportClaimTimeout.
+func (a *Admin) settleReport(ctx context.Context, slot reportSlot, key string) {
 	for range 5 {
-		claim := cur.Reported
-		cur.Reported = key
-		err := ps.UpdatePreview(ctx, &cur)
+		claim := slot.reported()
+		err := slot.write(ctx, key)
 		if err == nil {
 			return
 		}
-		fresh, gerr := ps.GetPreview(ctx, pr.DeploymentID)
-		if gerr != nil || fresh.Reported != claim {
+		gerr := slot.reload(ctx)
+		if gerr != nil || slot.reported() != claim {
 			if ctx.Err() == nil && !errors.Is(gerr, ErrNotFound) {
-				a.logger.InfoContext(ctx, "record a preview's reported state", "deployment", pr.DeploymentID, "err", errors.Join(err, gerr))
+				a.logger.InfoContext(ctx, "record the state reported", "deployment", slot.id(), "err", errors.Join(err, gerr))
 			}
 			return
 		}
-		cur = *fresh
 	}
+}
+
+// previewSlot is the reportSlot of a Preview.
+type previewSlot struct {
+	ps PreviewStore
+	pr *Preview
+}
+
+func (s *previewSlot) id() string       { return s.pr.DeploymentID }
+func (s *previewSlot) reported() string { return s.pr.Reported }
+
+func (s *previewSlot) write(ctx context.Context, reported string) error {
+	s.pr.Reported = reported
+	return s.ps.UpdatePreview(ctx, s.pr)
+}
+
+func (s *previewSlot) reload(ctx context.Context) error {
+	fresh, err := s.ps.GetPreview(ctx, s.pr.DeploymentID)
+	if err == nil {
+		*s.pr = *fresh
+	}
+	return err
 }

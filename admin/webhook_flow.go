@@ -304,7 +304,7 @@ func (a *Admin) onPush(ctx context.Context, ps PreviewStore, p *Project, ev *Web
 				continue
 			}
 		}
-		acts = append(acts, a.deployAt(ctx, p, d, ev.Commit))
+		acts = append(acts, a.deployBranch(ctx, p, d, ev))
 	}
 	if len(acts) > 0 || !a.previewOptions().Branches {
 		return acts
@@ -317,7 +317,17 @@ func (a *Admin) onPush(ctx context.Context, ps PreviewStore, p *Project, ev *Web
 	if d == nil {
 		return []WebhookAction{act}
 	}
-	return []WebhookAction{a.deployAt(ctx, p, d, ev.Commit)}
+	return []WebhookAction{a.deployBranch(ctx, p, d, ev)}
+}
+
+// deployBranch deploys the pushed commit to d, which follows the pushed
+// branch, and has its builds reported to the repository from then on.
+func (a *Admin) deployBranch(ctx context.Context, p *Project, d *Deployment, ev *WebhookEvent) WebhookAction {
+	act := a.deployAt(ctx, p, d, ev.Commit)
+	if act.Action == "deploy" {
+		a.trackBranch(ctx, d, ev.RepoFullName)
+	}
+	return act
 }
 
 // newPreview makes a preview deployment and its Preview record, within the
@@ -541,17 +551,19 @@ func (a *Admin) wakePreviews() {
 	}
 }
 
-// sweepPreviews, the preview worker's round, tears down previews past
-// their TTL and closed ones (deleting a deployment once its cancelled
-// builds have settled), reports each pull-request preview whose state
-// changed to its pull request (reportPreview), and forgets delivery ids
-// past their retention.
+// sweepPreviews, the preview worker's round, reports each build of a
+// branch's deployment whose state changed to its repository
+// (reportBranches), tears down previews past their TTL and closed ones
+// (deleting a deployment once its cancelled builds have settled), reports
+// each pull-request preview whose state changed to its pull request
+// (reportPreview), and forgets delivery ids past their retention.
 func (a *Admin) sweepPreviews(ctx context.Context) {
 	ps, ok := a.store.(PreviewStore)
 	if !ok {
 		return
 	}
 	ctx = WithPrincipal(ctx, SystemPrincipal())
+	a.reportBranches(ctx)
 	if _, err := ps.DeleteDeliveriesBefore(ctx, a.clock().Add(-a.previewOptions().DeliveryRetention)); err != nil && ctx.Err() == nil {
 		a.logger.WarnContext(ctx, "forget old webhook deliveries", "err", err)
 	}

@@ -130,6 +130,61 @@ var previewTests = []test{
 			t.Errorf("UpdatePreview of a deleted preview = %v, want ErrNotFound", err)
 		}
 	}},
+	{"BranchReportLifecycle", func(t *testing.T, f *fixture) {
+		rs, ok := f.s.(admin.BranchReportStore)
+		if !ok {
+			t.Skip("the store has no admin.BranchReportStore capability")
+		}
+		_, p, d := f.addChain()
+		d2 := f.addDeployment(p.ID)
+		at := f.now()
+		r := &admin.BranchReport{DeploymentID: d.ID, ProjectID: p.ID, Repo: "acme/agents", CreatedAt: at, UpdatedAt: at, Version: 1}
+		noErr(t, rs.CreateBranchReport(f.ctx, r), "CreateBranchReport")
+		if err := rs.CreateBranchReport(f.ctx, r); !errors.Is(err, admin.ErrAlreadyExists) {
+			t.Errorf("a second branch report of one deployment = %v, want ErrAlreadyExists", err)
+		}
+		missing := *r
+		missing.DeploymentID = newID(prefixDeployment)
+		if err := rs.CreateBranchReport(f.ctx, &missing); !errors.Is(err, admin.ErrConflict) {
+			t.Errorf("a branch report of a missing deployment = %v, want ErrConflict", err)
+		}
+		got, err := rs.GetBranchReport(f.ctx, d.ID)
+		noErr(t, err, "GetBranchReport")
+		if !reflect.DeepEqual(got, r) {
+			t.Errorf("GetBranchReport = %+v, want %+v", got, r)
+		}
+		got.Repo, got.Reported, got.UpdatedAt = "acme/renamed", "ready:bld_1", f.now()
+		noErr(t, rs.UpdateBranchReport(f.ctx, got), "UpdateBranchReport")
+		if again, err := rs.GetBranchReport(f.ctx, d.ID); err != nil || !reflect.DeepEqual(again, got) || again.Version != 2 {
+			t.Errorf("GetBranchReport after UpdateBranchReport = %+v, %v; want %+v at version 2", again, err, got)
+		}
+		stale := *r
+		if err := rs.UpdateBranchReport(f.ctx, &stale); !errors.Is(err, admin.ErrConflict) {
+			t.Errorf("UpdateBranchReport with a stale version = %v, want ErrConflict", err)
+		}
+		second := *r
+		second.DeploymentID, second.Version = d2.ID, 1
+		noErr(t, rs.CreateBranchReport(f.ctx, &second), "CreateBranchReport")
+		list, err := rs.ListBranchReports(f.ctx, p.ID, admin.Page{})
+		noErr(t, err, "ListBranchReports")
+		if len(list) != 2 || list[0].DeploymentID > list[1].DeploymentID {
+			t.Errorf("ListBranchReports = %d records, want both in deployment id order", len(list))
+		}
+		if list, err := rs.ListBranchReports(f.ctx, p.ID, admin.Page{Limit: 1, After: list[0].DeploymentID}); err != nil || len(list) != 1 {
+			t.Errorf("ListBranchReports after the first = %d records, %v; want 1", len(list), err)
+		}
+		noErr(t, f.s.DeleteDeployment(f.ctx, d.ID), "DeleteDeployment")
+		if _, err := rs.GetBranchReport(f.ctx, d.ID); !errors.Is(err, admin.ErrNotFound) {
+			t.Errorf("the branch report outlived its deployment: %v", err)
+		}
+		noErr(t, f.s.DeleteProject(f.ctx, p.ID), "DeleteProject")
+		if list, err := rs.ListBranchReports(f.ctx, "", admin.Page{}); err != nil || len(list) != 0 {
+			t.Errorf("branch reports outlived their project: %v %v", list, err)
+		}
+		if err := rs.UpdateBranchReport(f.ctx, got); !errors.Is(err, admin.ErrNotFound) {
+			t.Errorf("UpdateBranchReport of a deleted record = %v, want ErrNotFound", err)
+		}
+	}},
 	{"PullRequestNewestWins", func(t *testing.T, f *fixture) {
 		ps := f.previews(t)
 		_, p, _ := f.addChain()
