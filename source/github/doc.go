@@ -38,6 +38,14 @@
 // issues (write) for the comment, commit statuses, deployments and, for an
 // App, checks.
 //
+// The Reporter is also an admin.BranchReporter: each build a push deploys
+// to a deployment that follows a branch (production, staging, a branch
+// preview) is reported on the commit it built, with a commit status named
+// "{BranchStatusPrefix}/{deployment slug}" (mastra-admin/production by
+// default), as an App a check run of that name, and a GitHub Deployment in
+// the environment named by the deployment's slug (production marked as
+// GitHub's production environment, not transient).
+//
 // # Errors
 //
 // A config it cannot use gives an *admin.ValidationError naming "repo",

@@ -1,11 +1,13 @@
 package github
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	gh "github.com/google/go-github/v88/github"
 
@@ -27,10 +29,19 @@ type ReporterOptions struct {
 	// ("{app-slug}[bot]"); with a personal token, the token's user when
 	// empty.
 	BotLogin string
-	// StatusContext names the commit statuses; DefaultStatusContext when
-	// empty.
+	// StatusContext names the commit statuses of previews;
+	// DefaultStatusContext when empty.
 	StatusContext string
+	// BranchStatusPrefix starts the name of the commit statuses (and, with
+	// an App, the check runs) of the builds of deployments that follow a
+	// branch: "{prefix}/{deployment slug}", e.g. mastra-admin/production.
+	// DefaultBranchStatusPrefix when empty.
+	BranchStatusPrefix string
 }
+
+// DefaultBranchStatusPrefix starts the context of branch builds' commit
+// statuses.
+const DefaultBranchStatusPrefix = "mastra-admin"
 
 // Reporter reports previews back to their pull requests: one sticky
 // comment edited on each change, a commit status on the head commit, a
@@ -38,13 +49,17 @@ type ReporterOptions struct {
 // and the preview's URL, marked inactive on teardown, and with an App a
 // check run. It implements admin.PreviewReporter.
 type Reporter struct {
-	s   *Source
-	ctx string
-	mu  sync.Mutex
-	bot string
+	s      *Source
+	ctx    string
+	branch string // BranchStatusPrefix
+	mu     sync.Mutex
+	bot    string
 }
 
-var _ admin.PreviewReporter = (*Reporter)(nil)
+var (
+	_ admin.PreviewReporter = (*Reporter)(nil)
+	_ admin.BranchReporter  = (*Reporter)(nil)
+)
 
 // NewReporter returns the Reporter of s. With an App, opts.BotLogin is
 // required.
@@ -56,10 +71,8 @@ func (s *Source) NewReporter(opts *ReporterOptions) (*Reporter, error) {
 		return nil, fmt.Errorf("source/github: %w", &admin.ValidationError{Field: "BotLogin",
 			Reason: "is required with an App: its bot's login, {app-slug}[bot]"})
 	}
-	r := &Reporter{s: s, ctx: opts.StatusContext, bot: opts.BotLogin}
-	if r.ctx == "" {
-		r.ctx = DefaultStatusContext
-	}
+	r := &Reporter{s: s, ctx: cmp.Or(opts.StatusContext, DefaultStatusContext),
+		branch: cmp.Or(opts.BranchStatusPrefix, DefaultBranchStatusPrefix), bot: opts.BotLogin}
 	return r, nil
 }
 
@@ -137,12 +150,12 @@ func (r *Reporter) ReportPreview(ctx context.Context, ev admin.PreviewEvent) err
 		}
 	}
 	if deploy != "" && sha != "" {
-		if err := r.deploymentStatus(ctx, owner, name, env, sha, deploy, ev.URL); err != nil {
+		if err := r.deploymentStatus(ctx, owner, name, env, sha, deploy, ev.URL, true); err != nil {
 			return err
 		}
 	}
 	if check != "" && sha != "" && r.s.isApp() {
-		if err := r.checkRun(ctx, owner, name, sha, check, conclusion, desc, ev.URL); err != nil {
+		if err := r.checkRun(ctx, owner, name, r.ctx, "Preview", sha, check, conclusion, desc, ev.URL); err != nil {
 			return err
 		}
 	}
@@ -162,10 +175,11 @@ func (r *Reporter) ReportPreview(ctx context.Context, ev admin.PreviewEvent) err
 	return nil
 }
 
-// deploymentStatus sets the status of the GitHub Deployment of sha in env:
-// a new Deployment when a build starts (in_progress), else the newest one
-// of sha (made now if the start was never reported).
-func (r *Reporter) deploymentStatus(ctx context.Context, owner, name, env, sha, state, url string) error {
+// deploymentStatus sets the status of the GitHub Deployment of sha in env
+// (transient: a preview's, gone once it closes): a new Deployment when a
+// build starts (in_progress), else the newest one of sha (made now if the
+// start was never reported).
+func (r *Reporter) deploymentStatus(ctx context.Context, owner, name, env, sha, state, url string, transient bool) error {
 	var id int64
 	if state != "in_progress" {
 		list, _, err := r.s.client.Repositories.ListDeployments(ctx, owner, name,
@@ -178,9 +192,10 @@ func (r *Reporter) deploymentStatus(ctx context.Context, owner, name, env, sha, 
 		}
 	}
 	if id == 0 {
-		f, t := false, true
+		f, prod := false, env == "production"
 		d, _, err := r.s.client.Repositories.CreateDeployment(ctx, owner, name, &gh.DeploymentRequest{Ref: &sha,
-			Environment: &env, AutoMerge: &f, RequiredContexts: &[]string{}, TransientEnvironment: &t})
+			Environment: &env, AutoMerge: &f, RequiredContexts: &[]string{}, TransientEnvironment: &transient,
+			ProductionEnvironment: &prod})
 		if err != nil {
 			return fmt.Errorf("source/github: create deployment: %w", mapError(err))
 		}
@@ -196,12 +211,11 @@ func (r *Reporter) deploymentStatus(ctx context.Context, owner, name, env, sha, 
 	return nil
 }
 
-// checkRun makes a check run, named by the status context, of sha when a
-// build starts (in_progress), and completes the newest one of sha at its
-// end (made now if the start was never reported). Apps only: GitHub
-// refuses check runs to personal tokens.
-func (r *Reporter) checkRun(ctx context.Context, owner, name, sha, status, conclusion, summary, url string) error {
-	title := "Preview"
+// checkRun makes a check run named check (the status context) of sha
+// when a build starts (in_progress), and completes the newest one of sha
+// at its end (made now if the start was never reported). Apps only:
+// GitHub refuses check runs to personal tokens.
+func (r *Reporter) checkRun(ctx context.Context, owner, name, check, title, sha, status, conclusion, summary, url string) error {
 	out := &gh.CheckRunOutput{Title: &title, Summary: &summary}
 	var details *string
 	if url != "" {
@@ -216,23 +230,87 @@ func (r *Reporter) checkRun(ctx context.Context, owner, name, sha, status, concl
 	if status != "in_progress" {
 		var err error
 		latest := "latest"
-		runs, _, err = r.s.client.Checks.ListCheckRunsForRef(ctx, owner, name, sha, &gh.ListCheckRunsOptions{CheckName: &r.ctx, Filter: &latest})
+		runs, _, err = r.s.client.Checks.ListCheckRunsForRef(ctx, owner, name, sha, &gh.ListCheckRunsOptions{CheckName: &check, Filter: &latest})
 		if err != nil {
 			return fmt.Errorf("source/github: list check runs: %w", mapError(err))
 		}
 	}
 	if runs != nil && len(runs.CheckRuns) > 0 {
 		if _, _, err := r.s.client.Checks.UpdateCheckRun(ctx, owner, name, runs.CheckRuns[0].GetID(), gh.UpdateCheckRunOptions{
-			Name: r.ctx, DetailsURL: details, Status: &status, Conclusion: concl, CompletedAt: done, Output: out}); err != nil {
+			Name: check, DetailsURL: details, Status: &status, Conclusion: concl, CompletedAt: done, Output: out}); err != nil {
 			return fmt.Errorf("source/github: update check run: %w", mapError(err))
 		}
 		return nil
 	}
 	if _, _, err := r.s.client.Checks.CreateCheckRun(ctx, owner, name, gh.CreateCheckRunOptions{
-		Name: r.ctx, HeadSHA: sha, DetailsURL: details, Status: &status, Conclusion: concl, CompletedAt: done, Output: out}); err != nil {
+		Name: check, HeadSHA: sha, DetailsURL: details, Status: &status, Conclusion: concl, CompletedAt: done, Output: out}); err != nil {
 		return fmt.Errorf("source/github: create check run: %w", mapError(err))
 	}
 	return nil
+}
+
+// ReportBranchBuild reports a build of a deployment that follows a branch
+// on the commit it built: a commit status named
+// "{BranchStatusPrefix}/{deployment slug}" (pending while building, then
+// success with the deployment's URL, failure, or error when cancelled), a
+// GitHub Deployment in the environment named by the deployment's slug
+// (production is marked as GitHub's production environment) with its
+// status, and, with an App, a check run of the same name. A build without
+// a commit (a source without versions) is not reported.
+func (r *Reporter) ReportBranchBuild(ctx context.Context, ev admin.BranchBuildEvent) error {
+	owner, name, ok := strings.Cut(ev.Repo, "/")
+	if !ok || ev.Build == nil || ev.Deployment == nil {
+		return fmt.Errorf("source/github: report: %q and its build: %w", ev.Repo, admin.ErrInvalidArgument)
+	}
+	sha, env := ev.Build.Commit, ev.Deployment.Slug
+	if sha == "" {
+		return nil
+	}
+	check := r.branch + "/" + env
+	var state, desc, deploy, status, conclusion string
+	switch ev.State {
+	case admin.PreviewBuilding:
+		state, desc, deploy, status = "pending", "building "+env, "in_progress", "in_progress"
+	case admin.PreviewReady:
+		state, desc, deploy, status, conclusion = "success", env+" serves this commit", "success", "completed", "success"
+	case admin.PreviewFailed:
+		state, desc, deploy, status, conclusion = "failure", "the build for "+env+" failed", "failure", "completed", "failure"
+		if ev.Build.Error != "" {
+			why, _, _ := strings.Cut(ev.Build.Error, "\n")
+			desc += ": " + why
+		}
+	case admin.PreviewCancelled:
+		state, desc, deploy, status, conclusion = "error", "the build for "+env+" was cancelled", "error", "completed", "cancelled"
+	default:
+		return fmt.Errorf("source/github: report: unknown build state %q: %w", ev.State, admin.ErrInvalidArgument)
+	}
+	desc = truncate(desc, 140) // GitHub's limit on a status description
+	st := gh.RepoStatus{State: &state, Description: &desc, Context: &check}
+	if ev.URL != "" {
+		st.TargetURL = &ev.URL
+	}
+	if _, _, err := r.s.client.Repositories.CreateStatus(ctx, owner, name, sha, st); err != nil {
+		return fmt.Errorf("source/github: commit status: %w", mapError(err))
+	}
+	if err := r.deploymentStatus(ctx, owner, name, env, sha, deploy, ev.URL, false); err != nil {
+		return err
+	}
+	if r.s.isApp() {
+		return r.checkRun(ctx, owner, name, check, "Deploy to "+env, sha, status, conclusion, desc, ev.URL)
+	}
+	return nil
+}
+
+// truncate cuts s to at most n bytes, at a rune boundary, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // stickyComment edits the bot's marked comment, or writes it.

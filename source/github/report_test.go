@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	"github.com/mastra-admin/mastra-admin-go/source/git"
@@ -72,6 +73,7 @@ func (f *fakeIssues) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		send(201, in)
 	case r.Method == "POST" && p == "/repos/octo/agents/deployments":
 		d := map[string]any{"id": len(f.deployments) + 1, "ref": in["ref"], "sha": in["ref"], "environment": in["environment"],
+			"production_environment": in["production_environment"], "transient_environment": in["transient_environment"],
 			"states": []string{}, "urls": []string{}}
 		f.deployments = append(f.deployments, d)
 		send(201, d)
@@ -295,5 +297,98 @@ func TestReporterAppCheckRun(t *testing.T) {
 			t.Errorf("after %s: check run %v, want %s %s", c.state, run, c.status, c.conclusion)
 		}
 		fake.mu.Unlock()
+	}
+}
+
+// TestReporterBranchBuilds: the builds of a deployment that follows a
+// branch reach the commits they built: a commit status named after the
+// deployment (pending, then success with the URL, or failure with the
+// first line of the error, cut to GitHub's 140 characters), a GitHub
+// Deployment in the production environment (not transient) per build;
+// with an App, a check run of the same name. A build without a commit is
+// not reported.
+func TestReporterBranchBuilds(t *testing.T) {
+	fake := &fakeIssues{}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	src, err := github.New(&github.Options{Token: "ghp_bot", BaseURL: srv.URL + "/api/v3/", Git: git.Options{CacheDir: t.TempDir()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := src.NewReporter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://agents.localhost:3100"
+	prod := &admin.Deployment{ID: "d1", Slug: "production"}
+	sha1, sha2 := strings.Repeat("ab", 20), strings.Repeat("cd", 20)
+	long := "mastra build: " + strings.Repeat("é", 200) + "\nstack"
+	b1 := &admin.Build{ID: "b1", Commit: sha1}
+	b2 := &admin.Build{ID: "b2", Commit: sha2, Error: long}
+	for _, step := range []struct {
+		state string
+		b     *admin.Build
+	}{{admin.PreviewBuilding, b1}, {admin.PreviewReady, b1}, {admin.PreviewBuilding, b2}, {admin.PreviewFailed, b2},
+		{admin.PreviewReady, &admin.Build{ID: "b3"}}} {
+		ev := admin.BranchBuildEvent{Repo: "octo/agents", Deployment: prod, State: step.state, URL: url, Build: step.b}
+		if err := rep.ReportBranchBuild(t.Context(), ev); err != nil {
+			t.Fatalf("report %s of %s: %v", step.state, step.b.ID, err)
+		}
+	}
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	var got []string
+	for _, st := range fake.statuses {
+		got = append(got, fmt.Sprint(st["context"], " ", st["state"], "@", st["sha"].(string)[:2], " ", st["target_url"]))
+		if d := st["description"].(string); len(d) > 140 || !utf8.ValidString(d) || strings.Contains(d, "stack") {
+			t.Errorf("status description %q: more than GitHub's 140 bytes, cut inside a character, or past the first line", d)
+		}
+	}
+	c := github.DefaultBranchStatusPrefix + "/production "
+	want := []string{c + "pending@ab " + url, c + "success@ab " + url, c + "pending@cd " + url, c + "failure@cd " + url}
+	if !slices.Equal(got, want) {
+		t.Errorf("commit statuses %q, want %q", got, want)
+	}
+	if len(fake.deployments) != 2 {
+		t.Fatalf("deployments %v, want one per build", fake.deployments)
+	}
+	for i, w := range []struct {
+		sha    string
+		states []string
+	}{{sha1, []string{"in_progress", "success"}}, {sha2, []string{"in_progress", "failure"}}} {
+		d := fake.deployments[i]
+		if d["sha"] != w.sha || d["environment"] != "production" || d["production_environment"] != true ||
+			d["transient_environment"] != false || !slices.Equal(d["states"].([]string), w.states) {
+			t.Errorf("deployment %d: %v, want %s in production (not transient) %v", i, d, w.sha[:2], w.states)
+		}
+	}
+
+	api := newFakeAPI(t, "")
+	appFake := &fakeIssues{auth: "token " + installToken, app: api}
+	appSrv := httptest.NewServer(appFake)
+	defer appSrv.Close()
+	appSrc, err := github.New(&github.Options{App: &github.App{AppID: 1, InstallationID: 42, PrivateKey: api.keyPEM()},
+		BaseURL: appSrv.URL + "/api/v3/", Git: git.Options{CacheDir: t.TempDir()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appRep, err := appSrc.NewReporter(&github.ReporterOptions{BotLogin: "mastra-admin[bot]", BranchStatusPrefix: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	staging := &admin.Deployment{ID: "d2", Slug: "staging"}
+	for _, state := range []string{admin.PreviewBuilding, admin.PreviewCancelled} {
+		if err := appRep.ReportBranchBuild(t.Context(), admin.BranchBuildEvent{Repo: "octo/agents", Deployment: staging,
+			State: state, URL: url, Build: b1}); err != nil {
+			t.Fatalf("report %s as an App: %v", state, err)
+		}
+	}
+	appFake.mu.Lock()
+	defer appFake.mu.Unlock()
+	if len(appFake.checkRuns) != 1 || appFake.checkRuns[0]["name"] != "acme/staging" || appFake.checkRuns[0]["conclusion"] != "cancelled" {
+		t.Errorf("check runs %v, want one named acme/staging, cancelled", appFake.checkRuns)
+	}
+	if d := appFake.deployments; len(d) != 1 || d[0]["production_environment"] != false {
+		t.Errorf("staging deployments %v, want one, not production", d)
 	}
 }
