@@ -327,6 +327,90 @@ func TestPreviewWorkSurvivesRestart(t *testing.T) {
 	}
 }
 
+// branchReported waits until r has reported state for build of a
+// deployment that follows a branch, and returns that event.
+func (r *recordingReporter) branchReported(t *testing.T, state, build string) admin.BranchBuildEvent {
+	t.Helper()
+	return waitFor(t, 2*time.Minute, fmt.Sprintf("build %s reported %s", build, state), func() (admin.BranchBuildEvent, bool) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for _, ev := range r.branch {
+			if ev.State == state && ev.Build.ID == build {
+				return ev, true
+			}
+		}
+		return admin.BranchBuildEvent{}, false
+	})
+}
+
+// branchStates lists the states r reported of branch builds, in order.
+func (r *recordingReporter) branchStates() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, ev := range r.branch {
+		out = append(out, ev.State+":"+ev.Build.ID)
+	}
+	return strings.Join(out, " ")
+}
+
+// TestBranchBuildsReported: the builds a push deploys to production are
+// reported to the repository on the commit they built, each state once:
+// the start by the admin that received the push, the end by the next
+// admin on the same Storage (the first stopped before it), then a failing
+// build's start and end.
+func TestBranchBuildsReported(t *testing.T) {
+	first := &recordingReporter{}
+	e := newHookEnv(t, false, admin.WithPreviewReporter(first))
+	head := e.repo.Commit(t, "main", map[string]string{"b.ts": "1\n"}, "b 1")
+	res, _ := e.deliver(t, "push", e.pushPayload("main", head))
+	b1 := res.Actions[0].BuildID
+	e.round()
+	e.round() // nothing changed: nothing reported again
+	if got := first.branchStates(); got != "building:"+b1 {
+		t.Fatalf("the first admin reported %q, want the start of %s once", got, b1)
+	}
+	if err := e.a.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	second := &recordingReporter{}
+	s, err := openStack(e.dir, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, err := admin.New(e.options(s, admin.WithPreviewReporter(second))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.stack, e.a = s, a2
+	t.Cleanup(func() { a2.Close() })
+	if err := a2.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ready := second.branchReported(t, admin.PreviewReady, b1)
+	if ready.Repo != "octo/agents" || ready.Deployment.ID != e.prod.ID || ready.Build.Commit != head ||
+		ready.URL != e.prod.PublicURL || ready.Build.Status != admin.BuildSucceeded {
+		t.Errorf("ready report %+v; want octo/agents, production, commit %s, URL %s", ready, head, e.prod.PublicURL)
+	}
+
+	must[[]admin.EnvVarInfo](t)(a2.SetDeploymentEnvVars(e.ctx, e.prod.ID, map[string]string{runnertest.FakeBuildFail: "1"}))
+	head2 := e.repo.Commit(t, "main", map[string]string{"b.ts": "2\n"}, "b 2")
+	res, _ = e.deliver(t, "push", e.pushPayload("main", head2))
+	b2 := res.Actions[0].BuildID
+	if failed := second.branchReported(t, admin.PreviewFailed, b2); failed.Build.Commit != head2 || failed.Build.Error == "" {
+		t.Errorf("failed report %+v, want commit %s and the build's error", failed, head2)
+	}
+	// The start is reported unless the build ended before the worker's
+	// next round.
+	if got, want := strings.Replace(second.branchStates(), " building:"+b2, "", 1), "ready:"+b1+" failed:"+b2; got != want {
+		t.Errorf("the second admin reported %q, want %q with, or without, building:%s between", second.branchStates(), want, b2)
+	}
+	if len(first.events)+len(second.events) != 0 {
+		t.Errorf("pushes reported as pull-request previews: %+v %+v", first.events, second.events)
+	}
+}
+
 // TestWebhookRealMastraProject: the webhook flow with a real Mastra 1.x
 // project (bundler/testdata/v1, with its lockfile) in the repository,
 // built by the real local runner (npm, the AdminBundler's build, node):

@@ -522,6 +522,14 @@ func TestWebhookGitHubSourceProjects(t *testing.T) {
 type recordingReporter struct {
 	mu     sync.Mutex
 	events []admin.PreviewEvent
+	branch []admin.BranchBuildEvent
+}
+
+func (r *recordingReporter) ReportBranchBuild(_ context.Context, ev admin.BranchBuildEvent) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.branch = append(r.branch, ev)
+	return nil
 }
 
 func (r *recordingReporter) ReportPreview(_ context.Context, ev admin.PreviewEvent) error {
@@ -533,7 +541,8 @@ func (r *recordingReporter) ReportPreview(_ context.Context, ev admin.PreviewEve
 
 // TestWebhookReportsPreviews: the preview worker reports each state of a
 // pull-request preview once (building, awaiting approval, closed), to the
-// base repository, before the teardown; pushes are not reported.
+// base repository, before the teardown; pushes are not reported as
+// previews (TestBranchBuildsReported: as builds of their branch).
 func TestWebhookReportsPreviews(t *testing.T) {
 	rep := &recordingReporter{}
 	e := newHookEnv(t, false, admin.WithPreviewReporter(rep))
@@ -545,7 +554,7 @@ func TestWebhookReportsPreviews(t *testing.T) {
 	e.round() // nothing changed: nothing reported again
 	e.deliver(t, "pull_request", e.prPayload("closed", 21, "feature/r", head, "octo/agents"))
 	e.round()
-	e.deliver(t, "push", e.pushPayload("main", head)) // not a preview: not reported
+	e.deliver(t, "push", e.pushPayload("main", head)) // not a preview: not reported as one
 	e.round()
 	want := []struct {
 		n     int
