@@ -276,6 +276,28 @@ func TestWebhookReportsBuildEnd(t *testing.T) {
 	}
 }
 
+// restart closes e's admin and starts another on the same state, reporting
+// to rep, in its place.
+func (e *hookEnv) restart(t *testing.T, rep *recordingReporter) {
+	t.Helper()
+	if err := e.a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := openStack(e.dir, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := admin.New(e.options(s, admin.WithPreviewReporter(rep))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.stack, e.a = s, a
+	t.Cleanup(func() { a.Close() })
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestPreviewWorkSurvivesRestart: what an admin queued and stopped before
 // doing is done by the next one on the same Storage: a closed pull
 // request's teardown, and the report of a build's end (the build was
@@ -298,24 +320,8 @@ func TestPreviewWorkSurvivesRestart(t *testing.T) {
 	if _, err := e.store.GetDeployment(context.Background(), closedID); err != nil {
 		t.Fatalf("the closed preview is gone before any worker ran: %v", err)
 	}
-	if err := e.a.Close(); err != nil { // stops before its worker's round
-		t.Fatal(err)
-	}
-
 	second := &recordingReporter{}
-	s, err := openStack(e.dir, 20*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a2, err := admin.New(e.options(s, admin.WithPreviewReporter(second))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.stack = s
-	t.Cleanup(func() { a2.Close() })
-	if err := a2.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	e.restart(t, second) // the first stops before its worker's round
 	waitFor(t, 2*time.Minute, "the second admin to tear down the closed preview", func() (bool, bool) {
 		_, err := e.store.GetDeployment(context.Background(), closedID)
 		return true, errors.Is(err, admin.ErrNotFound)
@@ -370,31 +376,15 @@ func TestBranchBuildsReported(t *testing.T) {
 	if got := first.branchStates(); got != "building:"+b1 {
 		t.Fatalf("the first admin reported %q, want the start of %s once", got, b1)
 	}
-	if err := e.a.Close(); err != nil {
-		t.Fatal(err)
-	}
-
 	second := &recordingReporter{}
-	s, err := openStack(e.dir, 20*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a2, err := admin.New(e.options(s, admin.WithPreviewReporter(second))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.stack, e.a = s, a2
-	t.Cleanup(func() { a2.Close() })
-	if err := a2.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	e.restart(t, second)
 	ready := second.branchReported(t, admin.PreviewReady, b1)
 	if ready.Repo != "octo/agents" || ready.Deployment.ID != e.prod.ID || ready.Build.Commit != head ||
 		ready.URL != e.prod.PublicURL || ready.Build.Status != admin.BuildSucceeded {
 		t.Errorf("ready report %+v; want octo/agents, production, commit %s, URL %s", ready, head, e.prod.PublicURL)
 	}
 
-	must[[]admin.EnvVarInfo](t)(a2.SetDeploymentEnvVars(e.ctx, e.prod.ID, map[string]string{runnertest.FakeBuildFail: "1"}))
+	must[[]admin.EnvVarInfo](t)(e.a.SetDeploymentEnvVars(e.ctx, e.prod.ID, map[string]string{runnertest.FakeBuildFail: "1"}))
 	head2 := e.repo.Commit(t, "main", map[string]string{"b.ts": "2\n"}, "b 2")
 	res, _ = e.deliver(t, "push", e.pushPayload("main", head2))
 	b2 := res.Actions[0].BuildID

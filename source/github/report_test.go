@@ -130,16 +130,7 @@ func TestReporter(t *testing.T) {
 		// Someone pasted the marker: not the bot's comment, never edited.
 		{"id": 1, "body": github.CommentMarker + " fake", "user": map[string]any{"login": "mallory"}},
 	}}
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
-	src, err := github.New(&github.Options{Token: "ghp_bot", BaseURL: srv.URL + "/api/v3/", Git: git.Options{CacheDir: t.TempDir()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := src.NewReporter(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := tokenReporter(t, fake)
 	sha := strings.Repeat("ab", 20)
 	ev := admin.PreviewEvent{Repo: "octo/agents", State: admin.PreviewBuilding, URL: "http://pr-5--agents.localhost:3100",
 		Deployment: &admin.Deployment{ID: "d1"}, Preview: &admin.Preview{Number: 5, HeadSHA: sha}}
@@ -182,6 +173,43 @@ func TestReporter(t *testing.T) {
 	}
 }
 
+// tokenReporter serves fake and returns the Reporter of a source that
+// talks to it with a personal token.
+func tokenReporter(t *testing.T, fake *fakeIssues) *github.Reporter {
+	t.Helper()
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	src, err := github.New(&github.Options{Token: "ghp_bot", BaseURL: srv.URL + "/api/v3/", Git: git.Options{CacheDir: t.TempDir()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := src.NewReporter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// appReporter returns the Reporter of an App's source and the fake API it
+// talks to.
+func appReporter(t *testing.T, opts *github.ReporterOptions) (*github.Reporter, *fakeIssues) {
+	t.Helper()
+	api := newFakeAPI(t, "")
+	fake := &fakeIssues{auth: "token " + installToken, app: api}
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	src, err := github.New(&github.Options{App: &github.App{AppID: 1, InstallationID: 42, PrivateKey: api.keyPEM()},
+		BaseURL: srv.URL + "/api/v3/", Git: git.Options{CacheDir: t.TempDir()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := src.NewReporter(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep, fake
+}
+
 func newAppSource(t *testing.T) *github.Source {
 	api := newFakeAPI(t, "")
 	src, err := github.New(&github.Options{App: &github.App{AppID: 1, InstallationID: 42, PrivateKey: api.keyPEM()},
@@ -198,16 +226,7 @@ func newAppSource(t *testing.T) *github.Source {
 // no check runs with a personal token (GitHub refuses them).
 func TestReporterBuildEnds(t *testing.T) {
 	fake := &fakeIssues{}
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
-	src, err := github.New(&github.Options{Token: "ghp_bot", BaseURL: srv.URL + "/api/v3/", Git: git.Options{CacheDir: t.TempDir()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := src.NewReporter(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := tokenReporter(t, fake)
 	url := "http://pr-5--agents.localhost:3100"
 	sha1, sha2 := strings.Repeat("ab", 20), strings.Repeat("cd", 20)
 	b1 := &admin.Build{ID: "b1", Commit: sha1, Status: admin.BuildSucceeded}
@@ -263,19 +282,7 @@ func TestReporterBuildEnds(t *testing.T) {
 // check run, in progress while building and completed with the build's
 // end.
 func TestReporterAppCheckRun(t *testing.T) {
-	api := newFakeAPI(t, "")
-	fake := &fakeIssues{auth: "token " + installToken, app: api}
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
-	src, err := github.New(&github.Options{App: &github.App{AppID: 1, InstallationID: 42, PrivateKey: api.keyPEM()},
-		BaseURL: srv.URL + "/api/v3/", Git: git.Options{CacheDir: t.TempDir()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := src.NewReporter(&github.ReporterOptions{BotLogin: "mastra-admin[bot]"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep, fake := appReporter(t, &github.ReporterOptions{BotLogin: "mastra-admin[bot]"})
 	sha := strings.Repeat("ef", 20)
 	url := "http://pr-5--agents.localhost:3100"
 	for i, c := range []struct{ state, status, conclusion string }{
@@ -309,16 +316,7 @@ func TestReporterAppCheckRun(t *testing.T) {
 // not reported.
 func TestReporterBranchBuilds(t *testing.T) {
 	fake := &fakeIssues{}
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
-	src, err := github.New(&github.Options{Token: "ghp_bot", BaseURL: srv.URL + "/api/v3/", Git: git.Options{CacheDir: t.TempDir()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := src.NewReporter(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := tokenReporter(t, fake)
 	url := "http://agents.localhost:3100"
 	prod := &admin.Deployment{ID: "d1", Slug: "production"}
 	sha1, sha2 := strings.Repeat("ab", 20), strings.Repeat("cd", 20)
@@ -363,19 +361,7 @@ func TestReporterBranchBuilds(t *testing.T) {
 		}
 	}
 
-	api := newFakeAPI(t, "")
-	appFake := &fakeIssues{auth: "token " + installToken, app: api}
-	appSrv := httptest.NewServer(appFake)
-	defer appSrv.Close()
-	appSrc, err := github.New(&github.Options{App: &github.App{AppID: 1, InstallationID: 42, PrivateKey: api.keyPEM()},
-		BaseURL: appSrv.URL + "/api/v3/", Git: git.Options{CacheDir: t.TempDir()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	appRep, err := appSrc.NewReporter(&github.ReporterOptions{BotLogin: "mastra-admin[bot]", BranchStatusPrefix: "acme"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	appRep, appFake := appReporter(t, &github.ReporterOptions{BotLogin: "mastra-admin[bot]", BranchStatusPrefix: "acme"})
 	staging := &admin.Deployment{ID: "d2", Slug: "staging"}
 	for _, state := range []string{admin.PreviewBuilding, admin.PreviewCancelled} {
 		if err := appRep.ReportBranchBuild(t.Context(), admin.BranchBuildEvent{Repo: "octo/agents", Deployment: staging,
