@@ -32,16 +32,8 @@ func TestViewerSeesNoMutatingControl(t *testing.T) {
 	root, _ := e.user(t, "root@example.com")
 	viewer, token := e.user(t, "viewer@example.com")
 	sys := apitest.As(root.ID)
-	team, err := e.a.CreateTeam(sys, admin.NewTeam{Name: "Readers"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	team, p := e.project(t, sys, "Readers", "Watched", apitest.ProjectPath)
 	if _, err := e.a.AddMember(sys, team.ID, viewer.ID, admin.RoleViewer); err != nil {
-		t.Fatal(err)
-	}
-	p, err := e.a.CreateProject(sys, team.ID, admin.NewProject{Name: "Watched", SourceType: admin.SourceLocal,
-		SourceConfig: map[string]string{"path": apitest.ProjectPath}})
-	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.a.SetEnvVars(sys, p.ID, map[string]string{"SECRET": "v"}); err != nil {

@@ -299,6 +299,22 @@ func (e *env) user(t *testing.T, email string) (*admin.User, string) {
 	return u, secret
 }
 
+// project makes, as the caller of ctx, a team and in it a project of the
+// local source at path (apitest.ProjectPath: the fake project).
+func (e *env) project(t *testing.T, ctx context.Context, team, project, path string) (*admin.Team, *admin.Project) {
+	t.Helper()
+	tm, err := e.a.CreateTeam(ctx, admin.NewTeam{Name: team})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.a.CreateProject(ctx, tm.ID, admin.NewProject{Name: project, SourceType: admin.SourceLocal,
+		SourceConfig: map[string]string{"path": path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm, p
+}
+
 // run runs chromedp actions, failing t with what the page showed.
 func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()

@@ -82,15 +82,7 @@ func TestReadOnly(t *testing.T) {
 	})
 	root, token := e.user(t, "root@example.com")
 	sys := apitest.As(root.ID)
-	team, err := e.a.CreateTeam(sys, admin.NewTeam{Name: "Shown"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := e.a.CreateProject(sys, team.ID, admin.NewProject{Name: "Displayed", SourceType: admin.SourceLocal,
-		SourceConfig: map[string]string{"path": apitest.ProjectPath}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	team, p := e.project(t, sys, "Shown", "Displayed", apitest.ProjectPath)
 	prod, b := deployProduction(t, e, sys, p.ID)
 
 	ctx := tab(t)
@@ -167,15 +159,7 @@ func TestPreviews(t *testing.T) {
 	e := newEnv(t, "/ui")
 	root, token := e.user(t, "root@example.com")
 	sys := apitest.As(root.ID)
-	team, err := e.a.CreateTeam(sys, admin.NewTeam{Name: "Reviewers"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := e.a.CreateProject(sys, team.ID, admin.NewProject{Name: "Reviewed", SourceType: admin.SourceLocal,
-		SourceConfig: map[string]string{"path": apitest.ProjectPath}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p := e.project(t, sys, "Reviewers", "Reviewed", apitest.ProjectPath)
 	// The Preview records a pull-request webhook would make (see
 	// admin.ReceiveWebhook), written to the embedded Storage directly:
 	// a local source sends no webhooks.

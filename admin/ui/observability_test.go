@@ -23,15 +23,7 @@ func TestObservability(t *testing.T) {
 	e := newEnv(t, "/ui")
 	owner, token := e.user(t, "owner@example.com")
 	as := apitest.As(owner.ID)
-	team, err := e.a.CreateTeam(as, admin.NewTeam{Name: "Observers"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := e.a.CreateProject(as, team.ID, admin.NewProject{Name: "Weather", SourceType: admin.SourceLocal,
-		SourceConfig: map[string]string{"path": apitest.ProjectPath}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p := e.project(t, as, "Observers", "Weather", apitest.ProjectPath)
 	prod := production(t, e, p.ID)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	a0, b0 := now.Add(-10*time.Minute), now.Add(-5*time.Minute)

@@ -33,15 +33,7 @@ func TestRealWorkflowTrace(t *testing.T) {
 		HealthTimeout: 2 * time.Minute, StopGrace: 10 * time.Second}, nil)
 	root, token := e.user(t, "root@example.com")
 	sys := apitest.As(root.ID)
-	team, err := e.a.CreateTeam(sys, admin.NewTeam{Name: "Real"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := e.a.CreateProject(sys, team.ID, admin.NewProject{Name: "Text stats", SourceType: admin.SourceLocal,
-		SourceConfig: map[string]string{"path": "v1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p := e.project(t, sys, "Real", "Text stats", "v1")
 	prod, b := deployProduction(t, e, sys, p.ID)
 	b = waitUntil(t, 15*time.Minute, "build "+b.ID, func() (*admin.Build, bool) {
 		got, err := e.a.GetBuild(sys, b.ID)
