@@ -327,6 +327,9 @@ func TestPreviewWorkSurvivesRestart(t *testing.T) {
 		return true, errors.Is(err, admin.ErrNotFound)
 	})
 	second.reported(t, 61, admin.PreviewClosed, "")
+	if b := e.waitBuild(t, build); b.Status != admin.BuildSucceeded {
+		t.Fatalf("PR 60's build, run by the second admin: %s: %s", b.Status, b.Error)
+	}
 	second.reported(t, 60, admin.PreviewReady, build)
 	if got := strings.Join(second.states(60), " "); got != "ready:"+build {
 		t.Errorf("the second admin reported %s for PR 60, want only its build's end (its start was reported)", got)
