@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
@@ -55,10 +56,10 @@ const encodedRing = 1024
 
 // encodedLines caches the WebSocket messages of a build's log lines by
 // sequence number, so that a line followed by many clients is encoded once,
-// not once per client.
+// not once per client. Its followers all read it at once when a line is
+// appended, so a slot is an atomic pointer, not a lock they would queue on.
 type encodedLines struct {
-	mu    sync.Mutex
-	slots [encodedRing]encodedLine
+	slots [encodedRing]atomic.Pointer[encodedLine]
 }
 
 type encodedLine struct {
@@ -70,19 +71,14 @@ type encodedLine struct {
 // message of the very same line is cached.
 func (e *encodedLines) message(l *admin.LogLine, encode func() ([]byte, error)) ([]byte, error) {
 	slot := &e.slots[uint64(l.Seq)%encodedRing]
-	e.mu.Lock()
-	cached := *slot
-	e.mu.Unlock()
-	if cached.data != nil && sameLine(&cached.line, l) {
+	if cached := slot.Load(); cached != nil && sameLine(&cached.line, l) {
 		return cached.data, nil
 	}
 	data, err := encode()
 	if err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
-	*slot = encodedLine{line: *l, data: data}
-	e.mu.Unlock()
+	slot.Store(&encodedLine{line: *l, data: data})
 	return data, nil
 }
 

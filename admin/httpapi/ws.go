@@ -163,26 +163,47 @@ type stream struct {
 	sendq     chan outMsg
 	overflow  chan struct{}
 	slowOnce  sync.Once
+	// writeLimit closes the connection when a write outlasts the write
+	// timeout: one timer per stream, reset for each message.
+	writeLimit *time.Timer
 }
 
-// enqueue queues a message. When the queue is full it waits, but no
+// enqueue queues a message (see enqueueData).
+func (s *stream) enqueue(m StreamMessage, last bool, code websocket.StatusCode, reason string) bool {
+	data, err := json.Marshal(m)
+	if err != nil {
+		return s.enqueueError(err)
+	}
+	return s.enqueueData(data, last, code, reason)
+}
+
+// enqueueLine queues the log message of l, encoded once for all the
+// build's followers.
+func (s *stream) enqueueLine(l *admin.LogLine) bool {
+	data, err := s.watch.lines.message(l, func() ([]byte, error) {
+		lc := *l
+		return json.Marshal(StreamMessage{Type: MessageLog, LogLine: &lc})
+	})
+	if err != nil {
+		return s.enqueueError(err)
+	}
+	return s.enqueueData(data, false, 0, "")
+}
+
+// enqueueError queues the last message of a stream whose message could
+// not be encoded.
+func (s *stream) enqueueError(err error) bool {
+	s.h.log.Error("encode websocket message", "build", s.state.build.ID, "requestId", s.requestID, "err", err)
+	data, _ := json.Marshal(StreamMessage{Type: MessageError, Error: &ErrorBody{Code: CodeInternal, Message: "internal error"}})
+	return s.enqueueData(data, true, websocket.StatusInternalError, "internal error")
+}
+
+// enqueueData queues an encoded message. When the queue is full it waits, but no
 // longer than half the write timeout: a client whose queue stays full that
 // long is too slow and is disconnected. Nothing but this client's own
 // stream ever waits for it (each follower reads the log cache at its own
 // pace).
-func (s *stream) enqueue(m StreamMessage, last bool, code websocket.StatusCode, reason string) bool {
-	encode := func() ([]byte, error) { return json.Marshal(m) }
-	var data []byte
-	var err error
-	if m.Type == MessageLog && m.LogLine != nil && s.watch != nil {
-		data, err = s.watch.lines.message(m.LogLine, encode)
-	} else {
-		data, err = encode()
-	}
-	if err != nil {
-		data, _ = json.Marshal(StreamMessage{Type: MessageError, Error: &ErrorBody{Code: CodeInternal, Message: "internal error"}})
-		last, code, reason = true, websocket.StatusInternalError, "internal error"
-	}
+func (s *stream) enqueueData(data []byte, last bool, code websocket.StatusCode, reason string) bool {
 	msg := outMsg{data: data, last: last, code: code, reason: reason}
 	select {
 	case s.sendq <- msg:
@@ -208,6 +229,9 @@ func (s *stream) enqueue(m StreamMessage, last bool, code websocket.StatusCode, 
 
 func (s *stream) run(ctx context.Context, cancel context.CancelFunc, lines iter.Seq2[admin.LogLine, error]) {
 	s.ctx = ctx
+	s.writeLimit = time.AfterFunc(s.h.writeTimeout, func() { _ = s.c.CloseNow() })
+	s.writeLimit.Stop()
+	defer s.writeLimit.Stop()
 	clientGone := s.c.CloseRead(context.Background())
 	w, updates, unsubscribe := s.h.subscribe(s.state)
 	defer unsubscribe()
@@ -227,7 +251,7 @@ func (s *stream) run(ctx context.Context, cancel context.CancelFunc, lines iter.
 				}
 				return
 			}
-			if !s.enqueue(StreamMessage{Type: MessageLog, LogLine: &l}, false, 0, "") {
+			if !s.enqueueLine(&l) {
 				return
 			}
 		}
@@ -322,10 +346,7 @@ func (s *stream) write(clientGone context.Context) {
 			_ = s.c.Close(websocket.StatusGoingAway, closeShutdown)
 			return
 		case m := <-s.sendq:
-			wctx, cancel := context.WithTimeout(context.Background(), s.h.writeTimeout)
-			err := s.c.Write(wctx, websocket.MessageText, m.data)
-			cancel()
-			if err != nil {
+			if !s.send(m.data) {
 				_ = s.c.CloseNow()
 				return
 			}
@@ -335,6 +356,13 @@ func (s *stream) write(clientGone context.Context) {
 			}
 		}
 	}
+}
+
+// send writes one message within the write timeout.
+func (s *stream) send(data []byte) bool {
+	s.writeLimit.Reset(s.h.writeTimeout)
+	err := s.c.Write(context.Background(), websocket.MessageText, data)
+	return s.writeLimit.Stop() && err == nil
 }
 
 func (s *stream) tooSlow() {
