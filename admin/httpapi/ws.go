@@ -198,11 +198,11 @@ func (s *stream) enqueueError(err error) bool {
 	return s.enqueueData(data, true, websocket.StatusInternalError, "internal error")
 }
 
-// enqueueData queues an encoded message. When the queue is full it waits, but no
-// longer than half the write timeout: a client whose queue stays full that
-// long is too slow and is disconnected. Nothing but this client's own
-// stream ever waits for it (each follower reads the log cache at its own
-// pace).
+// enqueueData queues an encoded message. When the queue is full it waits,
+// but no longer than half the write timeout: a client whose queue stays
+// full that long is too slow and is disconnected. Nothing but this client's
+// own stream ever waits for it (each follower reads the log cache at its
+// own pace).
 func (s *stream) enqueueData(data []byte, last bool, code websocket.StatusCode, reason string) bool {
 	msg := outMsg{data: data, last: last, code: code, reason: reason}
 	select {
