@@ -13,6 +13,7 @@ import (
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	"github.com/mastra-admin/mastra-admin-go/observability"
+	"github.com/mastra-admin/mastra-admin-go/observability/internal/jsonvalid"
 )
 
 const logColumns = "project_id, deployment_id, build_id, ts_ns, id, level, message, trace_id, span_id, data, version"
@@ -37,7 +38,7 @@ func validLog(i int, l *admin.LogRecord) error {
 		field = "ProjectID"
 	case l.Time.IsZero():
 		field = "Time"
-	case len(l.Data) > 0 && !json.Valid(l.Data):
+	case len(l.Data) > 0 && !jsonvalid.Valid(l.Data):
 		return &admin.ValidationError{Field: fmt.Sprintf("logs[%d].Data", i), Reason: "is not valid JSON"}
 	}
 	if field != "" {

@@ -17,6 +17,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/observability/internal/jsonvalid"
 )
 
 // Query limits: a query without Limit returns at most DefaultLimit rows;
@@ -49,7 +50,7 @@ func validSpan(i int, s *admin.Span) error {
 		return &admin.ValidationError{Field: fmt.Sprintf("spans[%d].EndTime", i), Reason: "is before StartTime"}
 	case s.InputTokens < 0 || s.OutputTokens < 0 || s.CacheReadTokens < 0 || s.CacheWriteTokens < 0 || s.ReasoningTokens < 0:
 		return &admin.ValidationError{Field: fmt.Sprintf("spans[%d]", i), Reason: "has a negative token count"}
-	case len(s.Attributes) > 0 && !json.Valid(s.Attributes):
+	case len(s.Attributes) > 0 && !jsonvalid.Valid(s.Attributes):
 		return &admin.ValidationError{Field: fmt.Sprintf("spans[%d].Attributes", i), Reason: "is not valid JSON"}
 	case s.CostUSD != nil && (math.IsNaN(*s.CostUSD) || math.IsInf(*s.CostUSD, 0) || *s.CostUSD < 0):
 		// A NaN or an infinity would make every cost order and sum of
