@@ -2,6 +2,7 @@ package observability
 
 import (
 	"bytes"
+	"fmt"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 )
@@ -20,7 +21,27 @@ func Decoder(prices Prices) admin.TelemetryDecodeFunc {
 		// The record's JSON values may be slices of line, which the
 		// caller reuses: a span's are copied into its Attributes, a log
 		// line's data is copied here.
-		rec, err := parseLineAlias(bytes.TrimRight(line, "\r\n"), true)
+		text := bytes.TrimRight(line, "\r\n")
+		// As parseLineAlias; the common case, a span line scanLine
+		// decodes, is converted straight from the scanned fields, its
+		// values known valid.
+		var a anyLine
+		var rec Record
+		var err error
+		switch {
+		case !scanLine(text, &a, true):
+			rec, err = parseLineJSON(text)
+		case a.SchemaVersion != nil && *a.SchemaVersion == SchemaVersion && a.Kind == KindSpan:
+			a.Span.SchemaVersion = SchemaVersion
+			if err := a.Span.Validate(); err != nil {
+				return nil, nil, fmt.Errorf("bad span: %v", err)
+			}
+			s := new(admin.Span)
+			a.Span.toAdmin(prices, s, true)
+			return s, nil, nil
+		default:
+			rec, err = fromAnyLine(text, &a)
+		}
 		if err != nil {
 			return nil, nil, err
 		}

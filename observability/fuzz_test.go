@@ -149,3 +149,40 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecoder: the ingestion worker's Decoder, whose span lines take a
+// path of their own (converted straight from the scanned fields), agrees
+// with ParseLine then ToAdmin: the same error or none, the same span or
+// log record.
+func FuzzDecoder(f *testing.F) {
+	for _, s := range []string{
+		fuzzSpanLine, fuzzLogLine, fuzzSpanLine + "\r\n", "", "{}", `{"schemaVersion":1,"kind":"span"}`,
+		`{"schemaVersion":1,"kind":"span","projectId":"p","deploymentId":"d","buildId":"b","traceId":"t","spanId":"s","name":"n","type":"model_generation","startTime":"2026-01-02T03:04:05Z","endTime":"2026-01-02T03:04:06Z","attributes":{"model":"gpt-4o-mini","usage":{"inputTokens":10,"outputTokens":2}},"input":{"a":[1, 2]},"output":"<b>"}`,
+		`{"schemaVersion":1,"kind":"span","projectId":"p","deploymentId":"d","buildId":"b","traceId":"t","spanId":"s","name":"n","startTime":"2026-01-02T03:04:06Z","endTime":"2026-01-02T03:04:05Z"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	decode := observability.Decoder(nil)
+	f.Fuzz(func(t *testing.T, line []byte) {
+		span, log, err := decode(bytes.Clone(line), "spans/a.jsonl", 7)
+		rec, want := observability.ParseLine(line)
+		if (err == nil) != (want == nil) || err != nil && err.Error() != want.Error() {
+			t.Fatalf("%q: Decoder's error %v, ParseLine's %v", line, err, want)
+		}
+		if err != nil {
+			return
+		}
+		switch {
+		case rec.Span != nil:
+			if w := rec.Span.ToAdmin(); log != nil || !reflect.DeepEqual(span, &w) {
+				t.Fatalf("%q: Decoder gave %+v, %+v; want %+v", line, span, log, w)
+			}
+		default:
+			w := rec.Log.ToAdmin()
+			w.ID = observability.LogID("spans/a.jsonl", 7)
+			if span != nil || !reflect.DeepEqual(log, &w) {
+				t.Fatalf("%q: Decoder gave %+v, %+v; want %+v", line, span, log, w)
+			}
+		}
+	})
+}

@@ -111,13 +111,22 @@ func FuzzSpanExtra(f *testing.F) {
 		}
 		e := spanExtra{nonNull(a.Attributes), nonNull(a.Metadata), nonNull(a.Input), nonNull(a.Output), a.EntityType, a.EntityID,
 			a.EntityName, a.Tags, a.IsEvent || event, a.Error, a.CoreVersion + core}
-		got := e.marshal()
+		got := e.marshal(false)
 		want, err := json.Marshal(e)
 		if err != nil || string(want) == "{}" {
 			want = nil
 		}
 		if !bytes.Equal(got, want) {
 			t.Fatalf("%+v:\nmarshal      %s\njson.Marshal %s", e, got, want)
+		}
+		// Told that its values are valid, when they are, it agrees too.
+		for _, v := range []json.RawMessage{e.Attributes, e.Metadata, e.Input, e.Output} {
+			if len(v) > 0 && !json.Valid(v) {
+				return
+			}
+		}
+		if got := e.marshal(true); !bytes.Equal(got, want) {
+			t.Fatalf("%+v, valid:\nmarshal      %s\njson.Marshal %s", e, got, want)
 		}
 	})
 }

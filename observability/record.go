@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
+	"github.com/mastra-admin/mastra-admin-go/observability/internal/jsonvalid"
 )
 
 // SchemaVersion is the version of the JSONL record format described in the
@@ -196,7 +197,16 @@ var defaultPrices = DefaultPrices()
 // "entityName":…, "tags":[…], "isEvent":true, "error":{…},
 // "coreVersion":…} (empty members left out).
 func (s *Span) ToAdminWithPrices(prices Prices) admin.Span {
-	out := admin.Span{
+	var out admin.Span
+	s.toAdmin(prices, &out, false)
+	return out
+}
+
+// toAdmin is ToAdminWithPrices into out; valid tells that s's JSON values
+// are known to be valid JSON (scanLine checked them), so that they are not
+// checked again.
+func (s *Span) toAdmin(prices Prices, out *admin.Span, valid bool) {
+	*out = admin.Span{
 		TraceID:      s.TraceID,
 		SpanID:       s.SpanID,
 		ParentSpanID: s.ParentSpanID,
@@ -218,12 +228,11 @@ func (s *Span) ToAdminWithPrices(prices Prices) admin.Span {
 			out.Error = "error"
 		}
 	}
-	extractModel(&out, s.Attributes)
-	out.CostUSD = prices.Cost(&out)
+	extractModel(out, s.Attributes)
+	out.CostUSD = prices.Cost(out)
 	extra := spanExtra{nonNull(s.Attributes), nonNull(s.Metadata), nonNull(s.Input), nonNull(s.Output),
 		s.EntityType, s.EntityID, s.EntityName, s.Tags, s.IsEvent, s.Error, s.CoreVersion}
-	out.Attributes = extra.marshal()
-	return out
+	out.Attributes = extra.marshal(valid)
 }
 
 // spanExtra is what admin.Span.Attributes holds: the record's JSON values
@@ -244,11 +253,12 @@ type spanExtra struct {
 
 // marshal returns json.Marshal(e), or nil when that fails or gives {}.
 // The common case, JSON values already compact with nothing to escape, is
-// written directly (appendTo); json.Marshal does the rest.
-func (e *spanExtra) marshal() []byte {
+// written directly (appendTo); json.Marshal does the rest. valid tells
+// that e's JSON values are known to be valid.
+func (e *spanExtra) marshal(valid bool) []byte {
 	size := len(e.Attributes) + len(e.Metadata) + len(e.Input) + len(e.Output) + len(e.EntityType) + len(e.EntityID) +
 		len(e.EntityName) + len(e.CoreVersion) + 128 // names, quotes, commas
-	b, ok := e.appendTo(make([]byte, 0, size))
+	b, ok := e.appendTo(make([]byte, 0, size), valid)
 	if !ok {
 		var err error
 		if b, err = json.Marshal(e); err != nil {
@@ -262,8 +272,9 @@ func (e *spanExtra) marshal() []byte {
 }
 
 // appendTo appends json.Marshal(e) to buf, or reports false when a value
-// is not valid JSON already compact, or a string needs escaping.
-func (e *spanExtra) appendTo(buf []byte) ([]byte, bool) {
+// is not valid JSON already compact, or a string needs escaping; valid
+// tells that the values are known to be valid JSON.
+func (e *spanExtra) appendTo(buf []byte, valid bool) ([]byte, bool) {
 	buf = append(buf, '{')
 	name := func(n string) {
 		if len(buf) > 1 {
@@ -280,7 +291,7 @@ func (e *spanExtra) appendTo(buf []byte) ([]byte, bool) {
 		if len(r.v) == 0 {
 			continue
 		}
-		if !marshalsAsIs(r.v) {
+		if !valid && !jsonvalid.Valid(r.v) || !compact(r.v) {
 			return nil, false
 		}
 		name(r.n)
@@ -317,16 +328,15 @@ func (e *spanExtra) appendTo(buf []byte) ([]byte, bool) {
 	return append(buf, '}'), true
 }
 
-// marshalsAsIs reports whether json.Marshal writes the JSON value v as it
-// is: v is valid, without whitespace outside strings, and without the
-// characters encoding/json escapes (<, >, &, U+2028, U+2029).
-func marshalsAsIs(v []byte) bool {
-	s := scanner{b: v}
-	if !s.value(0) || s.i != len(v) {
-		return false
-	}
+// compact reports whether json.Marshal writes the valid JSON value v as
+// it is: v has no whitespace outside strings, and none of the characters
+// encoding/json escapes (<, >, &, U+2028, U+2029).
+func compact(v []byte) bool {
 	in := false
 	for i := 0; i < len(v); i++ {
+		if !special[v[i]] {
+			continue
+		}
 		switch c := v[i]; c {
 		case '"':
 			in = !in
@@ -346,6 +356,14 @@ func marshalsAsIs(v []byte) bool {
 	}
 	return true
 }
+
+// special marks the bytes compact looks at.
+var special = func() (t [256]bool) {
+	for _, c := range []byte("\"\\ \t\n\r<>&\xe2") {
+		t[c] = true
+	}
+	return t
+}()
 
 // Span types whose usage is one model call's (1.x and 0.x names).
 const (
