@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -21,10 +22,30 @@ type watchers struct {
 }
 
 // buildState is what a stream reports of a build: the build and its
-// deployment, read together.
+// deployment, read together. A state read by the poll is shared by all the
+// build's followers, which share its encoded messages too.
 type buildState struct {
-	build *admin.Build
-	dep   *admin.Deployment
+	build       *admin.Build
+	dep         *admin.Deployment
+	status, end encodedOnce
+}
+
+// encodedOnce is a message encoded by the first stream that sends it.
+type encodedOnce struct {
+	once sync.Once
+	data []byte
+	err  error
+}
+
+// encoded returns the message of type typ (MessageStatus or MessageEnd)
+// carrying st, encoded once.
+func (st *buildState) encoded(typ string) ([]byte, error) {
+	e := &st.status
+	if typ == MessageEnd {
+		e = &st.end
+	}
+	e.once.Do(func() { e.data, e.err = json.Marshal(st.message(typ)) })
+	return e.data, e.err
 }
 
 // message returns a message of type typ carrying the state; a nil state

@@ -51,3 +51,25 @@ func TestEncodedLinesOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildStateEncodedOnce: the streams sending a polled state's status
+// or end message share one encoding of each, which carries the state.
+func TestBuildStateEncodedOnce(t *testing.T) {
+	st := &buildState{build: &admin.Build{ID: "bld_1", DeploymentID: "dep_1", Status: admin.BuildSucceeded},
+		dep: &admin.Deployment{ID: "dep_1"}}
+	for _, typ := range []string{MessageStatus, MessageEnd} {
+		first, err := st.encoded(typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 999 {
+			if again, _ := st.encoded(typ); &again[0] != &first[0] {
+				t.Fatalf("%s message encoded again", typ)
+			}
+		}
+		var m StreamMessage
+		if err := json.Unmarshal(first, &m); err != nil || m.Type != typ || m.Build.ID != "bld_1" || m.Deployment.ID != "dep_1" {
+			t.Errorf("%s message %s: %v", typ, first, err)
+		}
+	}
+}

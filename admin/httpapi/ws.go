@@ -177,6 +177,19 @@ func (s *stream) enqueue(m StreamMessage, last bool, code websocket.StatusCode, 
 	return s.enqueueData(data, last, code, reason)
 }
 
+// enqueueState queues the message of type typ (MessageStatus or
+// MessageEnd) carrying st, encoded once for all the streams sending it.
+func (s *stream) enqueueState(st *buildState, typ string, last bool, code websocket.StatusCode, reason string) bool {
+	if st == nil {
+		return s.enqueue(st.message(typ), last, code, reason)
+	}
+	data, err := st.encoded(typ)
+	if err != nil {
+		return s.enqueueError(err)
+	}
+	return s.enqueueData(data, last, code, reason)
+}
+
 // enqueueLine queues the log message of l, encoded once for all the
 // build's followers.
 func (s *stream) enqueueLine(l *admin.LogLine) bool {
@@ -236,7 +249,7 @@ func (s *stream) run(ctx context.Context, cancel context.CancelFunc, lines iter.
 	w, updates, unsubscribe := s.h.subscribe(s.state)
 	defer unsubscribe()
 	s.watch = w
-	s.enqueue(s.state.message(MessageStatus), false, 0, "")
+	s.enqueueState(s.state, MessageStatus, false, 0, "")
 
 	logsDone := make(chan struct{})
 	go func() {
@@ -285,7 +298,7 @@ func (s *stream) track(ctx context.Context, updates <-chan *buildState, logsDone
 					Message: "the build was deleted"}}, true, websocket.StatusNormalClosure, "build deleted")
 				return
 			}
-			s.enqueue(cur.message(MessageEnd), true, websocket.StatusNormalClosure, closeEnded)
+			s.enqueueState(cur, MessageEnd, true, websocket.StatusNormalClosure, closeEnded)
 			return
 		}
 		select {
@@ -293,13 +306,13 @@ func (s *stream) track(ctx context.Context, updates <-chan *buildState, logsDone
 			return
 		case st := <-updates:
 			if st != nil && b != nil && st.build.Status != b.Status {
-				s.enqueue(st.message(MessageStatus), false, 0, "")
+				s.enqueueState(st, MessageStatus, false, 0, "")
 			}
 			cur = st
 		case <-logsDone:
 			logsDone = nil
 		case <-grace:
-			s.enqueue(cur.message(MessageEnd), true, websocket.StatusNormalClosure, closeEnded)
+			s.enqueueState(cur, MessageEnd, true, websocket.StatusNormalClosure, closeEnded)
 			return
 		}
 	}
