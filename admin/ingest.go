@@ -12,6 +12,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -34,13 +35,15 @@ import (
 // runs in its own goroutine, and the batch after it is handed over only
 // once it returned, its checkpoints committed first. Offsets are so
 // committed strictly in the order of the lines, only after the store
-// acknowledged them, and at most two batches are held in memory. A batch
-// is handed over once the insert before it returned and it holds
-// ingestBatchRows lines, when it is full (ingestMaxBatchRows lines or
-// ingestMaxBatchBytes), when its first line is ingestBatchAge old, or at
-// the end of a round: a backlog is so caught up with in batches as large
-// as what is read while one insert runs, which costs the store far less
-// per row than many small ones.
+// acknowledged them, and at most two batches are held in memory. A
+// round's first batch is handed over once it holds ingestBatchRows lines;
+// the ones after it when full (ingestMaxBatchRows lines or
+// ingestMaxBatchBytes), when ingestBatchAge passed since the one before
+// was handed over, or at the end of the round: a backlog is so caught up
+// with in few large batches, each of which costs the store (a part per
+// table and partition, merged later) about what a small one does. Lines
+// are decoded a chunk at a time on every core (decodeChunk), then added
+// to the batch in their order.
 //
 // A file smaller than its committed offset was truncated, one whose first
 // bytes changed (Fingerprint) was replaced: both are read again from 0. A
@@ -57,10 +60,11 @@ import (
 
 // Ingestion parameters.
 const (
-	// ingestBatchRows and ingestBatchAge bound a batch: it is inserted when
-	// it holds this many rows or is this old, whichever comes first, or
-	// later while the insert before it still runs, up to
-	// ingestMaxBatchRows rows or ingestMaxBatchBytes of lines.
+	// ingestBatchRows and ingestBatchAge bound a batch: a round's first is
+	// inserted when it holds this many rows, the ones after it when this
+	// old (since the batch before was handed over) or full, at
+	// ingestMaxBatchRows rows or ingestMaxBatchBytes of lines, whichever
+	// comes first.
 	ingestBatchRows     = 5000
 	ingestBatchAge      = time.Second
 	ingestMaxBatchRows  = 50000
@@ -86,7 +90,9 @@ const (
 // the file's TelemetryFile.Name ("{kind}/{name}", its name relative to the
 // build's observability directory, unchanged when it is archived) and
 // offset the line's byte offset in it, from which a decoder derives a log
-// line's deterministic id (observability.LogID).
+// line's deterministic id (observability.LogID). The worker calls it from
+// several goroutines at once (a chunk of lines is decoded on every core),
+// and it must not keep line, whose bytes are reused once it returned.
 type TelemetryDecodeFunc func(line []byte, file string, offset int64) (*Span, *LogRecord, error)
 
 // WithTelemetryDecoder sets how the ingestion worker decodes the lines of
@@ -460,28 +466,21 @@ type batch struct {
 	spare    rows
 	// failed is set when a flush failed: the round ends.
 	failed error
+	// catchingUp is set once a batch of the round was handed over.
+	catchingUp bool
 }
 
-// due reports whether the batch is to be handed over: it is full, or its
-// first line is ingestBatchAge old, or it holds ingestBatchRows lines
-// and no insert runs.
+// due reports whether the batch is to be handed over: it is full, or
+// ingestBatchAge passed since the batch before it was, or it is the
+// round's first and holds ingestBatchRows lines. The batches after the
+// first fill while an insert runs, up to full or ingestBatchAge: each
+// insert costs the store a part per table and partition (and their merges
+// later) whatever its size, so a backlog goes in few large batches.
 func (b *batch) due() bool {
 	if b.n >= ingestMaxBatchRows || b.bytes >= ingestMaxBatchBytes || b.n > 0 && time.Since(b.start) >= ingestBatchAge {
 		return true
 	}
-	if b.n < ingestBatchRows {
-		return false
-	}
-	if b.inFlight == nil {
-		return true
-	}
-	select {
-	case err := <-b.inFlight.done:
-		b.inFlight.done <- err // for commitInFlight
-		return true
-	default:
-		return false
-	}
+	return !b.catchingUp && b.n >= ingestBatchRows
 }
 
 // add records that fr's lines up to end, n more bytes, are in the batch.
@@ -507,6 +506,12 @@ func (b *batch) wait() error {
 // readFile reads fr's file from its committed offset to its last complete
 // line into b, flushing b whenever it is due. A flush that fails sets
 // b.failed.
+//
+// Lines are read ahead in chunks (up to decodeChunkLines lines or
+// decodeChunkBytes), each chunk decoded on every core at once
+// (decodeChunk), then added to the batch one line after the other, in
+// their order, as if decoded one by one: offsets, quarantine and batches
+// are the same.
 func (a *Admin) readFile(ctx context.Context, fr *fileRead, b *batch) error {
 	f := fr.f
 	if fr.end == f.Size && !f.Closed {
@@ -525,48 +530,126 @@ func (a *Admin) readFile(ctx context.Context, fr *fileRead, b *batch) error {
 		b.n++
 		fr.bad++
 	}
+	var c chunk
 	for {
-		text, n, tooLong, rerr := lr.Next()
-		if rerr == io.EOF {
-			if n > 0 && f.Closed { // the writer will never end this line
-				bad(off, fmt.Sprintf("the file was closed with an unfinished last line (%d bytes without a newline)", n), preview(text))
-				b.add(fr, off+n)
+		// Read a chunk: rerr ends it, and the file's reading after it.
+		c.text, c.lines = c.text[:0], c.lines[:0]
+		var rerr error
+		var last []byte // the unfinished last line's first bytes, at EOF
+		var lastN int64
+		for len(c.lines) < decodeChunkLines && len(c.text) < decodeChunkBytes {
+			text, n, tooLong, err := lr.Next()
+			if err != nil {
+				rerr = err
+				if err == io.EOF && n > 0 && f.Closed {
+					last, lastN = preview(text), n
+				}
+				break
 			}
-			return nil
+			c.lines = append(c.lines, chunkLine{off: off, n: n, from: len(c.text), to: len(c.text) + len(text), tooLong: tooLong})
+			c.text = append(c.text, text...)
+			off += n
 		}
-		if rerr != nil {
-			return fmt.Errorf("read at byte %d: %w", off, rerr)
-		}
-		start := off
-		off += n
-		switch {
-		case tooLong:
-			bad(start, fmt.Sprintf("line is %d bytes, longer than the limit of %d", n, maxLine), preview(text))
-		case len(bytes.TrimSpace(text)) == 0:
-		default:
-			span, log, err := a.decode(text, f.Name, start)
+		a.decodeChunk(&c, f.Name)
+		for i := range c.lines {
+			l := &c.lines[i]
+			text := c.text[l.from:l.to]
 			switch {
-			case err != nil:
-				bad(start, err.Error(), preview(text))
-			case span != nil && log == nil:
-				b.spans = appendRow(b.spans, *span)
+			case l.tooLong:
+				bad(l.off, fmt.Sprintf("line is %d bytes, longer than the limit of %d", l.n, maxLine), preview(text))
+			case l.blank:
+			case l.err != nil:
+				bad(l.off, l.err.Error(), preview(text))
+			case l.span != nil && l.log == nil:
+				b.spans = appendRow(b.spans, *l.span)
 				b.n++
 				fr.rows++
-			case log != nil && span == nil:
-				b.logs = appendRow(b.logs, *log)
+			case l.log != nil && l.span == nil:
+				b.logs = appendRow(b.logs, *l.log)
 				b.n++
 				fr.rows++
 			default:
-				bad(start, "the decoder returned no record, or two", nil)
+				bad(l.off, "the decoder returned no record, or two", nil)
+			}
+			l.span, l.log = nil, nil
+			b.add(fr, l.off+l.n)
+			if b.due() {
+				if err := a.flush(ctx, b); err != nil {
+					return err
+				}
 			}
 		}
-		b.add(fr, off)
-		if b.due() {
-			if err := a.flush(ctx, b); err != nil {
-				return err
+		switch {
+		case rerr == io.EOF:
+			if last != nil { // the writer will never end this line
+				bad(off, fmt.Sprintf("the file was closed with an unfinished last line (%d bytes without a newline)", lastN), last)
+				b.add(fr, off+lastN)
 			}
+			return nil
+		case rerr != nil:
+			return fmt.Errorf("read at byte %d: %w", off, rerr)
 		}
 	}
+}
+
+// Bounds of the chunks readFile decodes together: enough lines for every
+// core to decode a few hundred (the goroutines cost little beside them),
+// few enough that a chunk stays small beside a batch.
+const (
+	decodeChunkLines = 1024
+	decodeChunkBytes = 1 << 20
+	// decodeMinLines is the fewest lines worth a goroutine of their own.
+	decodeMinLines = 64
+)
+
+// chunk is lines read ahead, their bytes one after the other in text.
+type chunk struct {
+	text  []byte
+	lines []chunkLine
+}
+
+// chunkLine is one line of a chunk: its offset in the file and the bytes
+// it took there (n), its text (text[from:to]), and what decoding made of
+// it.
+type chunkLine struct {
+	off, n   int64
+	from, to int
+	tooLong  bool
+	blank    bool
+	span     *Span
+	log      *LogRecord
+	err      error
+}
+
+// decodeChunk decodes the lines of c that are neither too long nor blank,
+// dividing them among up to GOMAXPROCS goroutines.
+func (a *Admin) decodeChunk(c *chunk, file string) {
+	decode := func(lines []chunkLine) {
+		for i := range lines {
+			l := &lines[i]
+			text := c.text[l.from:l.to]
+			if l.tooLong {
+				continue
+			}
+			if l.blank = len(bytes.TrimSpace(text)) == 0; l.blank {
+				continue
+			}
+			l.span, l.log, l.err = a.decode(text, file, l.off)
+		}
+	}
+	parts := min(runtime.GOMAXPROCS(0), len(c.lines)/decodeMinLines)
+	if parts <= 1 {
+		decode(c.lines)
+		return
+	}
+	var wg sync.WaitGroup
+	per := (len(c.lines) + parts - 1) / parts
+	for from := per; from < len(c.lines); from += per {
+		lines := c.lines[from:min(from+per, len(c.lines))]
+		wg.Go(func() { decode(lines) })
+	}
+	decode(c.lines[:per])
+	wg.Wait()
 }
 
 // appendRow appends r to rows. Past ingestBatchRows, where a backlog is
@@ -603,7 +686,7 @@ func (a *Admin) flush(ctx context.Context, b *batch) error {
 	}
 	fl := &inFlight{rows: b.rows, done: make(chan error, 1)}
 	go func() { fl.done <- a.insertBatch(ctx, &fl.rows) }()
-	b.inFlight = fl
+	b.inFlight, b.catchingUp = fl, true
 	// The batch before fl was inserted: its slices hold the next one.
 	next := b.spare
 	b.rows = rows{spans: next.spans[:0], logs: next.logs[:0], bad: next.bad[:0], files: next.files[:0]}
