@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -24,7 +25,9 @@ func follow(t *testing.T, s *server, token, buildID string) ([]admin.LogLine, []
 	var lines []admin.LogLine
 	var statuses []admin.BuildStatus
 	for {
-		m, err := read(t, c)
+		// A real build's npm may print nothing for a long while on a
+		// loaded machine (10 s was seen at load 15).
+		m, err := readWithin(t, c, 3*time.Minute)
 		if err != nil {
 			t.Fatalf("stream ended without an end message: %v", err)
 		}

@@ -61,7 +61,13 @@ func dial(t *testing.T, s *server, path, token string) *websocket.Conn {
 
 func read(t *testing.T, c *websocket.Conn) (httpapi.StreamMessage, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	return readWithin(t, c, 10*time.Second)
+}
+
+// readWithin is read waiting up to limit for the message.
+func readWithin(t *testing.T, c *websocket.Conn, limit time.Duration) (httpapi.StreamMessage, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	_, data, err := c.Read(ctx)
 	if err != nil {
