@@ -236,30 +236,46 @@
 //	D, the script, 3 rounds    0.43× (14,037 / 32,797 rows/s)   0.61× (31,100 / 50,891 rows/s)
 //
 // (Run D: load 9-12 before, 7-11 after; into the SQLite store, 12,881 and
-// 19,263 rows/s.) The ratio rose in every run, by 1.4× to 2.5×; it moves
-// with the load between runs as much as with the code, and stays under the
-// 1.2× goal.
+// 19,263 rows/s.) That pass made the worker decode the next batch while
+// the store inserts the previous one, the decoder scan lines by hand
+// (about a third of encoding/json's time), and InsertSpans send blocks of
+// insertBlockRows reusing the driver's buffers.
 //
-// What changed: the worker decodes the next batch while the store inserts
-// the previous one, and catches up on a backlog in batches as large as
-// what it reads during one insert (up to 50,000 rows); the decoder scans
-// lines by hand (observability, BenchmarkDecode: about a third of
-// encoding/json's time); InsertSpans sends a batch in blocks of
-// insertBlockRows, reusing the driver's buffers (its column appends went
-// from 1.07 s to 0.22 s for 200,000 rows in a CPU profile).
+// Then (issue 9's second pass), the same script, the commit before and
+// after run one after the other, 3 rounds each; worker/client ratio
+// (worker's rows/s):
 //
-// What still limits it: the machine. clickhouse-client spends about 0.85 s
-// of CPU per 100,000 rows (its process, importing into an ENGINE = Null
-// table, took 1.4-1.9 s: the server's own work is a small part), while the
-// worker spends about 1 s of Go CPU per 100,000 rows (in a profile:
-// decoding 0.37 s, InsertSpans and the driver 0.42 s, the rest reading
-// lines, batching and garbage collection). On two cores shared with other
-// work, that CPU is the time: the overlap of decoding and inserting only
-// pays when a core is free. Left to try: decoding on both cores (files in parallel,
-// committed in order), fewer copies of each span's attributes (the line,
-// the attributes object, the driver's column, the block), and a faster
-// JSON validity check in InsertSpans (json.Valid: 0.16 s per 100,000
-// rows).
+//	load      before                           after
+//	3-5       0.94× (53,271)                   1.05× (63,534)
+//	3-4       0.68× (37,726)                   0.94× (51,834)
+//	7-11      0.60× (23,419, an hour earlier)  0.93× (23,445)
+//
+// What changed: the worker decodes each chunk of lines (up to 1,024) on
+// both cores; after a round's first batch, batches fill up to full (32
+// MiB of lines, about 48,000 of these spans) or 1 s instead of leaving at
+// every insert's end, so 100,000 backlogged spans go in 3 INSERTs instead
+// of 4-6 (each writes a part per table and partition and makes more
+// merges later: an INSERT of 5,000 spans takes 0.1-0.2 s); the
+// decoder converts span lines straight from the scanned fields without
+// validating their JSON values twice; InsertSpans checks JSON with
+// observability/internal/jsonvalid (about a sixth of json.Valid's time).
+// In a CPU profile the worker's Go CPU per 100,000 spans went from about
+// 1.1-1.5 s to 0.8-1.0 s (the test's own checkpoint polling, a fifth of
+// it, now looks every 10 ms instead of 2).
+//
+// What still limits it, and why 1.2× is not reached: the inserts. Per
+// round the server spends about as much CPU on the worker's three INSERTs
+// (0.9-1.1 s) as on the client's one (0.8-1.3 s), and clickhouse-client
+// spends 0.65 s of its own; the worker's decoding runs while the inserts
+// do, so the time is the inserts': a batch of 48,000 spans takes 0.5-0.9
+// s from PrepareBatch to the server's answer on a quiet machine, about
+// the client's rate for its whole import. Tried and dropped: splitting a
+// batch into two INSERTs sent at once (two parts each: the server's CPU
+// doubled, the time did not fall), blocks of 2,048 rows instead of 8,192
+// (no gain), batches of up to 100,000 rows (less overlap of reading and
+// inserting). Left to try: streaming a batch's blocks to the server while
+// its lines are still read (the INSERT opened at the batch's first line),
+// so that only the server's own work follows its last line.
 //
 // # Migrations
 //
