@@ -41,11 +41,17 @@ func (a *Admin) retryFlushes(ctx context.Context) {
 	a.orch.mu.Unlock()
 	for _, id := range ids {
 		b, err := a.store.GetBuild(ctx, id)
-		if err != nil && !errors.Is(err, ErrNotFound) {
+		switch {
+		case errors.Is(err, ErrNotFound): // gone, with its log
+		case err != nil:
 			a.logger.WarnContext(ctx, "get build to flush its log", "build", id, "err", err)
 			continue
-		}
-		if err == nil && b.CompletedAt != nil && !a.flushLog(ctx, b) {
+		case b.CompletedAt == nil:
+			// Its end is being recorded (finishBuild asks for the retry
+			// just before), or recording it failed and the build's lease
+			// will end it: flushed once it is complete.
+			continue
+		case !a.flushLog(ctx, b):
 			continue
 		}
 		a.orch.mu.Lock()
