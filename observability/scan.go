@@ -277,6 +277,25 @@ func (f *fields) match(key []byte) int {
 	return -1
 }
 
+// scanFields scans the object b (at nesting depth) and calls each with
+// the index among names of every member it names; members no field takes
+// are skipped, and a key match that cannot be told (see fields.match)
+// ends the scan with false.
+func scanFields(b []byte, depth int, names []string, each func(i int, m member) bool) bool {
+	s := scanner{b: b}
+	f := fields{names: names}
+	return s.object(depth, true, func(m member) bool {
+		switch i := f.match(m.key); i {
+		case -2:
+			return false
+		case -1:
+			return true
+		default:
+			return each(i, m)
+		}
+	})
+}
+
 // stringVal decodes a string member into *dst as encoding/json would:
 // null leaves it, another type gives up.
 func stringVal(m member, dst *string) bool {
@@ -340,15 +359,8 @@ func scanLine(text []byte, a *anyLine, alias bool) bool {
 	if alias {
 		raw = func(m member) json.RawMessage { return json.RawMessage(m.val[:len(m.val):len(m.val)]) }
 	}
-	s := scanner{b: text}
-	f := fields{names: lineFields}
-	return s.object(0, true, func(m member) bool {
-		i := f.match(m.key)
+	return scanFields(text, 0, lineFields, func(i int, m member) bool {
 		switch i {
-		case -2:
-			return false
-		case -1:
-			return true
 		case 0:
 			if string(m.val) == "null" {
 				a.SchemaVersion = nil
@@ -472,14 +484,8 @@ func scanError(m member, dst **SpanError) bool {
 		return true
 	}
 	e := new(SpanError)
-	s := scanner{b: m.val}
-	f := fields{names: errorFields}
-	if !s.object(1, true, func(m member) bool {
-		switch i := f.match(m.key); i {
-		case -2:
-			return false
-		case -1:
-			return true
+	if !scanFields(m.val, 1, errorFields, func(i int, m member) bool {
+		switch i {
 		case 4:
 			e.Details = rawVal(m)
 			return true
@@ -506,14 +512,8 @@ func scanModelAttrs(attrs []byte, a *modelAttrs) bool {
 	if string(attrs) == "null" {
 		return true
 	}
-	s := scanner{b: attrs}
-	f := fields{names: modelFields}
-	return s.object(0, true, func(m member) bool {
-		switch i := f.match(m.key); i {
-		case -2:
-			return false
-		case -1:
-			return true
+	return scanFields(attrs, 0, modelFields, func(i int, m member) bool {
+		switch i {
 		case 3:
 			return scanUsage(m, a)
 		default:
@@ -528,14 +528,8 @@ func scanUsage(m member, a *modelAttrs) bool {
 		return true
 	}
 	u := new(usage)
-	s := scanner{b: m.val}
-	f := fields{names: usageFields}
-	if !s.object(1, true, func(m member) bool {
-		switch i := f.match(m.key); i {
-		case -2:
-			return false
-		case -1:
-			return true
+	if !scanFields(m.val, 1, usageFields, func(i int, m member) bool {
+		switch i {
 		case 4, 5:
 			return scanDetails(m, i, u)
 		default:
@@ -554,16 +548,9 @@ func scanDetails(m member, which int, u *usage) bool {
 	if string(m.val) == "null" {
 		return true
 	}
-	s := scanner{b: m.val}
-	f := fields{names: detailsFields}
-	return s.object(2, true, func(m member) bool {
-		i := f.match(m.key)
+	return scanFields(m.val, 2, detailsFields, func(i int, m member) bool {
 		var dst *float64
 		switch {
-		case i == -2:
-			return false
-		case i == -1:
-			return true
 		case which == 4 && i == 0:
 			dst = &u.InputDetails.CacheRead
 		case which == 4 && i == 1:
