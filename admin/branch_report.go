@@ -140,10 +140,13 @@ func (a *Admin) reportBranch(ctx context.Context, rs BranchReportStore, r Branch
 		a.logger.WarnContext(ctx, "read a deployment's build to report it", "deployment", rep.DeploymentID, "err", err)
 		return
 	}
-	if b == nil || state+":"+b.ID == last {
+	if b == nil {
 		return
 	}
 	key := state + ":" + b.ID
+	if key == last {
+		return
+	}
 	d, err := a.store.GetDeployment(ctx, rep.DeploymentID)
 	if err != nil {
 		return // gone: its record goes with it
