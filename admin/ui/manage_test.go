@@ -150,6 +150,37 @@ func TestRefreshInterval(t *testing.T) {
 	}
 }
 
+// TestRefreshWaitsForPress holds the mouse button down inside a live part
+// (the build queue, refreshed every 250 ms here), in Chromium: while it
+// is down, refreshes arrive but the table is not replaced (a press that
+// ended on a replacement would be no click: CI once lost a Deploy that
+// way); after the release the next refresh replaces it.
+func TestRefreshWaitsForPress(t *testing.T) {
+	e := newEnv(t, "/ui")
+	root, token := e.user(t, "root@example.com")
+	team, err := e.a.CreateTeam(apitest.As(root.ID), admin.NewTeam{Name: "Pressed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := tab(t)
+	signIn(t, ctx, e, token)
+	visit(t, ctx, e.ui+"/teams/"+team.ID+"/queue", "#queue")
+	at := get(t, ctx, "find the queue's heading", chromedp.Evaluate[struct{ X, Y float64 }](`(() => {
+	  window.__uiTable = document.querySelector('#queue');
+	  window.__uiRefreshes = 0;
+	  document.body.addEventListener('htmx:afterRequest', () => window.__uiRefreshes++);
+	  const r = document.querySelector('#queue th').getBoundingClientRect();
+	  return {X: r.x + r.width / 2, Y: r.y + r.height / 2};
+	})()`))
+	run(t, ctx, "press inside the queue", chromedp.MouseEvent(chromedp.MousePressed, at.X, at.Y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	poll(t, ctx, "three refreshes while pressed", `window.__uiRefreshes >= 3`)
+	if !get(t, ctx, "is the table the same", chromedp.Evaluate[bool](`document.querySelector('#queue') === window.__uiTable`)) {
+		t.Fatal("a refresh replaced the table under the pressed mouse button")
+	}
+	run(t, ctx, "release", chromedp.MouseEvent(chromedp.MouseReleased, at.X, at.Y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	poll(t, ctx, "a refresh after the release", `document.querySelector('#queue') !== window.__uiTable`)
+}
+
 // TestPreviews lists a project's previews on its page, in Chromium: a
 // fork's pull request awaiting approval (approved from the page: the core
 // records the head commit) and a branch preview (torn down from the

@@ -25,6 +25,21 @@
     if (msg && !window.confirm(msg)) ev.preventDefault();
   }, true);
 
+  // Live parts of a page refresh by replacing themselves (htmx polling).
+  // A press that begins on an element and ends on its replacement is no
+  // click: a Deploy pressed just as the deployments table refreshed did
+  // nothing. While a pointer is down inside a live part, its refreshes
+  // are not swapped in; the first one after the release is.
+  var pressed = null;
+  document.addEventListener("pointerdown", function (ev) { pressed = ev.target; }, true);
+  function release() { pressed = null; }
+  document.addEventListener("pointerup", release, true);
+  document.addEventListener("pointercancel", release, true);
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    var target = ev.detail.target;
+    if (pressed && target && target.contains(pressed)) ev.detail.shouldSwap = false;
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var toggle = document.getElementById("theme-toggle");
     if (toggle) {
