@@ -751,14 +751,24 @@ func (e *deployEnv) breakServer(t *testing.T, sig syscall.Signal) (b *admin.Buil
 	if err := syscall.Kill(old.PID, sig); err != nil {
 		t.Fatal(err)
 	}
-	fresh = waitFor(t, time.Minute, "a restarted server", func() (*admin.RunningServer, bool) {
-		live := e.liveServers(t)
-		return firstOr(live), len(live) == 1 && live[0].ID != old.ID
-	})
+	fresh = e.replacement(t, old)
 	if fresh.BuildID != b.ID || !alive(fresh.PID) {
 		t.Fatalf("restarted server %+v", fresh)
 	}
 	return b, old, fresh
+}
+
+// replacement waits until the admin audited the first restart of the
+// deployment's server (it does once the new server took over: recorded,
+// then routed) and returns the one live server, which is not old.
+func (e *deployEnv) replacement(t *testing.T, old *admin.RunningServer) *admin.RunningServer {
+	t.Helper()
+	e.nthEvent(t, "server.restart", 1)
+	live := e.liveServers(t)
+	if len(live) != 1 || live[0].ID == old.ID {
+		t.Fatalf("live servers after the restart of %s: %+v, want one other", old.ID, live)
+	}
+	return live[0]
 }
 
 func TestHungServerIsRestarted(t *testing.T) {
@@ -951,11 +961,7 @@ func TestServerFoundDeadIsRestarted(t *testing.T) {
 	}
 	waitFor(t, 10*time.Second, "the server to die", func() (bool, bool) { return true, !alive(srv.PID) })
 	restarted(t, e)
-	fresh := waitFor(t, time.Minute, "a restarted server", func() (*admin.RunningServer, bool) {
-		live := e.liveServers(t)
-		return firstOr(live), len(live) == 1 && live[0].ID != srv.ID
-	})
-	if fresh.BuildID != b.ID || !alive(fresh.PID) {
+	if fresh := e.replacement(t, srv); fresh.BuildID != b.ID || !alive(fresh.PID) {
 		t.Fatalf("restarted server %+v", fresh)
 	}
 	if code, body := e.get("app.localhost", "/health"); code != http.StatusOK {
@@ -1288,11 +1294,7 @@ func TestPromoteCopiesAnotherDeploymentsArtifact(t *testing.T) {
 	if err := syscall.Kill(old.PID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	fresh := waitFor(t, time.Minute, "a restarted server", func() (*admin.RunningServer, bool) {
-		live := e.liveServers(t)
-		return firstOr(live), len(live) == 1 && live[0].ID != old.ID
-	})
-	if fresh.BuildID != pb.ID {
+	if fresh := e.replacement(t, old); fresh.BuildID != pb.ID {
 		t.Fatalf("restarted server runs build %s, want %s", fresh.BuildID, pb.ID)
 	}
 	if code, _ := e.get("app.localhost", "/health"); code != http.StatusOK {
