@@ -116,16 +116,7 @@ func TestReadOnly(t *testing.T) {
 // here), 5 s polls every 5 s, and the choice survives a new page load
 // (a cookie); default goes back to Options.RefreshInterval.
 func TestRefreshInterval(t *testing.T) {
-	e := newEnv(t, "/ui")
-	root, token := e.user(t, "root@example.com")
-	team, err := e.a.CreateTeam(apitest.As(root.ID), admin.NewTeam{Name: "Polled"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := tab(t)
-	signIn(t, ctx, e, token)
-	queue := e.ui + "/teams/" + team.ID + "/queue"
-	visit(t, ctx, queue, "#queue")
+	ctx, queue := queuePage(t)
 	trigger := func() string {
 		return get(t, ctx, "the queue's trigger", chromedp.Evaluate[string](`document.querySelector('#queue').getAttribute('hx-trigger') || ''`))
 	}
@@ -150,21 +141,31 @@ func TestRefreshInterval(t *testing.T) {
 	}
 }
 
+// queuePage opens, in a new tab signed in as a team's owner, the team's
+// build queue (refreshed every 250 ms by newEnv's dashboard), and
+// returns the tab and the page's URL.
+func queuePage(t *testing.T) (context.Context, string) {
+	t.Helper()
+	e := newEnv(t, "/ui")
+	root, token := e.user(t, "root@example.com")
+	team, err := e.a.CreateTeam(apitest.As(root.ID), admin.NewTeam{Name: "Polled"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := tab(t)
+	signIn(t, ctx, e, token)
+	queue := e.ui + "/teams/" + team.ID + "/queue"
+	visit(t, ctx, queue, "#queue")
+	return ctx, queue
+}
+
 // TestRefreshWaitsForPress holds the mouse button down inside a live part
 // (the build queue, refreshed every 250 ms here), in Chromium: while it
 // is down, refreshes arrive but the table is not replaced (a press that
 // ended on a replacement would be no click: CI once lost a Deploy that
 // way); after the release the next refresh replaces it.
 func TestRefreshWaitsForPress(t *testing.T) {
-	e := newEnv(t, "/ui")
-	root, token := e.user(t, "root@example.com")
-	team, err := e.a.CreateTeam(apitest.As(root.ID), admin.NewTeam{Name: "Pressed"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := tab(t)
-	signIn(t, ctx, e, token)
-	visit(t, ctx, e.ui+"/teams/"+team.ID+"/queue", "#queue")
+	ctx, _ := queuePage(t)
 	at := get(t, ctx, "find the queue's heading", chromedp.Evaluate[struct{ X, Y float64 }](`(() => {
 	  window.__uiTable = document.querySelector('#queue');
 	  window.__uiRefreshes = 0;
