@@ -1,6 +1,7 @@
 package clickhouse
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -69,14 +70,33 @@ func (s *Store) InsertLogs(ctx context.Context, logs []admin.LogRecord) error {
 	project, deployment, build, ids, level, msg, trace, span, data := make([]string, n), make([]string, n), make([]string, n),
 		make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	ts, versions := make([]int64, n), make([]uint64, n)
+	logIDs, times := make([]string, n), make([]int64, n) // in the order given
 	for i := range logs {
-		l := &logs[i]
-		ids[i] = LogID(l)
+		logIDs[i], times[i] = LogID(&logs[i]), logs[i].Time.UnixNano()
+	}
+	// In the table's order (see keyOrder): project, deployment, time, id.
+	order := keyOrder(n, func(a, b int) int {
+		x, y := &logs[a], &logs[b]
+		if c := strings.Compare(x.ProjectID, y.ProjectID); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.DeploymentID, y.DeploymentID); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(times[a], times[b]); c != 0 {
+			return c
+		}
+		return strings.Compare(logIDs[a], logIDs[b])
+	})
+	for i := range logs {
+		j := order(i) // row i is log line j
+		l := &logs[j]
+		ids[i] = logIDs[j]
 		if tok != nil {
 			hashFields(tok, ids[i])
 		}
-		project[i], deployment[i], build[i], ts[i], level[i], msg[i] = l.ProjectID, l.DeploymentID, l.BuildID, l.Time.UnixNano(), l.Level, l.Message
-		trace[i], span[i], data[i], versions[i] = l.TraceID, l.SpanID, string(l.Data), version+uint64(i)
+		project[i], deployment[i], build[i], ts[i], level[i], msg[i] = l.ProjectID, l.DeploymentID, l.BuildID, times[j], l.Level, l.Message
+		trace[i], span[i], data[i], versions[i] = l.TraceID, l.SpanID, string(l.Data), version+uint64(j)
 	}
 	// In the order of logColumns.
 	err := s.insert(ctx, "mastra_logs", logColumns, tok, n, []any{project, deployment, build, ts, ids, level, msg, trace, span, data, versions})

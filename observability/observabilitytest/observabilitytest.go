@@ -284,6 +284,19 @@ func testIdempotent(t *testing.T, s Store) {
 	if err != nil || len(lp.Logs) != 1 || lp.Logs[0].ID != "l2" {
 		t.Errorf("replaced line: %+v, %v", lp.Logs, err)
 	}
+	// Given twice in one batch, out of the order of the other rows (a
+	// store may reorder a batch): the copy given last wins.
+	insertSpans(t, s, call("x1", "x1c2", t0, "gpt-4o", 90, 5, ptr(0.9)), call("x1", "x1c1", t0, "gpt-4o", 100, 10, ptr(0.5)), changed)
+	stale := l
+	stale.Message = "line 2 stale"
+	insertLogs(t, s, stale, logs[4], logs[0], l)
+	if after := countAll(t, s); after != want {
+		t.Errorf("after a batch giving a span twice: %+v; want %+v", after, want)
+	}
+	lp, err = s.SearchLogs(context.Background(), admin.LogQuery{ProjectID: "prj_a", From: t0.Add(-time.Hour), To: t0.Add(time.Hour), Text: "line 2"})
+	if err != nil || len(lp.Logs) != 1 || lp.Logs[0].Message != "line 2 again" {
+		t.Errorf("a line given twice in one batch: %+v, %v; want the copy given last", lp.Logs, err)
+	}
 }
 
 func testTraceFilters(t *testing.T, s Store) {
