@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/mastra-admin/mastra-admin-go/admin"
 	"github.com/mastra-admin/mastra-admin-go/internal/testenv"
@@ -130,9 +131,10 @@ const (
 // them) from one JSONEachRow file in one INSERT, into a copy of the
 // schema with the same materialized views, and into the spans table
 // alone (clickhousetest). The same files through the worker into the
-// embedded SQLite store are timed beside. It prints rows/s and ratios and
-// checks only that ClickHouse holds every span; it is a measurement, run
-// only when asked.
+// embedded SQLite store are timed beside. Each timed part starts once the
+// server's merges of the inserts before it ended (quiet). It prints
+// rows/s and ratios and checks only that ClickHouse holds every span; it
+// is a measurement, run only when asked.
 func TestIngestThroughput(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv(envIngestBench))
 	if n <= 0 {
@@ -175,6 +177,7 @@ func TestIngestThroughput(t *testing.T) {
 		}
 		e := newIngestEnv(t, admin.WithObservabilityStore(ch))
 		names, file := writeMastraFiles(t, e, n)
+		quiet(t, conn)
 		worker += ingestTimed(t, e, names)
 		var stored uint64
 		if err := conn.QueryRow(ctx, "SELECT uniqExact(trace_id, span_id) FROM mastra_spans WHERE project_id = ?", e.build.ProjectID).Scan(&stored); err != nil {
@@ -187,6 +190,7 @@ func TestIngestThroughput(t *testing.T) {
 			table string
 			sum   *time.Duration
 		}{{clickhousetest.ClientTable, &clientTime}, {clickhousetest.ClientBareTable, &bareTime}} {
+			quiet(t, conn)
 			d, err := client.Import(ctx, c.table, file)
 			if err != nil {
 				t.Fatal(err)
@@ -209,6 +213,15 @@ func TestIngestThroughput(t *testing.T) {
 	testenv.Figure(t, "%d spans × %d rounds: ingestion worker (files → Decoder → ClickHouse) %.0f rows/s; clickhouse-client JSONEachRow %.0f rows/s "+
 		"into the same schema (ratio %.2f×), %.0f rows/s into the table alone (%.2f×); the worker into the embedded SQLite store %.0f rows/s",
 		n, rounds, rate(worker), rate(clientTime), rate(worker)/rate(clientTime), rate(bareTime), rate(worker)/rate(bareTime), rate(lite))
+}
+
+// quiet waits for the server's merges of the inserts before
+// (clickhousetest.WaitMerges).
+func quiet(t *testing.T, conn driver.Conn) {
+	t.Helper()
+	if _, err := clickhousetest.WaitMerges(context.Background(), conn); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // writeMastraFiles writes n spans into four closed files of e's build, as

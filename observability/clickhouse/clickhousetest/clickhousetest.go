@@ -59,6 +59,26 @@ func DropTablesAtCleanup(tb testing.TB, conn driver.Conn) {
 	})
 }
 
+// WaitMerges waits until the server runs no merge (system.merges is
+// empty), for at most a minute, so that the next timed insert does not
+// share the CPU with the background merges of the ones before: each
+// INSERT writes parts that the server merges soon after, a second or more
+// of work for the parts of 100,000 spans, which would otherwise fall on
+// whichever import is timed next. It returns the time it waited.
+func WaitMerges(ctx context.Context, conn driver.Conn) (time.Duration, error) {
+	start := time.Now()
+	for {
+		var n uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM system.merges").Scan(&n); err != nil {
+			return 0, err
+		}
+		if n == 0 || time.Since(start) > time.Minute {
+			return time.Since(start), nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // CreateClientTables creates ClientTable (with its views) and
 // ClientBareTable in conn's database from the store's DDL
 // (clickhouse.DDL of the store's Features), after the store created its
