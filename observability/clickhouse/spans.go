@@ -185,8 +185,13 @@ func (s *Store) tokenHash() hash.Hash {
 // every doubling of the text columns). The server gathers the blocks of
 // one INSERT into parts of min_insert_block_size_rows (a million rows by
 // default) before it writes them, so the blocks of a batch make the same
-// parts as one block would.
-const insertBlockRows = 8192
+// parts as one block would. Smaller blocks cost less: the first block of
+// each INSERT grows the driver's buffers from nothing. Measured with
+// scripts/bench-ingest.sh (runs of 3 rounds, the ingestion worker's
+// rows/s): blocks of 4,096 rows 68,000-90,000 (four runs), of 8,192
+// 75,000-76,000 (two), of 16,384 63,000-69,000 (two); of 1,024 and 2,048
+// 77,000-88,000 (two each), no better than 4,096.
+const insertBlockRows = 4096
 
 // insert sends one batch of rows into table: cols holds one slice per
 // column of columns, in order, of the type the column takes (see
