@@ -219,7 +219,7 @@ func TestIngestThroughput(t *testing.T) {
 // (clickhousetest.WaitMerges).
 func quiet(t *testing.T, conn driver.Conn) {
 	t.Helper()
-	if _, err := clickhousetest.WaitMerges(context.Background(), conn); err != nil {
+	if err := clickhousetest.WaitMerges(context.Background(), conn); err != nil {
 		t.Fatal(err)
 	}
 }

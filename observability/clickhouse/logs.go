@@ -1,7 +1,6 @@
 package clickhouse
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -70,9 +69,9 @@ func (s *Store) InsertLogs(ctx context.Context, logs []admin.LogRecord) error {
 	project, deployment, build, ids, level, msg, trace, span, data := make([]string, n), make([]string, n), make([]string, n),
 		make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	ts, versions := make([]int64, n), make([]uint64, n)
-	logIDs, times := make([]string, n), make([]int64, n) // in the order given
+	logIDs := make([]string, n) // in the order given
 	for i := range logs {
-		logIDs[i], times[i] = LogID(&logs[i]), logs[i].Time.UnixNano()
+		logIDs[i] = LogID(&logs[i])
 	}
 	// In the table's order (see keyOrder): project, deployment, time, id.
 	order := keyOrder(n, func(a, b int) int {
@@ -83,7 +82,7 @@ func (s *Store) InsertLogs(ctx context.Context, logs []admin.LogRecord) error {
 		if c := strings.Compare(x.DeploymentID, y.DeploymentID); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(times[a], times[b]); c != 0 {
+		if c := x.Time.Compare(y.Time); c != 0 {
 			return c
 		}
 		return strings.Compare(logIDs[a], logIDs[b])
@@ -95,7 +94,7 @@ func (s *Store) InsertLogs(ctx context.Context, logs []admin.LogRecord) error {
 		if tok != nil {
 			hashFields(tok, ids[i])
 		}
-		project[i], deployment[i], build[i], ts[i], level[i], msg[i] = l.ProjectID, l.DeploymentID, l.BuildID, times[j], l.Level, l.Message
+		project[i], deployment[i], build[i], ts[i], level[i], msg[i] = l.ProjectID, l.DeploymentID, l.BuildID, l.Time.UnixNano(), l.Level, l.Message
 		trace[i], span[i], data[i], versions[i] = l.TraceID, l.SpanID, string(l.Data), version+uint64(j)
 	}
 	// In the order of logColumns.
