@@ -570,3 +570,36 @@ func BenchmarkListProjects(b *testing.B) {
 	b.ReportMetric(float64(cold)/float64(warm), "speedup")
 	b.ReportMetric(0, "ns/op")
 }
+
+// TestStaleGitLocks: a git killed in the middle of a fetch (its Admin
+// closed) leaves lock files in the shared mirror; the next checkout
+// removes them under the mirror's lock instead of failing on "File
+// exists".
+func TestStaleGitLocks(t *testing.T) {
+	srv := gittest.NewServer(t, token)
+	repo := srv.NewRepo(t, "stale")
+	first := repo.Commit(t, "main", project("stale", "one"), "one")
+	cache := t.TempDir()
+	src := newSource(t, git.Options{CacheDir: cache, Credentials: tokenCreds(token)})
+	cfg := map[string]string{git.ConfigURL: repo.URL}
+	if _, rev, err := src.GetProjectRevision(t.Context(), cfg, "main", filepath.Join(t.TempDir(), "src")); err != nil || rev.Commit != first {
+		t.Fatalf("first checkout: %+v, %v", rev, err)
+	}
+	mirrors, err := filepath.Glob(filepath.Join(cache, "mirrors", "*.git"))
+	if err != nil || len(mirrors) != 1 {
+		t.Fatalf("mirrors %v, %v: want one", mirrors, err)
+	}
+	for _, name := range []string{"shallow.lock", "packed-refs.lock", "refs/mastra/fetched.lock"} {
+		if err := os.WriteFile(filepath.Join(mirrors[0], name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	second := repo.Commit(t, "main", map[string]string{"marker.txt": "two"}, "two")
+	dir, rev, err := src.GetProjectRevision(t.Context(), cfg, "main", filepath.Join(t.TempDir(), "src"))
+	if err != nil {
+		t.Fatalf("checkout with a killed fetch's lock files left: %v", err)
+	}
+	if rev.Commit != second || readMarker(t, dir) != "two" {
+		t.Errorf("checkout gave %s, marker %q; want %s, two", rev.Commit, readMarker(t, dir), second)
+	}
+}

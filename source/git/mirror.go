@@ -200,6 +200,25 @@ func (s *Source) removeWork(e *gitEnv, mirror, work string) {
 	}
 }
 
+// gitLocks are the lock files git makes in a mirror while it changes it.
+var gitLocks = []string{"shallow.lock", "packed-refs.lock", "config.lock", "HEAD.lock", "index.lock",
+	filepath.FromSlash(fetchedRef + ".lock")}
+
+// removeStaleLocks removes the lock files a git process left in mirror
+// when it was killed in the middle of a change (an Admin closed during a
+// fetch cancels its context, which kills git): every git that works in a
+// mirror runs under the mirror's flock, held by the caller, so none is
+// running now, and a lock file left would fail every later fetch ("Unable
+// to create …/shallow.lock: File exists").
+func removeStaleLocks(mirror string) error {
+	for _, name := range gitLocks {
+		if err := os.Remove(filepath.Join(mirror, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove a stale %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
 // checkout does the locked part of withCheckout.
 func (s *Source) checkout(ctx context.Context, e *gitEnv, u *url.URL, mirror, ref, dir string) (*admin.Revision, error) {
 	unlock, err := lockFile(ctx, mirror+".lock")
@@ -207,6 +226,9 @@ func (s *Source) checkout(ctx context.Context, e *gitEnv, u *url.URL, mirror, re
 		return nil, fmt.Errorf("source/git: lock the mirror of %s: %w", u.Redacted(), err)
 	}
 	defer unlock()
+	if err := removeStaleLocks(mirror); err != nil {
+		return nil, fmt.Errorf("source/git: the mirror of %s: %w", u.Redacted(), err)
+	}
 	if _, err := os.Stat(filepath.Join(mirror, "HEAD")); errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(mirror, 0o700); err != nil {
 			return nil, fmt.Errorf("source/git: %w", err)
